@@ -1,0 +1,110 @@
+"""The affiliate marketplace: the app factory reads as the table of contents of the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from affiliate.config import PROJECT_ROOT, BaseConfig, config_from_environment
+
+
+def create_app(config: type[BaseConfig] | None = None, **overrides: Any) -> Flask:
+    """Build the app from a config class (default: from ``APP_ENV``) plus explicit overrides."""
+    config = config or config_from_environment()
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    load_config(app, config, overrides)
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    register_job_modules()
+    return app
+
+
+def load_config(app: Flask, config: type[BaseConfig], overrides: dict[str, Any]) -> None:
+    app.config.from_object(config)
+    app.config["SECRET_KEY"] = config.secret_key()
+    app.config.update(overrides)
+    if "DATABASE_URL" in overrides:
+        from affiliate.config import normalise_database_url
+
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(overrides["DATABASE_URL"])
+    config.validate(app.config)
+
+
+def configure_logging(app: Flask) -> None:
+    from affiliate.ops import configure_logging as configure
+
+    configure(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from affiliate.accounts.passwords import passwords
+    from affiliate.db import configure_engines
+    from affiliate.extensions import csrf, db, limiter, login_manager, migrate
+    from affiliate.jobs import jobs
+
+    db.init_app(app)
+    configure_engines(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    passwords.init_app(app)
+    jobs.init_app(app)
+    login_manager.init_app(app)
+    from affiliate.accounts import login as _login  # noqa: F401 - registers the user loader
+
+
+def register_blueprints(app: Flask) -> None:
+    from affiliate.accounts.views import bp as accounts_bp
+    from affiliate.admin.views import bp as admin_bp
+    from affiliate.creators.views import bp as creators_bp
+    from affiliate.main.views import bp as main_bp
+    from affiliate.payouts.views import bp as payouts_bp
+    from shop.views import bp as shop_bp
+
+    for blueprint in (main_bp, accounts_bp, admin_bp, shop_bp, creators_bp, payouts_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from affiliate.ops import register_request_hooks as register
+
+    register(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from affiliate.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from affiliate.templating import register_template_helpers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from affiliate.cli import demo_cli, users_cli, worker_commands
+    from affiliate.ledger.cli import ledger_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(ledger_cli)
+    app.cli.add_command(demo_cli)
+    for command in worker_commands:
+        app.cli.add_command(command)
+
+
+def register_job_modules() -> None:
+    """Import every jobs module so that periodic jobs are registered before ``flask cron``."""
+    import affiliate.ledger.jobs  # noqa: F401

@@ -1,0 +1,1 @@
+"""Accounts: users, their roles, sign-up and sign-in, and the checks every view uses."""

@@ -1,0 +1,46 @@
+"""Role and ownership checks that every view uses; the server decides, never the template."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from affiliate.accounts.models import Role
+from affiliate.extensions import db
+
+F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M")
+
+
+def role_required(*roles: Role) -> Callable[[F], F]:
+    """Require a signed-in user holding at least one of ``roles`` (401 → sign-in, else 403)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return login_required(wrapped)  # type: ignore[return-value]
+
+    return decorator
+
+
+def get_or_404(model: type[M], ident: Any) -> M:
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def get_owned_or_404(model: type[M], ident: Any, *, owner_id: int, owner_attr: str = "owner_id") -> M:
+    """Load ``model`` by id for its owner: 404 if it does not exist, 403 if it is someone else's."""
+    obj = get_or_404(model, ident)
+    if getattr(obj, owner_attr) != owner_id:
+        abort(403)
+    return obj

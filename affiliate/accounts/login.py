@@ -1,0 +1,28 @@
+"""Flask-Login wiring: how a session id becomes a user, and what anonymous visitors are."""
+
+from __future__ import annotations
+
+from flask_login import AnonymousUserMixin
+
+from affiliate.accounts import services
+from affiliate.accounts.models import Role, User
+from affiliate.extensions import login_manager
+
+
+class AnonymousUser(AnonymousUserMixin):
+    role_set: frozenset[Role] = frozenset()
+
+    def has_role(self, *roles: Role) -> bool:
+        return False
+
+
+login_manager.anonymous_user = AnonymousUser
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please sign in to continue."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    return services.load_session_user(session_id)

@@ -1,0 +1,1 @@
+"""The admin area: users and roles, suspensions, and the audit log."""

@@ -1,0 +1,1 @@
+"""The audit log: who changed what, when, from which state to which, and why."""

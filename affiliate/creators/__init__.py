@@ -1,0 +1,1 @@
+"""Creators: profiles, showcase, videos, lives, attribution and the Creator centre."""

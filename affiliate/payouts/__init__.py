@@ -1,0 +1,1 @@
+"""Withdrawals, the 2% fee, finance review, payout providers and their RQ jobs."""

@@ -1,0 +1,80 @@
+"""Template filters and the navigation every page shows, built from the user's roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+
+from affiliate.accounts.models import Role
+from affiliate.money import format_money
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    section: str
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint)
+
+    @property
+    def active(self) -> bool:
+        return (request.blueprint or "") == self.section
+
+
+ROLE_NAV = (
+    (Role.CREATOR, NavItem("Creator centre", "creators.centre", "creators")),
+    (Role.SELLER, NavItem("Seller centre", "shop.seller_centre", "shop")),
+    (Role.FINANCE, NavItem("Finance", "payouts.finance_centre", "payouts")),
+    (Role.ADMIN, NavItem("Admin", "admin.users", "admin")),
+)
+
+
+def navigation() -> list[NavItem]:
+    items = [NavItem("Shop", "main.home", "main")]
+    if current_user.is_authenticated:
+        items.extend(item for role, item in ROLE_NAV if current_user.has_role(role))
+    return items
+
+
+def money_filter(amount: int | None, currency: str | None = None) -> str:
+    if amount is None:
+        return "—"
+    return format_money(
+        amount,
+        currency or current_app.config["DEFAULT_CURRENCY"],
+        current_app.config["MONEY_LOCALE"],
+    )
+
+
+def datetime_filter(value: datetime | None, fmt: str = "%d %b %Y, %H:%M UTC") -> str:
+    return value.strftime(fmt) if value else "—"
+
+
+def provider_labels() -> dict[str, str]:
+    config = current_app.config
+    labels = {}
+    if config["PAYMENT_PROVIDER"] == "test":
+        labels["payments"] = "Test card payments: no real money moves"
+    if config["PAYOUT_PROVIDER"] == "simulated":
+        labels["payouts"] = "Simulated payouts: no real transfers"
+    return labels
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money_filter
+    app.jinja_env.filters["datetime"] = datetime_filter
+
+    @app.context_processor
+    def inject_layout() -> dict[str, Any]:
+        return {
+            "navigation": navigation,
+            "provider_labels": provider_labels,
+            "Role": Role,
+        }

@@ -1,0 +1,256 @@
+"""Shared fixtures: one migrated database per test session (SQLite, or PostgreSQL when
+``DATABASE_URL`` is set), a clean database for every test, a Redis db of this worker's own
+when ``REDIS_URL`` is set, and helpers to sign in.
+
+After every test, the ledger check runs over whatever the test posted: every entry the suite
+creates must balance.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from affiliate import create_app
+from affiliate.config import TestingConfig, normalise_database_url
+from affiliate.extensions import db, limiter
+
+DATABASE_URL = os.environ.get("DATABASE_URL")
+REDIS_URL = os.environ.get("REDIS_URL")
+PRESERVED_TABLES = {"alembic_version"}
+
+
+def _worker_index() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker[2:]) if worker[2:].isdigit() else 0
+
+
+def worker_redis_url() -> str | None:
+    """This worker's own Redis database (1..15), so parallel workers never share keys."""
+    if not REDIS_URL:
+        return None
+    url = make_url(REDIS_URL.replace("redis://", "redis+x://", 1))
+    number = 1 + _worker_index() % 15
+    return str(url.set(database=str(number))).replace("redis+x://", "redis://", 1)
+
+
+class _Database:
+    """Creates the session's database and wipes it between tests."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.pg_admin_url: str | None = None
+        self.name = ""
+        if DATABASE_URL:
+            base = make_url(normalise_database_url(DATABASE_URL))
+            self.name = f"affiliate_test_{_worker_index()}_{uuid.uuid4().hex[:10]}"
+            self.pg_admin_url = base.render_as_string(hide_password=False)
+            self.url = base.set(database=self.name).render_as_string(hide_password=False)
+            self._pg_admin("CREATE DATABASE {}")
+        else:
+            self.path = tmp / "test.db"
+            self.template = tmp / "template.db"
+            self.url = f"sqlite:///{self.path}"
+
+    def _pg_admin(self, statement: str) -> None:
+        engine = create_engine(self.pg_admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(statement.format(f'"{self.name}"')))
+        engine.dispose()
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.pg_admin_url is not None
+
+    def after_migrations(self) -> None:
+        if not self.is_postgres:
+            db.engine.dispose()
+            shutil.copyfile(self.path, self.template)
+
+    def wipe(self) -> None:
+        db.session.remove()
+        if self.is_postgres:
+            tables = [t.name for t in db.metadata.sorted_tables if t.name not in PRESERVED_TABLES]
+            probe = " UNION ALL ".join(
+                f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables
+            )
+            with db.engine.begin() as connection:
+                dirty = [row[0] for row in connection.execute(text(probe))]
+                if dirty:
+                    names = ", ".join(f'"{t}"' for t in dirty)
+                    connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            db.engine.dispose()
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(self.template, self.path)
+
+    def drop(self) -> None:
+        db.engine.dispose()
+        if self.is_postgres:
+            self._pg_admin("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+
+
+def make_test_app(database_url: str, **overrides: Any) -> Flask:
+    settings: dict[str, Any] = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    redis_url = worker_redis_url()
+    if redis_url:
+        settings["RATELIMIT_STORAGE_URI"] = redis_url
+    settings.update(overrides)
+    return create_app(TestingConfig, **settings)
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Database]:
+    database = _Database(tmp_path_factory.mktemp("db"))
+    yield database
+
+
+@pytest.fixture(scope="session")
+def app(database: _Database) -> Iterator[Flask]:
+    app = make_test_app(database.url)
+    with app.app_context():
+        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        database.after_migrations()
+    yield app
+    with app.app_context():
+        database.drop()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Give every test that uses the app a clean database, limiter and Redis db."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    database: _Database = request.getfixturevalue("database")
+    with app.app_context():
+        limiter.reset()
+        _flush_test_redis()
+    yield
+    with app.app_context():
+        db.session.remove()
+        if "tampers_ledger" not in request.keywords:
+            _assert_ledger_balances()
+        database.wipe()
+        limiter.reset()
+        _flush_test_redis()
+
+
+def _flush_test_redis() -> None:
+    url = worker_redis_url()
+    if url:
+        from redis import Redis
+
+        connection = Redis.from_url(url)
+        connection.flushdb()
+        connection.close()
+
+
+def _assert_ledger_balances() -> None:
+    from affiliate.ledger.services import check_ledger
+
+    report = check_ledger()
+    db.session.remove()
+    assert report.ok, f"the ledger does not balance after this test: {report.problems}"
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def is_postgres(database: _Database) -> bool:
+    return database.is_postgres
+
+
+@pytest.fixture
+def postgres_only(database: _Database) -> None:
+    if not database.is_postgres:
+        pytest.skip("needs PostgreSQL: set DATABASE_URL (CI does)")
+
+
+_CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    """The CSRF token of the client's session, read from a page's meta tag."""
+    page = client.get(path)
+    match = _CSRF.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({page.status_code})"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any):
+    """POST a form with this session's CSRF token, as a browser would."""
+    form = {"csrf_token": csrf_token(client), **(data or {})}
+    return client.post(path, data=form, **kwargs)
+
+
+class Auth:
+    """Sign in and out through the real login form."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = "correct-horse-battery", **extra: Any):
+        data = {"email": email, "password": password, **extra}
+        return post_form(self.client, "/login", data)
+
+    def logout(self):
+        return post_form(self.client, "/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Iterator[StatementCounter]:
+    """Count the SQL statements issued while the test runs (for N+1 checks)."""
+    counter = StatementCounter()
+    with app.app_context():
+        engine = db.engine
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "PRAGMA")):
+            counter.statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    yield counter
+    event.remove(engine, "before_cursor_execute", on_execute)

@@ -1,0 +1,45 @@
+"""Factories for test data (factory-boy on the app's scoped session)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import factory
+
+from affiliate.accounts.models import Role, User, UserRole
+from affiliate.accounts.passwords import passwords
+from affiliate.extensions import db
+
+PASSWORD = "correct-horse-battery"
+
+
+@cache
+def _password_hash() -> str:
+    return passwords.hash(PASSWORD)
+
+
+class BaseFactory(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    display_name = factory.Sequence(lambda n: f"User {n}")
+    password_hash = factory.LazyFunction(_password_hash)
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[Role] | None, **kwargs: object) -> None:
+        wanted = extracted if extracted is not None else [Role.BUYER]
+        self.roles = [UserRole(role=Role(role).value) for role in wanted]
+        if create:
+            db.session.commit()
+
+
+def make_user(*roles: Role, **kwargs: object) -> User:
+    return UserFactory(roles=list(roles) or [Role.BUYER], **kwargs)
