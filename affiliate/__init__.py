@@ -19,6 +19,7 @@ def create_app(config: type[BaseConfig] | None = None, **overrides: Any) -> Flas
         instance_path=str(PROJECT_ROOT / "instance"),
     )
     load_config(app, config, overrides)
+    trust_proxies(app)
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -39,6 +40,17 @@ def load_config(app: Flask, config: type[BaseConfig], overrides: dict[str, Any])
 
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(overrides["DATABASE_URL"])
     config.validate(app.config)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Read the client address from ``X-Forwarded-*`` only behind known proxies."""
+    count = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
 
 
 def configure_logging(app: Flask) -> None:

@@ -30,12 +30,19 @@ DEMO_ACCOUNTS = (
 @users_cli.command("create")
 @click.argument("email")
 @click.option(
-    "--role", "roles", multiple=True, required=True,
-    type=click.Choice([r.value for r in Role]), help="Role to grant (repeatable).",
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Role to grant (repeatable).",
 )
 @click.option("--name", default="", help="Display name (default: the part before the @).")
 @click.option(
-    "--password", prompt=True, hide_input=True, confirmation_prompt=True,
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
     help="The password (prompted for when not given).",
 )
 def create_user(email: str, roles: tuple[str, ...], name: str, password: str) -> None:
@@ -50,7 +57,9 @@ def create_user(email: str, roles: tuple[str, ...], name: str, password: str) ->
     for role in sorted(wanted):
         accounts.grant_role(user, role, by=None)
     db.session.commit()
-    click.echo(f"created {user.email} with roles {', '.join(sorted(r.value for r in user.role_set))}")
+    click.echo(
+        f"created {user.email} with roles {', '.join(sorted(r.value for r in user.role_set))}"
+    )
 
 
 @users_cli.command("grant")
@@ -96,24 +105,30 @@ def seed() -> None:
 @click.command("worker")
 @click.option("--queue", "queue_names", multiple=True, help="Queues to serve (default: all).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@click.option("--with-scheduler/--without-scheduler", default=True,
-              help="Also move scheduled and retried jobs to their queues when due.")
+@click.option(
+    "--with-scheduler/--without-scheduler",
+    default=True,
+    help="Also move scheduled and retried jobs to their queues when due.",
+)
 @with_appcontext
 def worker_command(queue_names: tuple[str, ...], burst: bool, with_scheduler: bool) -> None:
     """Run an RQ worker for this app's queues (needs REDIS_URL)."""
     if not jobs.is_async:
         raise click.ClickException("REDIS_URL is not set: jobs already run in-process, at once")
     worker = make_worker(list(queue_names) or None)
-    worker.work(burst=burst, with_scheduler=with_scheduler,
-                logging_level=current_app.config["LOG_LEVEL"])
+    worker.work(
+        burst=burst, with_scheduler=with_scheduler, logging_level=current_app.config["LOG_LEVEL"]
+    )
 
 
 def build_cron_scheduler() -> CronScheduler:
     scheduler = CronScheduler(connection=jobs.connection)
     for periodic in PERIODIC_JOBS:
         scheduler.register(
-            import_attribute(periodic.func_path), periodic.queue,
-            interval=periodic.interval, cron=periodic.cron,
+            import_attribute(periodic.func_path),
+            periodic.queue,
+            interval=periodic.interval,
+            cron=periodic.cron,
         )
     return scheduler
 

@@ -54,7 +54,7 @@ class BaseConfig:
     TESTING = False
 
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
-        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'affiliate.db'}")
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'affiliate.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     REDIS_URL: str | None = os.environ.get("REDIS_URL") or None
@@ -91,6 +91,7 @@ class BaseConfig:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
     RATELIMIT_HEADERS_ENABLED = True
 
+    TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
     ADMIN_PAGE_SIZE = 25
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 

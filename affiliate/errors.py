@@ -11,9 +11,15 @@ from affiliate.extensions import db
 MESSAGES = {
     400: ("Something in that request was not right", "Go back, check the form and try again."),
     401: ("Please sign in", "You need to sign in to see this page."),
-    403: ("You don't have access to this page", "Your account does not have the role this page needs."),
+    403: (
+        "You don't have access to this page",
+        "Your account does not have the role this page needs.",
+    ),
     404: ("We couldn't find that page", "The link may be old, or the page may have moved."),
-    405: ("That action isn't allowed here", "Use the buttons on the page instead of the address bar."),
+    405: (
+        "That action isn't allowed here",
+        "Use the buttons on the page instead of the address bar.",
+    ),
     413: ("That upload is too large", "Choose a smaller file and try again."),
     429: ("Too many attempts", "Please wait a few minutes before you try again."),
     500: ("Something went wrong on our side", "We've logged it. Please try again in a moment."),
@@ -22,9 +28,10 @@ MESSAGES = {
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
-        "text/html"
-    ]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
@@ -37,8 +44,10 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return render_error(400, "This form has expired or did not come from our site. "
-                            "Reload the page and try again.")
+        return render_error(
+            400,
+            "This form has expired or did not come from our site. Reload the page and try again.",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:

@@ -51,7 +51,9 @@ class Jobs:
         app.extensions["jobs"] = {
             "connection": connection,
             "is_async": is_async,
-            "queues": {name: Queue(name, connection=connection, is_async=is_async) for name in names},
+            "queues": {
+                name: Queue(name, connection=connection, is_async=is_async) for name in names
+            },
         }
 
     @staticmethod
@@ -145,7 +147,7 @@ def job(func: F) -> F:
 
 def _app_for_worker() -> Flask:
     """Build the app once per process for a plain ``rq worker`` with no app context."""
-    global _worker_app  # noqa: PLW0603 - one app per worker process, built on first use
+    global _worker_app
     if _worker_app is None:
         from affiliate import create_app
 

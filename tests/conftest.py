@@ -117,9 +117,8 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Database]:
-    database = _Database(tmp_path_factory.mktemp("db"))
-    yield database
+def database(tmp_path_factory: pytest.TempPathFactory) -> _Database:
+    return _Database(tmp_path_factory.mktemp("db"))
 
 
 @pytest.fixture(scope="session")

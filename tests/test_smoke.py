@@ -1,7 +1,6 @@
+from affiliate.accounts.models import Role
 from tests.conftest import Auth
 from tests.factories import make_user
-
-from affiliate.accounts.models import Role
 
 
 def test_home_page_says_what_the_platform_is(client):

@@ -38,7 +38,9 @@ def get_or_404(model: type[M], ident: Any) -> M:
     return obj
 
 
-def get_owned_or_404(model: type[M], ident: Any, *, owner_id: int, owner_attr: str = "owner_id") -> M:
+def get_owned_or_404(
+    model: type[M], ident: Any, *, owner_id: int, owner_attr: str = "owner_id"
+) -> M:
     """Load ``model`` by id for its owner: 404 if it does not exist, 403 if it is someone else's."""
     obj = get_or_404(model, ident)
     if getattr(obj, owner_attr) != owner_id:

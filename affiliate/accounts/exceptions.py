@@ -21,7 +21,9 @@ class InvalidCredentials(AccountError):
 
 class AccountSuspended(AccountError):
     def __init__(self) -> None:
-        super().__init__("This account is suspended. Contact support if you think this is a mistake.")
+        super().__init__(
+            "This account is suspended. Contact support if you think this is a mistake."
+        )
 
 
 class RoleNotAllowed(AccountError):

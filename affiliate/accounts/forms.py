@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from affiliate.accounts.models import Role
@@ -45,14 +46,17 @@ class SignupForm(FlaskForm):
     )
     confirm = PasswordField(
         "Repeat password",
-        validators=[DataRequired("Repeat your password."), EqualTo("password", "The passwords differ.")],
+        validators=[
+            DataRequired("Repeat your password."),
+            EqualTo("password", "The passwords differ."),
+        ],
     )
     role = RadioField(
         "I am here to",
         choices=[
-            (Role.BUYER.value, "Shop: discover products in videos and lives"),
-            (Role.CREATOR.value, "Create: promote products and earn commission"),
-            (Role.SELLER.value, "Sell: open a store and recruit creators"),
+            SelectChoice(Role.BUYER.value, "Shop: discover products in videos and lives"),
+            SelectChoice(Role.CREATOR.value, "Create: promote products and earn commission"),
+            SelectChoice(Role.SELLER.value, "Sell: open a store and recruit creators"),
         ],
         default=Role.BUYER.value,
         validators=[DataRequired("Choose how you will use the platform.")],
@@ -62,7 +66,8 @@ class SignupForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=EMAIL_VALIDATORS)
     password = PasswordField(
-        "Password", validators=[DataRequired("Enter your password."), Length(max=PASSWORD_MAX_LENGTH)]
+        "Password",
+        validators=[DataRequired("Enter your password."), Length(max=PASSWORD_MAX_LENGTH)],
     )
     remember = BooleanField("Keep me signed in on this device")
     next = HiddenField()
@@ -70,20 +75,26 @@ class LoginForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password."), Length(max=128)]
+        "Current password",
+        validators=[DataRequired("Enter your current password."), Length(max=128)],
     )
     new_password = PasswordField(
         "New password",
         validators=[
             DataRequired("Choose a new password."),
-            Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH,
-                   message=f"Use {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                max=PASSWORD_MAX_LENGTH,
+                message=f"Use {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters.",
+            ),
         ],
     )
     confirm = PasswordField(
         "Repeat new password",
-        validators=[DataRequired("Repeat your new password."),
-                    EqualTo("new_password", "The passwords differ.")],
+        validators=[
+            DataRequired("Repeat your new password."),
+            EqualTo("new_password", "The passwords differ."),
+        ],
     )
 
 
@@ -94,7 +105,7 @@ class AddRoleForm(FlaskForm):
 class GrantRoleForm(FlaskForm):
     role = SelectField(
         "Role",
-        choices=[(role.value, role.label) for role in Role],
+        choices=[SelectChoice(role.value, role.label) for role in Role],
         validators=[DataRequired("Choose a role.")],
     )
 

@@ -108,7 +108,9 @@ def change_password(user: User, *, current: str, new: str) -> None:
     check_password_strength(new, email=user.email)
     user.password_hash = passwords.hash(new)
     user.session_token = new_session_token()
-    audit.record(actor_id=user.id, action="password_changed", subject_type="user", subject_id=user.id)
+    audit.record(
+        actor_id=user.id, action="password_changed", subject_type="user", subject_id=user.id
+    )
 
 
 def add_self_service_role(user: User, role: Role) -> bool:
@@ -119,7 +121,10 @@ def add_self_service_role(user: User, role: Role) -> bool:
         return False
     user.roles.append(UserRole(role=role.value))
     audit.record(
-        actor_id=user.id, action="role_added", subject_type="user", subject_id=user.id,
+        actor_id=user.id,
+        action="role_added",
+        subject_type="user",
+        subject_id=user.id,
         to_state=role.value,
     )
     return True
@@ -131,8 +136,11 @@ def grant_role(user: User, role: Role, *, by: User | None) -> bool:
         return False
     user.roles.append(UserRole(role=role.value, granted_by_id=by.id if by else None))
     audit.record(
-        actor_id=by.id if by else None, action="role_granted", subject_type="user",
-        subject_id=user.id, to_state=role.value,
+        actor_id=by.id if by else None,
+        action="role_granted",
+        subject_type="user",
+        subject_id=user.id,
+        to_state=role.value,
     )
     return True
 
@@ -148,7 +156,10 @@ def revoke_role(user: User, role: Role, *, by: User) -> bool:
     for user_role in held:
         user.roles.remove(user_role)
     audit.record(
-        actor_id=by.id, action="role_revoked", subject_type="user", subject_id=user.id,
+        actor_id=by.id,
+        action="role_revoked",
+        subject_type="user",
+        subject_id=user.id,
         from_state=role.value,
     )
     return True
@@ -164,8 +175,13 @@ def suspend_user(user: User, *, by: User, reason: str) -> bool:
     user.suspension_reason = reason
     user.session_token = new_session_token()
     audit.record(
-        actor_id=by.id, action="user_suspended", subject_type="user", subject_id=user.id,
-        from_state="active", to_state="suspended", reason=reason,
+        actor_id=by.id,
+        action="user_suspended",
+        subject_type="user",
+        subject_id=user.id,
+        from_state="active",
+        to_state="suspended",
+        reason=reason,
     )
     return True
 
@@ -176,8 +192,13 @@ def reinstate_user(user: User, *, by: User, reason: str | None = None) -> bool:
     user.suspended_at = None
     user.suspension_reason = None
     audit.record(
-        actor_id=by.id, action="user_reinstated", subject_type="user", subject_id=user.id,
-        from_state="suspended", to_state="active", reason=reason,
+        actor_id=by.id,
+        action="user_reinstated",
+        subject_type="user",
+        subject_id=user.id,
+        from_state="suspended",
+        to_state="active",
+        reason=reason,
     )
     return True
 
@@ -188,25 +209,27 @@ class UserPage:
     total: int
 
 
-def search_users(
-    query: str, *, role: Role | None, page: int, per_page: int
-) -> UserPage:
+def search_users(query: str, *, role: Role | None, page: int, per_page: int) -> UserPage:
     """Users matching ``query`` in email or name (case-insensitive), newest first."""
     stmt = select(User)
     count = select(func.count(User.id))
     if query:
-        pattern = "%" + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace(
-            "_", "\\_"
-        ) + "%"
+        pattern = (
+            "%"
+            + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
         condition = or_(
             User.email.like(pattern, escape="\\"),
             func.lower(User.display_name).like(pattern, escape="\\"),
         )
         stmt, count = stmt.where(condition), count.where(condition)
     if role is not None:
-        has_role = select(UserRole.id).where(
-            UserRole.user_id == User.id, UserRole.role == role.value
-        ).exists()
+        has_role = (
+            select(UserRole.id)
+            .where(UserRole.user_id == User.id, UserRole.role == role.value)
+            .exists()
+        )
         stmt, count = stmt.where(has_role), count.where(has_role)
     total = db.session.scalar(count) or 0
     users = db.session.scalars(

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -61,16 +70,21 @@ def landing_page(user: User) -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(_configured_limit("SIGNUP_LIMIT_PER_IP"), methods=["POST"],
-               key_func=get_remote_address)
+@limiter.limit(
+    _configured_limit("SIGNUP_LIMIT_PER_IP"), methods=["POST"], key_func=get_remote_address
+)
 def signup() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
     form = SignupForm()
-    if request.method == "GET" and request.args.get("role") in {r.value for r in SELF_SERVICE_ROLES}:
+    if request.method == "GET" and request.args.get("role") in {
+        r.value for r in SELF_SERVICE_ROLES
+    }:
         form.role.data = request.args["role"]
     if not form.validate_on_submit():
-        return render_template("accounts/signup.html", form=form), 400 if form.is_submitted() else 200
+        return render_template(
+            "accounts/signup.html", form=form
+        ), 400 if form.is_submitted() else 200
     try:
         user = services.register_user(
             email=form.email.data,
@@ -91,11 +105,20 @@ def signup() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_configured_limit("LOGIN_LIMIT_PER_ACCOUNT"), methods=["POST"],
-               key_func=_account_key, deduct_when=_failed,
-               error_message="Too many sign-in attempts for this account.")
-@limiter.limit(_configured_limit("LOGIN_LIMIT_PER_IP"), methods=["POST"], key_func=get_remote_address,
-               deduct_when=_failed, error_message="Too many sign-in attempts from your network.")
+@limiter.limit(
+    _configured_limit("LOGIN_LIMIT_PER_ACCOUNT"),
+    methods=["POST"],
+    key_func=_account_key,
+    deduct_when=_failed,
+    error_message="Too many sign-in attempts for this account.",
+)
+@limiter.limit(
+    _configured_limit("LOGIN_LIMIT_PER_IP"),
+    methods=["POST"],
+    key_func=get_remote_address,
+    deduct_when=_failed,
+    error_message="Too many sign-in attempts from your network.",
+)
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.method == "GET":
@@ -103,7 +126,9 @@ def login() -> ResponseReturnValue:
         if current_user.is_authenticated:
             return redirect(landing_page(current_user))
     if not form.validate_on_submit():
-        return render_template("accounts/login.html", form=form), 400 if form.is_submitted() else 200
+        return render_template(
+            "accounts/login.html", form=form
+        ), 400 if form.is_submitted() else 200
     try:
         user = services.authenticate(form.email.data, form.password.data)
     except (InvalidCredentials, AccountSuspended) as error:
@@ -170,9 +195,9 @@ def change_password() -> ResponseReturnValue:
             )
         except AccountError as error:
             db.session.rollback()
-            form.current_password.errors = [str(error)] if isinstance(
-                error, InvalidCredentials
-            ) else []
+            form.current_password.errors = (
+                [str(error)] if isinstance(error, InvalidCredentials) else []
+            )
             form.new_password.errors = [] if form.current_password.errors else [str(error)]
         else:
             db.session.commit()

@@ -75,8 +75,12 @@ def grant_role(user_id: int) -> ResponseReturnValue:
         return _user_page(user, 400, grant_form=form)
     role = Role(form.role.data)
     changed = services.grant_role(user, role, by=current_user)
-    return _done(user, changed, f"Granted {role.label} to {user.email}.",
-                 f"{user.email} already has the {role.label} role.")
+    return _done(
+        user,
+        changed,
+        f"Granted {role.label} to {user.email}.",
+        f"{user.email} already has the {role.label} role.",
+    )
 
 
 @bp.post("/users/<int:user_id>/roles/<role_name>/revoke")
@@ -96,8 +100,12 @@ def revoke_role(user_id: int, role_name: str) -> ResponseReturnValue:
         db.session.rollback()
         flash(str(error), "danger")
         return _user_page(user, 409)
-    return _done(user, changed, f"Removed {role.label} from {user.email}.",
-                 f"{user.email} did not have the {role.label} role.")
+    return _done(
+        user,
+        changed,
+        f"Removed {role.label} from {user.email}.",
+        f"{user.email} did not have the {role.label} role.",
+    )
 
 
 @bp.post("/users/<int:user_id>/suspend")
@@ -113,8 +121,12 @@ def suspend(user_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(str(error), "danger")
         return _user_page(user, 409)
-    return _done(user, changed, f"Suspended {user.email}; their sessions have ended.",
-                 f"{user.email} was already suspended.")
+    return _done(
+        user,
+        changed,
+        f"Suspended {user.email}; their sessions have ended.",
+        f"{user.email} was already suspended.",
+    )
 
 
 @bp.post("/users/<int:user_id>/reinstate")

@@ -1,4 +1,4 @@
-"""Record and read audit events. Callers own the transaction, so the event commits with the change."""
+"""Record and read audit events; the caller's transaction commits the event with the change."""
 
 from __future__ import annotations
 
@@ -63,7 +63,9 @@ def list_events(f: AuditFilter, *, page: int, per_page: int) -> tuple[list[Audit
 
 
 def known_actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    return list(
+        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )
 
 
 def known_subject_types() -> list[str]:

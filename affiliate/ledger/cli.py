@@ -19,9 +19,7 @@ def check_command(record: bool) -> None:
     if record:
         services.record_check(report)
         db.session.commit()
-    click.echo(
-        f"checked {report.entries_checked} entries and {report.accounts_checked} accounts"
-    )
+    click.echo(f"checked {report.entries_checked} entries and {report.accounts_checked} accounts")
     for problem in report.problems:
         click.echo(f"PROBLEM: {problem}", err=True)
     if not report.ok:

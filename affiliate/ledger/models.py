@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Optional
 
 from sqlalchemy import (
     BigInteger,
@@ -84,15 +83,17 @@ class LedgerAccount(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(80), unique=True)
     kind: Mapped[str] = mapped_column(String(40))
-    owner_id: Mapped[Optional[int]] = mapped_column(
+    owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="RESTRICT"), index=True
     )
     currency: Mapped[str] = mapped_column(String(3))
-    cached_balance: Mapped[Optional[int]] = mapped_column(BigInteger)
+    cached_balance: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     __table_args__ = (
-        CheckConstraint("currency = upper(currency) AND length(currency) = 3", name="currency_code"),
+        CheckConstraint(
+            "currency = upper(currency) AND length(currency) = 3", name="currency_code"
+        ),
         CheckConstraint(
             "(owner_id IS NULL) = (substr(kind, 1, 9) = 'platform_')", name="owner_matches_kind"
         ),
@@ -115,10 +116,8 @@ class LedgerEntry(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     cause_type: Mapped[str] = mapped_column(String(40))
     cause_id: Mapped[str] = mapped_column(String(64))
-    memo: Mapped[Optional[str]] = mapped_column(String(255))
-    actor_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    memo: Mapped[str | None] = mapped_column(String(255))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     postings: Mapped[list[LedgerPosting]] = relationship(

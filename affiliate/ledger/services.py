@@ -83,7 +83,9 @@ def account_for(kind: AccountKind, *, currency: str, owner_id: int | None = None
     """Return the ledger account of this kind, owner and currency, creating it if needed."""
     currency = currency.upper()
     if kind.is_platform != (owner_id is None):
-        raise ValueError(f"{kind.value} accounts {'have no' if kind.is_platform else 'need an'} owner")
+        raise ValueError(
+            f"{kind.value} accounts {'have no' if kind.is_platform else 'need an'} owner"
+        )
     key = account_key(kind, owner_id, currency)
     existing = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
     if existing is not None:
@@ -301,9 +303,7 @@ def _short_entries() -> list[str]:
 
 
 def _stale_caches() -> list[str]:
-    sign = case(
-        *((LedgerAccount.kind == k.value, k.normal_sign) for k in AccountKind), else_=-1
-    )
+    sign = case(*((LedgerAccount.kind == k.value, k.normal_sign) for k in AccountKind), else_=-1)
     expected = sign * func.coalesce(func.sum(LedgerPosting.amount), 0)
     rows = db.session.execute(
         select(LedgerAccount.key, LedgerAccount.cached_balance, expected)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
@@ -17,6 +17,11 @@ def home() -> ResponseReturnValue:
     return render_template("main/home.html")
 
 
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    return redirect(url_for("static", filename="img/favicon.svg"), code=301)
+
+
 @bp.get("/healthz")
 @limiter.exempt
 @csrf.exempt
@@ -26,14 +31,14 @@ def healthz() -> ResponseReturnValue:
     try:
         db.session.execute(text("SELECT 1"))
         checks["database"] = "ok"
-    except Exception:  # noqa: BLE001 - any failure means the database is unreachable
+    except Exception:
         current_app.logger.exception("health check: database unreachable")
         checks["database"] = "unreachable"
     if current_app.config.get("REDIS_URL"):
         try:
             jobs.connection.ping()
             checks["redis"] = "ok"
-        except Exception:  # noqa: BLE001
+        except Exception:
             current_app.logger.exception("health check: redis unreachable")
             checks["redis"] = "unreachable"
     else:
