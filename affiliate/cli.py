@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from rq.cron import CronScheduler
@@ -48,6 +49,10 @@ DEMO_ACCOUNTS = (
 def create_user(email: str, roles: tuple[str, ...], name: str, password: str) -> None:
     """Create an account, including finance and admin accounts."""
     wanted = {Role(r) for r in roles}
+    try:
+        validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.BadParameter(str(error), param_hint="EMAIL") from None
     try:
         user = accounts.register_user(
             email=email, password=password, display_name=name, roles=set()

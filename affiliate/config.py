@@ -29,14 +29,29 @@ def _env_int(name: str, default: int) -> int:
 
 
 def _development_secret_key() -> str:
-    """Read the development secret key from ``instance/``, creating it once."""
+    """Read the development secret key from ``instance/``, creating it once.
+
+    The file is written under a temporary name with owner-only permissions and then linked
+    into place, so it is never readable by others, never seen half-written, and two
+    processes starting at once agree on one key.
+    """
     path = INSTANCE_DIR / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
+    if path.exists() and (existing := path.read_text().strip()):
+        return existing
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    temporary = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key)
+    try:
+        os.link(temporary, path)  # fails if another process got there first
+    except FileExistsError:
+        if existing := path.read_text().strip():
+            return existing
+        os.replace(temporary, path)  # an empty file left by a crash: replace it
+    finally:
+        temporary.unlink(missing_ok=True)
     return key
 
 

@@ -20,7 +20,7 @@ from redis import Redis
 from rq import Queue, Retry, SimpleWorker
 from rq.job import Job
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from affiliate.extensions import db
 
@@ -87,9 +87,14 @@ def enqueue(
     **kwargs: Any,
 ) -> Job:
     """Enqueue ``func_path`` (a dotted path) now. Prefer ``enqueue_after_commit`` in services."""
-    return jobs.queue(queue).enqueue(
-        func_path, *args, job_id=job_id, retry=retry, kwargs=kwargs or None
+    queued = jobs.queue(queue).enqueue_call(
+        func_path, args=args, kwargs=kwargs, job_id=job_id, retry=retry
     )
+    if queued.is_failed:
+        # In-process, RQ records the failure on the job and returns: say so in the log.
+        result = queued.latest_result()
+        log.error("job %s failed in-process:\n%s", func_path, result.exc_string if result else "?")
+    return queued
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,7 @@ class _PendingJob:
     func_path: str
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
+    savepoint: SessionTransaction | None  # the innermost savepoint when it was asked for
 
 
 _PENDING_KEY = "affiliate.pending_jobs"
@@ -106,23 +112,51 @@ def enqueue_after_commit(func_path: str, *args: Any, **kwargs: Any) -> None:
     """Enqueue once the current transaction commits; dropped if it rolls back.
 
     A worker that picks a job up before the data it needs is committed finds nothing, so
-    every job that depends on this transaction goes through here.
+    every job that depends on this transaction goes through here. Releasing a savepoint is
+    not a commit; rolling one back drops the jobs asked for inside it.
     """
     session = db.session()
-    session.info.setdefault(_PENDING_KEY, []).append(_PendingJob(func_path, args, kwargs))
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any statement still drops the job
+    pending = _PendingJob(func_path, args, kwargs, session.get_nested_transaction())
+    session.info.setdefault(_PENDING_KEY, []).append(pending)
 
 
 @event.listens_for(Session, "after_commit")
 def _run_pending_jobs(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released; the transaction may still roll back
     pending: list[_PendingJob] = session.info.pop(_PENDING_KEY, [])
     for job in pending:
         enqueue(job.func_path, *job.args, **job.kwargs)
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_pending_jobs(session: Session, previous_transaction: Any) -> None:
+def _drop_pending_jobs(session: Session, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_PENDING_KEY, None)
+    elif previous_transaction.nested and _PENDING_KEY in session.info:
+        session.info[_PENDING_KEY] = [
+            job
+            for job in session.info[_PENDING_KEY]
+            if not _inside(job.savepoint, previous_transaction)
+        ]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending_jobs(session: Session, transaction: SessionTransaction) -> None:
+    """The outermost transaction ended without a commit (closed): its jobs go with it."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING_KEY, None)
+
+
+def _inside(savepoint: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    current = savepoint
+    while current is not None:
+        if current is ancestor:
+            return True
+        current = current.parent
+    return False
 
 
 def job(func: F) -> F:

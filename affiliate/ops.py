@@ -7,7 +7,8 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, abort, g, has_request_context, request
+from werkzeug.datastructures import MultiDict
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -58,12 +59,29 @@ def configure_logging(app: Flask) -> None:
     app.logger.propagate = True
 
 
+def has_nul_byte(values: MultiDict[str, str]) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in vs) for key, vs in values.lists())
+
+
 def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def assign_request_id() -> None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
+
+    @app.before_request
+    def refuse_nul_bytes() -> None:
+        """No person types a NUL byte, and PostgreSQL cannot store or even compare one in text:
+        refuse it in the query string or a form as a bad request before it reaches a query."""
+        if has_nul_byte(request.args):
+            abort(400)
+        if request.mimetype == "application/x-www-form-urlencoded":
+            request.get_data(cache=True)  # keep the raw body readable (e.g. signed webhooks)
+        elif request.mimetype != "multipart/form-data":
+            return
+        if has_nul_byte(request.form):
+            abort(400)
 
     @app.after_request
     def finish_response(response: Response) -> Response:

@@ -14,7 +14,7 @@ MAX_PAGE = 100_000
 def page_arg(name: str = "page") -> int:
     """The requested page number; anything malformed or out of range reads as page 1."""
     raw = request.args.get(name, "1")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is true, but int("²") fails
         return 1
     return min(max(int(raw), 1), MAX_PAGE)
 

@@ -8,6 +8,7 @@ creates must balance.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import shutil
@@ -103,6 +104,18 @@ class _Database:
             self._pg_admin("DROP DATABASE IF EXISTS {} WITH (FORCE)")
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in a context of its own.
+
+    Flask reuses an app context that is already pushed (as ``app_ctx`` does for factories),
+    so without this, requests would share ``g`` (and Flask-Login's cached user) and the
+    database session with the test and with each other.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_test_app(database_url: str, **overrides: Any) -> Flask:
     settings: dict[str, Any] = {
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -113,7 +126,9 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
     if redis_url:
         settings["RATELIMIT_STORAGE_URI"] = redis_url
     settings.update(overrides)
-    return create_app(TestingConfig, **settings)
+    app = create_app(TestingConfig, **settings)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture(scope="session")

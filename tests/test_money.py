@@ -118,6 +118,9 @@ def test_split_fee_parts_always_add_up_to_the_amount(amount, bps):
         ("0", "USD", 0),
         ("500", "JPY", 500),
         ("12.50", "usd", 1_250),
+        (".5", "USD", 50),
+        ("-5", "USD", -500),
+        ("1,234,567.00", "USD", 123_456_700),
     ],
 )
 def test_parse_amount_reads_people_amounts_as_minor_units(text, currency, expected):
@@ -129,13 +132,50 @@ def test_parse_amount_refuses_fractions_of_a_cent():
         parse_amount("12.505", "USD")
 
 
+def test_parse_amount_refuses_a_sub_cent_digit_far_down_instead_of_rounding_it_away():
+    with pytest.raises(ValueError, match="more decimals"):
+        parse_amount("0.10000000000000000000000000001", "USD")
+
+
+def test_parse_amount_keeps_every_digit_of_a_long_amount():
+    assert parse_amount("92233720368547758.07", "USD") == 2**63 - 1
+
+
+def test_parse_amount_refuses_an_amount_too_large_for_the_ledger():
+    with pytest.raises(ValueError, match="too large"):
+        parse_amount("92233720368547758.08", "USD")
+
+
+def test_parse_amount_refuses_a_decimal_comma_rather_than_reading_it_as_thousands():
+    with pytest.raises(ValueError, match="not an amount"):
+        parse_amount("12,50", "USD")
+
+
 def test_parse_amount_refuses_decimals_on_a_currency_without_them():
     with pytest.raises(ValueError, match="more decimals"):
         parse_amount("500.5", "JPY")
 
 
 @pytest.mark.parametrize(
-    "text", ["abc", "", "  ", "NaN", "nan", "sNaN", "Infinity", "-Infinity", "inf", "$12.50", "1.2.3"]
+    "text",
+    [
+        "abc",
+        "",
+        "  ",
+        "NaN",
+        "nan",
+        "sNaN",
+        "Infinity",
+        "-Infinity",
+        "inf",
+        "$12.50",
+        "1.2.3",
+        "1e2",
+        "1E+999999999",
+        "12 50",
+        "-",
+        ".",
+    ],
 )
 def test_parse_amount_refuses_what_is_not_an_amount(text):
     with pytest.raises(ValueError, match="not an amount"):

@@ -16,3 +16,10 @@ def test_signed_in_creator_sees_creator_centre_in_navigation(app_ctx, client):
     page = client.get("/").get_data(as_text=True)
     assert "Creator centre" in page
     assert "Seller centre" not in page
+
+
+def test_a_second_client_does_not_share_the_first_clients_sign_in(app, app_ctx, client):
+    make_user(Role.CREATOR, email="c@example.com")
+    assert Auth(client).login("c@example.com").status_code == 302
+    assert client.get("/account").status_code == 200
+    assert app.test_client().get("/account").status_code == 302

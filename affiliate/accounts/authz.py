@@ -31,7 +31,14 @@ def role_required(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
+# Primary keys are 64-bit at most; a larger number in a URL names nothing (and SQLite cannot
+# even bind it), so it is a 404 rather than a 500.
+_MAX_KEY = 2**63 - 1
+
+
 def get_or_404(model: type[M], ident: Any) -> M:
+    if isinstance(ident, int) and not -_MAX_KEY <= ident <= _MAX_KEY:
+        abort(404)
     obj = db.session.get(model, ident)
     if obj is None:
         abort(404)

@@ -26,8 +26,13 @@ EMAIL_VALIDATORS = [
 ]
 
 
+def strip_whitespace(value: str | None) -> str | None:
+    """Forgive the spaces that copying an address often brings along."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class SignupForm(FlaskForm):
-    email = EmailField("Email", validators=EMAIL_VALIDATORS)
+    email = EmailField("Email", validators=EMAIL_VALIDATORS, filters=[strip_whitespace])
     display_name = StringField(
         "Your name",
         validators=[DataRequired("Tell us what to call you."), Length(max=80)],
@@ -64,7 +69,7 @@ class SignupForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=EMAIL_VALIDATORS)
+    email = EmailField("Email", validators=EMAIL_VALIDATORS, filters=[strip_whitespace])
     password = PasswordField(
         "Password",
         validators=[DataRequired("Enter your password."), Length(max=PASSWORD_MAX_LENGTH)],

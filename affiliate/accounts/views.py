@@ -18,6 +18,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from affiliate.accounts import services
 from affiliate.accounts.exceptions import (
@@ -196,12 +197,17 @@ def change_password() -> ResponseReturnValue:
         except AccountError as error:
             db.session.rollback()
             form.current_password.errors = (
-                [str(error)] if isinstance(error, InvalidCredentials) else []
+                ["That is not your current password."]
+                if isinstance(error, InvalidCredentials)
+                else []
             )
             form.new_password.errors = [] if form.current_password.errors else [str(error)]
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # keep this session, end the others
+            # Keep this session (and this device's remember-me cookie, renewed with the new
+            # session token); every other session and cookie carries the old token and ends.
+            cookie_name = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+            login_user(current_user._get_current_object(), remember=cookie_name in request.cookies)
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.account"))
     return render_template(

@@ -82,6 +82,8 @@ def account_key(kind: AccountKind, owner_id: int | None, currency: str) -> str:
 def account_for(kind: AccountKind, *, currency: str, owner_id: int | None = None) -> LedgerAccount:
     """Return the ledger account of this kind, owner and currency, creating it if needed."""
     currency = currency.upper()
+    if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
+        raise ValueError(f"{currency!r} is not a three-letter currency code")
     if kind.is_platform != (owner_id is None):
         raise ValueError(
             f"{kind.value} accounts {'have no' if kind.is_platform else 'need an'} owner"
@@ -101,8 +103,12 @@ def account_for(kind: AccountKind, *, currency: str, owner_id: int | None = None
         with db.session.begin_nested():
             db.session.add(account)
     except IntegrityError:
-        # Another transaction created it first; theirs is the one.
-        return db.session.scalars(select(LedgerAccount).where(LedgerAccount.key == key)).one()
+        # Another transaction created it first; theirs is the one. Any other violation (an
+        # owner that does not exist) is the caller's to see.
+        existing = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
+        if existing is None:
+            raise
+        return existing
     return account
 
 
@@ -117,22 +123,31 @@ def post_entry(
 ) -> LedgerEntry:
     """Write one balanced entry; ``guard`` lists accounts that must not end below zero."""
     _validate(legs)
+    guard = list(guard)
     guarded = {account.id for account in guard}
     deltas = _cached_deltas(legs)
     for account in guard:
         if account.id not in deltas:
             raise ValueError(f"guarded account {account.key} is not a cached account of this entry")
-    with db.session.begin_nested():
-        entry = _insert_entry(kind, cause, memo, actor_id)
-        for account_id in sorted(deltas):
-            new_balance = _apply_delta(account_id, deltas[account_id])
-            if account_id in guarded and new_balance < 0:
-                raise InsufficientFunds(_key_of(legs, account_id), new_balance)
-        db.session.add_all(
-            LedgerPosting(entry_id=entry.id, account_id=leg.account.id, amount=leg.amount)
-            for leg in legs
-        )
-        db.session.flush()
+    savepoint = db.session.begin_nested()  # flushes the caller's pending changes first
+    try:
+        with savepoint:
+            entry = _insert_entry(kind, cause, memo, actor_id)
+            for account_id in sorted(deltas):
+                new_balance = _apply_delta(account_id, deltas[account_id])
+                if account_id in guarded and new_balance < 0:
+                    raise InsufficientFunds(_key_of(legs, account_id), new_balance)
+            db.session.add_all(
+                LedgerPosting(entry_id=entry.id, account_id=leg.account.id, amount=leg.amount)
+                for leg in legs
+            )
+            db.session.flush()
+    except IntegrityError:
+        # Only the entry's unique key makes this a duplicate; any other violation (an actor
+        # that does not exist) must not pass for "already posted", which callers may ignore.
+        if _entry_exists(kind, cause):
+            raise DuplicateEntry(f"{kind} was already posted for {cause.type} {cause.id}") from None
+        raise
     for leg in legs:
         if leg.account.id in deltas:
             db.session.expire(leg.account, ["cached_balance"])
@@ -169,11 +184,21 @@ def _insert_entry(kind: str, cause: Cause, memo: str | None, actor_id: int | Non
         kind=kind, cause_type=cause.type, cause_id=str(cause.id), memo=memo, actor_id=actor_id
     )
     db.session.add(entry)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise DuplicateEntry(f"{kind} was already posted for {cause.type} {cause.id}") from None
+    db.session.flush()
     return entry
+
+
+def _entry_exists(kind: str, cause: Cause) -> bool:
+    return (
+        db.session.scalar(
+            select(LedgerEntry.id).where(
+                LedgerEntry.kind == kind,
+                LedgerEntry.cause_type == cause.type,
+                LedgerEntry.cause_id == str(cause.id),
+            )
+        )
+        is not None
+    )
 
 
 def _apply_delta(account_id: int, delta: int) -> int:
@@ -209,7 +234,10 @@ def balance(account: LedgerAccount) -> int:
 
 
 def owner_balances(owner_id: int, currency: str) -> dict[AccountKind, int]:
-    """Every balance an owner has in ``currency`` (zero where no account exists yet)."""
+    """Every balance an owner has in ``currency``.
+
+    Only accounts that exist are listed: read a balance with ``.get(kind, 0)``.
+    """
     accounts = db.session.scalars(
         select(LedgerAccount).where(
             LedgerAccount.owner_id == owner_id, LedgerAccount.currency == currency.upper()

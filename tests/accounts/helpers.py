@@ -82,8 +82,15 @@ def audit_events(app: Flask, action: str | None = None) -> list[Event]:
         if action:
             query = query.where(AuditEvent.action == action)
         return [
-            Event(e.actor_id, e.action, e.subject_type, e.subject_id, e.from_state, e.to_state,
-                  e.reason)
+            Event(
+                e.actor_id,
+                e.action,
+                e.subject_type,
+                e.subject_id,
+                e.from_state,
+                e.to_state,
+                e.reason,
+            )
             for e in db.session.scalars(query)
         ]
 
@@ -97,5 +104,6 @@ def redirect_target(response: Any) -> tuple[str, dict[str, list[str]]]:
     """The path and query of a redirect's Location, asserting that it stays on this site."""
     assert response.status_code in (301, 302, 303), response.status_code
     parts = urlsplit(response.headers["Location"])
-    assert parts.scheme in ("", "http") and parts.netloc in ("", "localhost"), parts
+    assert parts.scheme in ("", "http"), parts
+    assert parts.netloc in ("", "localhost"), parts
     return parts.path, parse_qs(parts.query)
