@@ -82,9 +82,11 @@ def register_blueprints(app: Flask) -> None:
     from affiliate.creators.views import bp as creators_bp
     from affiliate.main.views import bp as main_bp
     from affiliate.payouts.views import bp as payouts_bp
+    from shop.seller.views import bp as seller_bp
     from shop.views import bp as shop_bp
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, shop_bp, creators_bp, payouts_bp):
+    blueprints = (main_bp, accounts_bp, admin_bp, shop_bp, seller_bp, creators_bp, payouts_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 
@@ -120,3 +122,4 @@ def register_commands(app: Flask) -> None:
 def register_job_modules() -> None:
     """Import every jobs module so that periodic jobs are registered before ``flask cron``."""
     import affiliate.ledger.jobs  # noqa: F401
+    import shop.models  # noqa: F401 - every model is known before migrations compare

@@ -30,14 +30,14 @@ class NavItem:
 
 ROLE_NAV = (
     (Role.CREATOR, NavItem("Creator centre", "creators.centre", "creators")),
-    (Role.SELLER, NavItem("Seller centre", "shop.seller_centre", "shop")),
+    (Role.SELLER, NavItem("Seller centre", "seller.home", "seller")),
     (Role.FINANCE, NavItem("Finance", "payouts.finance_centre", "payouts")),
     (Role.ADMIN, NavItem("Admin", "admin.users", "admin")),
 )
 
 
 def navigation() -> list[NavItem]:
-    items = [NavItem("Shop", "main.home", "main")]
+    items = [NavItem("Shop", "shop.home", "shop")]
     if current_user.is_authenticated:
         items.extend(item for role, item in ROLE_NAV if current_user.has_role(role))
     return items

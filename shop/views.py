@@ -1,27 +1,13 @@
-"""The Seller centre."""
+"""The buyer's shop: the home page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
-from affiliate.accounts.authz import role_required
-from affiliate.accounts.models import Role
-from affiliate.ledger import services as ledger
-from affiliate.ledger.models import AccountKind
-
-bp = Blueprint("shop", __name__, url_prefix="/seller")
+bp = Blueprint("shop", __name__)
 
 
 @bp.get("/")
-@role_required(Role.SELLER)
-def seller_centre() -> ResponseReturnValue:
-    currency = current_app.config["DEFAULT_CURRENCY"]
-    balances = ledger.owner_balances(current_user.id, currency)
-    return render_template(
-        "shop/seller_centre.html",
-        currency=currency,
-        receivable=balances.get(AccountKind.SELLER_RECEIVABLE, 0),
-        entries=ledger.recent_entries(owner_id=current_user.id, limit=20),
-    )
+def home() -> ResponseReturnValue:
+    return render_template("shop/home.html")

@@ -30,7 +30,7 @@ from affiliate.extensions import db, limiter
 
 DATABASE_URL = os.environ.get("DATABASE_URL")
 REDIS_URL = os.environ.get("REDIS_URL")
-PRESERVED_TABLES = {"alembic_version"}
+PRESERVED_TABLES = {"alembic_version", "category"}  # seeded by migrations
 
 
 def _worker_index() -> int:

@@ -62,12 +62,12 @@ def landing_page(user: User) -> str:
     for role, endpoint in (
         (Role.ADMIN, "admin.users"),
         (Role.FINANCE, "payouts.finance_centre"),
-        (Role.SELLER, "shop.seller_centre"),
+        (Role.SELLER, "seller.home"),
         (Role.CREATOR, "creators.centre"),
     ):
         if user.has_role(role):
             return url_for(endpoint)
-    return url_for("main.home")
+    return url_for("shop.home")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -149,7 +149,7 @@ def logout() -> ResponseReturnValue:
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
-    return redirect(url_for("main.home"))
+    return redirect(url_for("shop.home"))
 
 
 @bp.get("/account")
@@ -165,8 +165,8 @@ def account() -> ResponseReturnValue:
 
 ROLE_WELCOME = {
     Role.CREATOR: ("You are now a creator. Your Creator centre is ready.", "creators.centre"),
-    Role.SELLER: ("You can now sell. Your Seller centre is ready.", "shop.seller_centre"),
-    Role.BUYER: ("You can shop on the platform.", "main.home"),
+    Role.SELLER: ("You can now sell. Your Seller centre is ready.", "seller.home"),
+    Role.BUYER: ("You can shop on the platform.", "shop.home"),
 }
 
 

@@ -1,1 +1,1 @@
-"""The public front: home page and health check."""
+"""Site-wide routes that belong to no feature: health check and favicon."""

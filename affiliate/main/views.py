@@ -1,8 +1,8 @@
-"""Home page and ``/healthz``."""
+"""``/healthz`` and the favicon."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, jsonify, redirect, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
@@ -10,11 +10,6 @@ from affiliate.extensions import csrf, db, limiter
 from affiliate.jobs import jobs
 
 bp = Blueprint("main", __name__)
-
-
-@bp.get("/")
-def home() -> ResponseReturnValue:
-    return render_template("main/home.html")
 
 
 @bp.get("/favicon.ico")

@@ -23,7 +23,9 @@ def sign_in(page, email: str) -> None:
     page.goto("/login")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    page.wait_for_load_state()
 
 
 @pytest.mark.parametrize("role", list(ROLE_NAV), ids=lambda r: r.value)

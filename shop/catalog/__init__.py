@@ -1,0 +1,1 @@
+"""Stores, the category tree, products, their variants, images and stock."""

@@ -1,0 +1,1 @@
+"""Cart, checkout, payments, orders, their timeline, refunds and the jobs that move them on."""

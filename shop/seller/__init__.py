@@ -1,0 +1,1 @@
+"""The Seller centre: the store's back office (store, products, sync, orders, numbers)."""

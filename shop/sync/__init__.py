@@ -1,0 +1,1 @@
+"""Product sync: import and export of the catalogue as CSV."""
