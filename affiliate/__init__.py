@@ -82,11 +82,9 @@ def register_blueprints(app: Flask) -> None:
     from affiliate.creators.views import bp as creators_bp
     from affiliate.main.views import bp as main_bp
     from affiliate.payouts.views import bp as payouts_bp
-    from shop.seller.views import bp as seller_bp
-    from shop.views import bp as shop_bp
+    from shop.routes import blueprints as shop_blueprints
 
-    blueprints = (main_bp, accounts_bp, admin_bp, shop_bp, seller_bp, creators_bp, payouts_bp)
-    for blueprint in blueprints:
+    for blueprint in (main_bp, accounts_bp, admin_bp, *shop_blueprints(), creators_bp, payouts_bp):
         app.register_blueprint(blueprint)
 
 

@@ -75,6 +75,7 @@ def register_template_helpers(app: Flask) -> None:
     def inject_layout() -> dict[str, Any]:
         return {
             "navigation": navigation,
+            "has_endpoint": lambda name: name in current_app.view_functions,
             "provider_labels": provider_labels,
             "Role": Role,
         }

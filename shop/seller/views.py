@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -10,8 +10,7 @@ from affiliate.accounts.authz import role_required
 from affiliate.accounts.models import Role
 from affiliate.ledger import services as ledger
 from affiliate.ledger.models import AccountKind
-
-bp = Blueprint("seller", __name__, url_prefix="/seller")
+from shop.blueprints import seller_bp as bp
 
 
 @bp.get("/")

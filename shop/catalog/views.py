@@ -1,11 +1,11 @@
-"""The buyer's shop: the home page."""
+"""The buyer's catalogue: home, categories, search, product and store pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 from flask.typing import ResponseReturnValue
 
-bp = Blueprint("shop", __name__)
+from shop.blueprints import shop_bp as bp
 
 
 @bp.get("/")

@@ -1,0 +1,12 @@
+"""The shop's two blueprints; each sub-package adds its routes to them.
+
+``shop``: the buyer's side (home, categories, search, products, stores, cart, checkout, orders).
+``seller``: the Seller centre under ``/seller`` (store, products, sync, orders, numbers).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+shop_bp = Blueprint("shop", __name__)
+seller_bp = Blueprint("seller", __name__, url_prefix="/seller")
