@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -90,9 +92,21 @@ def list_users(role: str | None) -> None:
         click.echo(f"{user.id:>6}  {user.email:<40} {', '.join(r.role for r in user.roles)}{state}")
 
 
+DEMO_SEEDERS: list[Callable[[], str]] = []
+
+
+def register_demo_seeder(seeder: Callable[[], str]) -> None:
+    """Add a step to ``flask demo seed`` (run after the accounts, in the order registered).
+
+    A seeder must be idempotent, flush or commit its own work, and return a one-line summary.
+    """
+    if seeder not in DEMO_SEEDERS:
+        DEMO_SEEDERS.append(seeder)
+
+
 @demo_cli.command("seed")
 def seed() -> None:
-    """Create the demo accounts (idempotent: running it again changes nothing)."""
+    """Create the demo accounts and data (idempotent: running it again changes nothing)."""
     created = 0
     for email, name, roles in DEMO_ACCOUNTS:
         user = accounts.find_by_email(email)
@@ -105,6 +119,9 @@ def seed() -> None:
             accounts.grant_role(user, role, by=None)
     db.session.commit()
     click.echo(f"demo accounts ready ({created} created); password: {DEMO_PASSWORD}")
+    for seeder in DEMO_SEEDERS:
+        click.echo(seeder())
+        db.session.commit()
 
 
 @click.command("worker")
