@@ -10,6 +10,7 @@ from shop.blueprints import seller_bp, shop_bp
 def blueprints() -> tuple[Blueprint, ...]:
     import shop.catalog.seller_views
     import shop.catalog.views
+    import shop.orders.buyer_actions
     import shop.orders.seller_views
     import shop.orders.views
     import shop.seller.views

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, text
@@ -113,6 +113,10 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            # End the test's own transaction first: what it wrote becomes visible to the
+            # request, and on SQLite (BEGIN IMMEDIATE) its write lock no longer blocks it.
+            db.session.commit()
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

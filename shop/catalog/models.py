@@ -81,6 +81,9 @@ class Product(db.Model):
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id", ondelete="RESTRICT"))
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="RESTRICT"))
     title: Mapped[str] = mapped_column(String(200))
+    # The product's key within its store for CSV sync (shop.sync); None for products made
+    # in the Seller centre until an import gives them one.
+    handle: Mapped[str | None] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(10), default=ProductStatus.DRAFT.value)
     currency: Mapped[str] = mapped_column(String(3))
@@ -111,6 +114,7 @@ class Product(db.Model):
             "compare_at_price IS NULL OR compare_at_price > 0", name="compare_at_positive"
         ),
         CheckConstraint("sold_count >= 0", name="sold_count_not_negative"),
+        UniqueConstraint("store_id", "handle"),
         Index("ix_product_store_status", "store_id", "status", "id"),
         Index("ix_product_status_created", "status", "created_at"),
         Index("ix_product_status_category_created", "status", "category_id", "created_at"),

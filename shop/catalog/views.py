@@ -2,12 +2,208 @@
 
 from __future__ import annotations
 
-from flask import render_template
-from flask.typing import ResponseReturnValue
+import logging
+from dataclasses import replace
+from typing import Any
 
+from flask import (
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
+
+from affiliate.extensions import db
+from affiliate.money import parse_amount
+from affiliate.pagination import page_arg
 from shop.blueprints import shop_bp as bp
+from shop.catalog import queries
+from shop.catalog.models import Category
+from shop.catalog.queries import LISTING_SORTS, SEARCH_SORTS, CategoryTree, Filters, Sort
+from shop.catalog.search import clean_query
+
+log = logging.getLogger(__name__)
+
+LOW_STOCK = 5
+
+
+def category_tree() -> CategoryTree:
+    """The category tree, loaded once per request (the navbar and the pages share it)."""
+    if "shop_category_tree" not in g:
+        g.shop_category_tree = queries.load_category_tree()
+    return g.shop_category_tree
+
+
+def _navbar_categories() -> CategoryTree:
+    """The tree for the navbar; an empty one if the database cannot answer (error pages)."""
+    try:
+        return category_tree()
+    except SQLAlchemyError:
+        log.warning("category tree unavailable for the navbar", exc_info=True)
+        db.session.rollback()
+        return CategoryTree()
+
+
+def media_url(path: str | None) -> str | None:
+    """The URL of an uploaded file, or None (the template shows a placeholder)."""
+    if not path or "shop.media" not in current_app.view_functions:
+        return None
+    return url_for("shop.media", filename=path)
+
+
+def stock_state(stock: int) -> str:
+    if stock <= 0:
+        return "Sold out"
+    if stock <= LOW_STOCK:
+        return f"Only {stock} left"
+    return "In stock"
+
+
+@bp.app_context_processor
+def inject_catalogue_helpers() -> dict[str, Any]:
+    return {"shop_categories": _navbar_categories, "media_url": media_url}
+
+
+@bp.url_defaults
+def keep_view_args(endpoint: str, values: dict[str, Any]) -> None:
+    """Links from a page to itself (pagination, sorting) keep its slug or handle."""
+    if has_request_context() and endpoint == request.endpoint and request.view_args:
+        for key, value in request.view_args.items():
+            values.setdefault(key, value)
+
+
+def _parse_filters(
+    sorts: tuple[Sort, ...], *, with_category: bool = False
+) -> tuple[Filters, list[str], Category | None]:
+    """Filters from the query string; bad values are dropped with a message for the page."""
+    messages: list[str] = []
+    currency = current_app.config["DEFAULT_CURRENCY"]
+    prices: dict[str, int | None] = {}
+    for name, label in (("min", "minimum"), ("max", "maximum")):
+        raw = request.args.get(name, "").strip()
+        prices[name] = None
+        if not raw:
+            continue
+        try:
+            value = parse_amount(raw.lstrip("$"), currency)
+        except ValueError:
+            messages.append(f"The {label} price “{raw[:20]}” is not an amount; it was ignored.")
+            continue
+        if value < 0:
+            messages.append(f"The {label} price cannot be negative; it was ignored.")
+            continue
+        prices[name] = value
+    low, high = prices["min"], prices["max"]
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+        messages.append("The minimum price was above the maximum; they were swapped.")
+
+    sort = next((s for s in sorts if s.value == request.args.get("sort")), sorts[0])
+    category = None
+    category_ids = None
+    if with_category and request.args.get("category"):
+        category = category_tree().by_slug.get(request.args["category"])
+        if category is None:
+            messages.append("That category does not exist; showing all categories.")
+        else:
+            category_ids = category_tree().subtree_ids(category)
+    filters = Filters(sort=sort, min_price=low, max_price=high, category_ids=category_ids)
+    return filters, messages, category
 
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    return render_template("shop/home.html")
+    return render_template(
+        "shop/home.html",
+        featured=queries.featured_products(queries.HOME_FEATURED),
+        newest=queries.newest_products(queries.HOME_NEWEST),
+        categories=category_tree().roots,
+    )
+
+
+@bp.get("/c/<slug>")
+def category(slug: str) -> ResponseReturnValue:
+    tree = category_tree()
+    current = tree.by_slug.get(slug)
+    if current is None:
+        abort(404)
+    filters, messages, _ = _parse_filters(LISTING_SORTS)
+    filters = replace(filters, category_ids=tree.subtree_ids(current))
+    page = queries.list_products(filters, page_arg())
+    return render_template(
+        "shop/category.html",
+        category=current,
+        trail=tree.path(current),
+        subcategories=tree.children.get(current.id, []),
+        siblings=tree.children.get(current.parent_id, []) if current.parent_id else [],
+        page=page,
+        filters=filters,
+        sorts=LISTING_SORTS,
+        messages=messages,
+    )
+
+
+@bp.get("/search")
+def search() -> ResponseReturnValue:
+    text = clean_query(request.args.get("q"))
+    sorts = SEARCH_SORTS if text else LISTING_SORTS
+    filters, messages, chosen = _parse_filters(sorts, with_category=True)
+    if text:
+        page = queries.search_products(text, filters, page_arg())
+    else:
+        page = queries.list_products(filters, page_arg())
+    return render_template(
+        "shop/search.html",
+        q=text,
+        page=page,
+        filters=filters,
+        sorts=sorts,
+        messages=messages,
+        chosen_category=chosen,
+        tree=category_tree(),
+    )
+
+
+@bp.get("/p/<int:product_id>")
+def product(product_id: int) -> ResponseReturnValue:
+    found = queries.get_active_product(product_id)
+    if found is None:
+        abort(404)
+    variants = [v for v in found.variants if v.active]
+    available = [v for v in variants if v.stock > 0]
+    return render_template(
+        "shop/product.html",
+        product=found,
+        variants=variants,
+        selected=available[0] if available else None,
+        max_quantity=max((v.stock for v in available), default=1),
+        stock_state=stock_state,
+        trail=category_tree().path(found.category),
+    )
+
+
+@bp.get("/s/<handle>")
+def store(handle: str) -> ResponseReturnValue:
+    found = queries.get_store_by_handle(handle)
+    if found is None:
+        abort(404)
+    filters, messages, _ = _parse_filters(LISTING_SORTS)
+    page_number = page_arg()
+    return render_template(
+        "shop/store.html",
+        store=found,
+        featured=(
+            queries.featured_products(queries.STORE_FEATURED, store_id=found.id)
+            if page_number == 1
+            else []
+        ),
+        page=queries.list_products(filters, page_number, store_id=found.id),
+        filters=filters,
+        sorts=LISTING_SORTS,
+        messages=messages,
+    )

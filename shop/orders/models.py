@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -307,4 +308,12 @@ class RefundRequest(db.Model):
             "status IN ('requested', 'approved', 'declined', 'refunded')", name="status_known"
         ),
         Index("ix_refund_request_order_id", "order_id"),
+        # One open request per line, even when a buyer double-submits the form.
+        Index(
+            "uq_refund_request_open_line",
+            "order_line_id",
+            unique=True,
+            sqlite_where=text("status = 'requested'"),
+            postgresql_where=text("status = 'requested'"),
+        ),
     )

@@ -1,0 +1,80 @@
+"""What can go wrong in the seller's catalogue, each type mapped to one outcome for the user.
+
+Every error carries a message that the user can act on; ``field`` names the form field it
+belongs to (or is empty for the form as a whole).
+"""
+
+from __future__ import annotations
+
+
+class CatalogError(Exception):
+    """A catalogue rule refused the change; nothing was written."""
+
+    field = ""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        if field is not None:
+            self.field = field
+
+
+class StoreError(CatalogError):
+    pass
+
+
+class InvalidHandle(StoreError):
+    field = "handle"
+
+
+class HandleTaken(StoreError):
+    field = "handle"
+
+
+class StoreAlreadyOpen(StoreError):
+    """One store per account."""
+
+
+class CurrencyLocked(StoreError):
+    """A store that has products keeps its currency (their prices are in it)."""
+
+    field = "currency"
+
+
+class ProductError(CatalogError):
+    pass
+
+
+class InvalidProduct(ProductError):
+    pass
+
+
+class InvalidVariant(ProductError):
+    """A variant row is wrong; ``index`` is its position in the input (or None)."""
+
+    def __init__(self, message: str, *, index: int | None = None, field: str = "") -> None:
+        super().__init__(message, field=field)
+        self.index = index
+
+
+class DuplicateSku(InvalidVariant):
+    field = "sku"
+
+
+class NotFound(ProductError):
+    """A product, variant or image id that is not this store's (or not this product's)."""
+
+
+class TooManyImages(ProductError):
+    field = "images"
+
+
+class ImageError(CatalogError):
+    field = "images"
+
+
+class NotAnImage(ImageError):
+    pass
+
+
+class ImageTooLarge(ImageError):
+    pass

@@ -1,0 +1,675 @@
+"""The seller's catalogue: stores, products, variants and images.
+
+Plain functions over ids and objects. They validate, change rows and flush; the caller (a
+view, a job, the demo seeder) commits, so one action is one transaction. Files are never
+touched here: image services take already processed images (``shop.catalog.images``) and
+return the paths of files that the caller removes once its transaction has committed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, raiseload
+
+from affiliate.accounts import services as accounts
+from affiliate.accounts.models import Role, User
+from affiliate.audit import services as audit
+from affiliate.extensions import db
+from affiliate.pagination import Page
+from shop import signals
+from shop.catalog.exceptions import (
+    CurrencyLocked,
+    DuplicateSku,
+    HandleTaken,
+    InvalidHandle,
+    InvalidProduct,
+    InvalidVariant,
+    NotFound,
+    StoreAlreadyOpen,
+    StoreError,
+    TooManyImages,
+)
+from shop.catalog.models import Category, Product, ProductImage, ProductStatus, Store, Variant
+from shop.orders.models import CartLine, OrderLine
+
+CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "JPY", "SGD")
+HANDLE_MIN, HANDLE_MAX = 3, 40
+_HANDLE = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+RESERVED_HANDLES = frozenset({"admin", "api", "media", "new", "seller", "shop", "static", "store"})
+MAX_VARIANTS = 100
+MAX_IMAGES = 10
+MAX_STOCK = 1_000_000_000
+TITLE_MAX = 200
+SKU_MAX = 64
+OPTION_MAX = 60
+
+# ---------------------------------------------------------------------------------------------
+# Stores
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreInput:
+    name: str
+    handle: str
+    description: str = ""
+    currency: str = "USD"
+    return_address: str = ""
+
+
+class _Unset:
+    """Marks an image argument that the caller leaves as it is."""
+
+
+UNCHANGED = _Unset()
+
+
+def suggest_handle(name: str) -> str:
+    """A handle made from a store name: ``"Glow Lab!"`` → ``"glow-lab"``."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    handle = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:HANDLE_MAX].strip("-")
+    if len(handle) < HANDLE_MIN:
+        handle = (handle + "-store").strip("-") if handle else "my-store"
+    return handle
+
+
+def normalise_handle(handle: str) -> str:
+    """Lower-case a handle and check its shape; raise ``InvalidHandle`` with the rule broken."""
+    handle = handle.strip().lower()
+    if not HANDLE_MIN <= len(handle) <= HANDLE_MAX:
+        raise InvalidHandle(f"Use {HANDLE_MIN} to {HANDLE_MAX} characters for the handle.")
+    if not _HANDLE.fullmatch(handle):
+        raise InvalidHandle(
+            "Use lowercase letters, digits and hyphens only, starting and ending with a "
+            "letter or digit."
+        )
+    if handle in RESERVED_HANDLES:
+        raise InvalidHandle("That handle is reserved; choose another.")
+    return handle
+
+
+def handle_available(handle: str, *, except_store_id: int | None = None) -> bool:
+    query = select(Store.id).where(Store.handle == handle.strip().lower())
+    if except_store_id is not None:
+        query = query.where(Store.id != except_store_id)
+    return db.session.scalar(query) is None
+
+
+def available_handle(name: str) -> str:
+    """A free handle suggested from ``name`` (adding ``-2``, ``-3``… when taken)."""
+    base = suggest_handle(name)
+    candidate, number = base, 1
+    while not handle_available(candidate) or candidate in RESERVED_HANDLES:
+        number += 1
+        suffix = f"-{number}"
+        candidate = base[: HANDLE_MAX - len(suffix)].rstrip("-") + suffix
+    return candidate
+
+
+def get_store_for_owner(user_id: int) -> Store | None:
+    # The owner is usually the signed-in user, already in the session: no join needed.
+    query = select(Store).where(Store.owner_id == user_id).options(lazyload(Store.owner))
+    return db.session.scalar(query)
+
+
+def _check_store(data: StoreInput) -> tuple[str, str]:
+    name = data.name.strip()
+    if not name or len(name) > 80:
+        raise StoreError("Give your store a name of at most 80 characters.", field="name")
+    currency = data.currency.strip().upper()
+    if currency not in CURRENCIES:
+        raise StoreError(f"Choose one of {', '.join(CURRENCIES)}.", field="currency")
+    return name, currency
+
+
+def create_store(
+    owner: User,
+    data: StoreInput,
+    *,
+    logo_path: str | None = None,
+    banner_path: str | None = None,
+) -> Store:
+    """Open the owner's one store and make them a seller (audited), in the caller's transaction."""
+    name, currency = _check_store(data)
+    handle = normalise_handle(data.handle)
+    if get_store_for_owner(owner.id) is not None:
+        raise StoreAlreadyOpen("You already have a store; edit it instead.")
+    if not handle_available(handle):
+        raise HandleTaken(f"The handle “{handle}” is taken; try {available_handle(handle)}.")
+    store = Store(
+        owner_id=owner.id,
+        name=name,
+        handle=handle,
+        description=data.description.strip(),
+        currency=currency,
+        return_address=data.return_address.strip(),
+        logo_path=logo_path,
+        banner_path=banner_path,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(store)
+    except IntegrityError:
+        # A concurrent request took the handle (or opened this owner's store) first.
+        if get_store_for_owner(owner.id) is not None:
+            raise StoreAlreadyOpen("You already have a store; edit it instead.") from None
+        raise HandleTaken(f"The handle “{handle}” is taken; choose another.") from None
+    accounts.add_self_service_role(owner, Role.SELLER)
+    audit.record(
+        actor_id=owner.id,
+        action="store_opened",
+        subject_type="store",
+        subject_id=store.id,
+        to_state=handle,
+    )
+    return store
+
+
+def store_has_products(store: Store) -> bool:
+    return (
+        db.session.scalar(select(Product.id).where(Product.store_id == store.id).limit(1))
+        is not None
+    )
+
+
+def update_store(
+    store: Store,
+    data: StoreInput,
+    *,
+    logo_path: _Unset | str | None = UNCHANGED,
+    banner_path: _Unset | str | None = UNCHANGED,
+) -> list[str]:
+    """Change the store's details; return the image files that are no longer used."""
+    name, currency = _check_store(data)
+    handle = normalise_handle(data.handle)
+    if handle != store.handle and not handle_available(handle, except_store_id=store.id):
+        raise HandleTaken(f"The handle “{handle}” is taken; choose another.")
+    if currency != store.currency and store_has_products(store):
+        raise CurrencyLocked(
+            "Your products are priced in "
+            f"{store.currency}; the currency cannot change once the store has products."
+        )
+    obsolete: list[str] = []
+    if not isinstance(logo_path, _Unset):
+        if store.logo_path and store.logo_path != logo_path:
+            obsolete.append(store.logo_path)
+        store.logo_path = logo_path
+    if not isinstance(banner_path, _Unset):
+        if store.banner_path and store.banner_path != banner_path:
+            obsolete.append(store.banner_path)
+        store.banner_path = banner_path
+    store.name = name
+    store.handle = handle
+    store.description = data.description.strip()
+    store.currency = currency
+    store.return_address = data.return_address.strip()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise HandleTaken(f"The handle “{handle}” is taken; choose another.") from None
+    return obsolete
+
+
+# ---------------------------------------------------------------------------------------------
+# Categories
+# ---------------------------------------------------------------------------------------------
+
+
+def category_tree() -> list[tuple[Category, list[Category]]]:
+    """The seeded tree as (top level, its subcategories), both in their set order."""
+    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id))
+    parents: dict[int, tuple[Category, list[Category]]] = {}
+    children: list[Category] = []
+    for category in categories:
+        if category.parent_id is None:
+            parents[category.id] = (category, [])
+        else:
+            children.append(category)
+    for child in children:
+        if child.parent_id in parents:
+            parents[child.parent_id][1].append(child)
+    return list(parents.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Products and variants
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductInput:
+    title: str
+    category_id: int
+    description: str = ""
+    status: str = ProductStatus.DRAFT.value
+    compare_at_price: int | None = None  # minor units of the store's currency
+    featured: bool = False
+
+
+@dataclass(frozen=True)
+class VariantInput:
+    sku: str
+    price: int  # minor units of the store's currency, > 0
+    stock: int
+    option1: str = ""
+    option2: str = ""
+    id: int | None = None  # an existing variant of the product being updated
+
+
+def _check_product(data: ProductInput) -> tuple[str, str]:
+    title = data.title.strip()
+    if not title or len(title) > TITLE_MAX:
+        raise InvalidProduct(
+            f"Give the product a title of 1 to {TITLE_MAX} characters.", field="title"
+        )
+    if data.status not in {s.value for s in ProductStatus}:
+        raise InvalidProduct("Choose draft, active or archived.", field="status")
+    category = db.session.get(Category, data.category_id) if data.category_id else None
+    if category is None:
+        raise InvalidProduct("Choose a category from the list.", field="category_id")
+    if data.compare_at_price is not None and data.compare_at_price <= 0:
+        raise InvalidProduct("A compare-at price must be more than zero.", field="compare_at_price")
+    return title, data.status
+
+
+def _check_variants(variants: Sequence[VariantInput]) -> list[VariantInput]:
+    if not variants:
+        raise InvalidVariant("Add at least one variant with a SKU, a price and stock.")
+    if len(variants) > MAX_VARIANTS:
+        raise InvalidVariant(f"A product has at most {MAX_VARIANTS} variants.")
+    cleaned: list[VariantInput] = []
+    seen: dict[str, int] = {}
+    for index, v in enumerate(variants):
+        sku = v.sku.strip()
+        if not sku or len(sku) > SKU_MAX:
+            raise InvalidVariant(
+                f"Give a SKU of 1 to {SKU_MAX} characters.", index=index, field="sku"
+            )
+        if sku.lower() in seen:
+            raise DuplicateSku(f"SKU {sku} is used twice in this product.", index=index)
+        seen[sku.lower()] = index
+        if isinstance(v.price, bool) or not isinstance(v.price, int) or v.price <= 0:
+            raise InvalidVariant("The price must be more than zero.", index=index, field="price")
+        if (
+            isinstance(v.stock, bool)
+            or not isinstance(v.stock, int)
+            or not 0 <= v.stock <= MAX_STOCK
+        ):
+            raise InvalidVariant(
+                f"Stock is a whole number from 0 to {MAX_STOCK:,}.", index=index, field="stock"
+            )
+        option1, option2 = v.option1.strip(), v.option2.strip()
+        if len(option1) > OPTION_MAX or len(option2) > OPTION_MAX:
+            raise InvalidVariant(
+                f"Options have at most {OPTION_MAX} characters.", index=index, field="option1"
+            )
+        cleaned.append(
+            VariantInput(
+                sku=sku, price=v.price, stock=v.stock, option1=option1, option2=option2, id=v.id
+            )
+        )
+    return cleaned
+
+
+def _check_skus_free(
+    store: Store, variants: Sequence[VariantInput], product_id: int | None
+) -> None:
+    """Refuse SKUs that another product of the store uses (SKUs are unique per store)."""
+    wanted = {v.sku.lower(): i for i, v in enumerate(variants)}
+    query = select(Variant.sku).where(
+        Variant.store_id == store.id, func.lower(Variant.sku).in_(list(wanted))
+    )
+    if product_id is not None:
+        query = query.where(Variant.product_id != product_id)
+    taken = db.session.scalars(query.limit(1)).first()
+    if taken is not None:
+        raise DuplicateSku(
+            f"SKU {taken} is already used by another of your products.", index=wanted[taken.lower()]
+        )
+
+
+def _flush_variants() -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise DuplicateSku("One of these SKUs is already used in your store.") from None
+
+
+def recompute_product_summary(product: Product) -> None:
+    """Keep the listing columns: lowest active price, store currency, first image's thumbnail."""
+    prices = [v.price for v in product.variants if v.active]
+    product.price = min(prices) if prices else 0
+    product.currency = product.store.currency
+    images = sorted(product.images, key=lambda i: (i.position, i.id or 0))
+    product.cover_thumb_path = images[0].thumb_path if images else None
+
+
+def _check_compare_at(product: Product) -> None:
+    if product.compare_at_price is not None and product.compare_at_price <= product.price:
+        raise InvalidProduct(
+            "The compare-at price is the old price: make it higher than the lowest variant price.",
+            field="compare_at_price",
+        )
+
+
+def _announce(product: Product, previous_status: str | None) -> None:
+    if product.status == ProductStatus.ARCHIVED.value and previous_status != product.status:
+        signals.product_archived.send(product)
+
+
+def create_product(
+    store: Store,
+    data: ProductInput,
+    variants: Sequence[VariantInput],
+    images: Sequence[ImageInput] = (),
+) -> Product:
+    """Create a product with its variants (and images, first is the cover)."""
+    title, status = _check_product(data)
+    cleaned = _check_variants(variants)
+    _check_skus_free(store, cleaned, None)
+    if len(images) > MAX_IMAGES:
+        raise TooManyImages(f"A product has at most {MAX_IMAGES} images.")
+    product = Product(
+        store=store,
+        category_id=data.category_id,
+        title=title,
+        description=data.description.strip(),
+        status=status,
+        currency=store.currency,
+        compare_at_price=data.compare_at_price,
+        featured=data.featured,
+        variants=[],
+        images=[],
+    )
+    for position, v in enumerate(cleaned):
+        product.variants.append(
+            Variant(
+                store_id=store.id,
+                sku=v.sku,
+                price=v.price,
+                stock=v.stock,
+                option1=v.option1,
+                option2=v.option2,
+                position=position,
+                active=True,
+            )
+        )
+    for position, image in enumerate(images):
+        product.images.append(_image_row(image, position))
+    recompute_product_summary(product)
+    _check_compare_at(product)
+    db.session.add(product)
+    _flush_variants()
+    _announce(product, None)
+    return product
+
+
+def has_orders(product: Product) -> bool:
+    """Whether any order line references the product (then it is archived, never deleted)."""
+    query = select(OrderLine.id).where(OrderLine.product_id == product.id).limit(1)
+    return db.session.scalar(query) is not None
+
+
+def _ordered_variant_ids(variant_ids: Sequence[int]) -> set[int]:
+    if not variant_ids:
+        return set()
+    query = select(OrderLine.variant_id).where(OrderLine.variant_id.in_(variant_ids)).distinct()
+    return set(db.session.scalars(query))
+
+
+def update_product(
+    product: Product, data: ProductInput, variants: Sequence[VariantInput]
+) -> Product:
+    """Replace the product's details and variant list.
+
+    A variant whose ``id`` is given is updated; one without is added; an existing variant left
+    out is deleted, or deactivated if an order references it (its SKU stays reserved).
+    """
+    title, status = _check_product(data)
+    cleaned = _check_variants(variants)
+    store = product.store
+    existing = {v.id: v for v in product.variants}
+    for index, v in enumerate(cleaned):
+        if v.id is not None and v.id not in existing:
+            raise NotFound("That variant is not one of this product's.", field=str(index))
+    _check_skus_free(store, cleaned, product.id)
+    kept_ids = {v.id for v in cleaned if v.id is not None}
+    removed = [v for vid, v in existing.items() if vid not in kept_ids]
+    ordered = _ordered_variant_ids([v.id for v in removed])
+    inactive = [v for v in removed if v.id in ordered]
+    reserved = {v.sku.lower(): v.sku for v in inactive}
+    for index, v in enumerate(cleaned):
+        if v.sku.lower() in reserved:
+            raise DuplicateSku(
+                f"SKU {v.sku} belongs to a removed variant that has orders; choose another.",
+                index=index,
+            )
+    dropped = [v for v in removed if v.id not in ordered]
+    if dropped:
+        db.session.execute(delete(CartLine).where(CartLine.variant_id.in_([v.id for v in dropped])))
+    with db.session.no_autoflush:
+        for variant in dropped:
+            db.session.delete(variant)
+            product.variants.remove(variant)
+    # SKUs can move between rows (or be swapped): park the changing ones on a unique
+    # placeholder, and delete removed rows, before any new value is written.
+    for v in cleaned:
+        if v.id is not None and existing[v.id].sku != v.sku:
+            existing[v.id].sku = f"~{v.id}"
+    _flush_variants()
+    for position, v in enumerate(cleaned):
+        row = existing[v.id] if v.id is not None else Variant(store_id=store.id)
+        row.sku, row.price, row.stock = v.sku, v.price, v.stock
+        row.option1, row.option2 = v.option1, v.option2
+        row.position, row.active = position, True
+        if v.id is None:
+            product.variants.append(row)
+    for offset, variant in enumerate(inactive):
+        variant.active = False
+        variant.position = len(cleaned) + offset
+    previous = product.status
+    product.title = title
+    product.description = data.description.strip()
+    product.category_id = data.category_id
+    product.status = status
+    product.compare_at_price = data.compare_at_price
+    product.featured = data.featured
+    recompute_product_summary(product)
+    _check_compare_at(product)
+    _flush_variants()
+    _announce(product, previous)
+    return product
+
+
+def set_status(store: Store, product_ids: Sequence[int], status: str) -> int:
+    """Bulk-change the status of the store's products; return how many changed.
+
+    Every id must name a product of ``store`` (else ``NotFound``, and nothing changes).
+    """
+    if status not in {s.value for s in ProductStatus}:
+        raise InvalidProduct("Choose draft, active or archived.")
+    ids = sorted({int(i) for i in product_ids})
+    if not ids:
+        return 0
+    products = list(
+        db.session.scalars(
+            select(Product)
+            .where(Product.id.in_(ids), Product.store_id == store.id)
+            .options(lazyload(Product.images), lazyload(Product.variants))
+        )
+    )
+    if len(products) != len(ids):
+        raise NotFound("Some of those products are not in your store.")
+    changed = 0
+    for product in products:
+        if product.status == status:
+            continue
+        previous = product.status
+        product.status = status
+        changed += 1
+        _announce(product, previous)
+    db.session.flush()
+    return changed
+
+
+@dataclass(frozen=True)
+class Removal:
+    deleted: bool  # False: the product has orders, so it was archived instead
+    files: list[str]  # image files no longer used (remove them after commit)
+
+
+def delete_or_archive_product(product: Product) -> Removal:
+    """Delete a product that was never ordered; archive one that was (orders keep it)."""
+    if has_orders(product):
+        previous = product.status
+        product.status = ProductStatus.ARCHIVED.value
+        db.session.flush()
+        _announce(product, previous)
+        return Removal(deleted=False, files=[])
+    files = [p for image in product.images for p in (image.path, image.thumb_path)]
+    product_id = product.id
+    variant_ids = [v.id for v in product.variants]
+    for obj in [*product.images, *product.variants, product]:
+        db.session.expunge(obj)
+    if variant_ids:
+        db.session.execute(delete(CartLine).where(CartLine.variant_id.in_(variant_ids)))
+    db.session.execute(delete(ProductImage).where(ProductImage.product_id == product_id))
+    db.session.execute(delete(Variant).where(Variant.product_id == product_id))
+    db.session.execute(delete(Product).where(Product.id == product_id))
+    return Removal(deleted=True, files=sorted(set(files)))
+
+
+def get_store_product(store: Store | None, product_id: int) -> Product | None:
+    """The product if it is ``store``'s; None if it does not exist or is someone else's."""
+    if store is None:
+        return None
+    return db.session.scalar(
+        select(Product).where(Product.id == product_id, Product.store_id == store.id)
+    )
+
+
+def list_products(
+    store: Store, *, status: str = "", query: str = "", page: int = 1, per_page: int = 25
+) -> Page[Product]:
+    """One page of the store's products, newest first, filtered in the database.
+
+    ``query`` matches the title or any variant's SKU, case-insensitively. Variants come in one
+    more statement (for stock); images are not loaded (the cover thumbnail is on the product).
+    """
+    conditions = [Product.store_id == store.id]
+    if status in {s.value for s in ProductStatus}:
+        conditions.append(Product.status == status)
+    if query.strip():
+        pattern = "%" + _escape_like(query.strip().lower()) + "%"
+        sku_match = (
+            select(Variant.id)
+            .where(
+                Variant.product_id == Product.id, func.lower(Variant.sku).like(pattern, escape="\\")
+            )
+            .exists()
+        )
+        conditions.append(or_(func.lower(Product.title).like(pattern, escape="\\"), sku_match))
+    total = db.session.scalar(select(func.count(Product.id)).where(*conditions)) or 0
+    items = db.session.scalars(
+        select(Product)
+        .where(*conditions)
+        # The store is the caller's (in the session already); images are not shown here.
+        .options(lazyload(Product.store), raiseload(Product.images))
+        .order_by(Product.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(items), page=page, per_page=per_page, total=total)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# ---------------------------------------------------------------------------------------------
+# Images
+# ---------------------------------------------------------------------------------------------
+
+
+class ImageInput(Protocol):
+    """What an image service needs of a processed image (``images.ProcessedImage`` fits)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def thumb_path(self) -> str: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+
+
+def _image_row(image: ImageInput, position: int) -> ProductImage:
+    return ProductImage(
+        position=position,
+        path=image.path,
+        thumb_path=image.thumb_path,
+        width=image.width,
+        height=image.height,
+    )
+
+
+def _renumber(product: Product) -> None:
+    product.images.sort(key=lambda i: (i.position, i.id or 0))
+    for position, image in enumerate(product.images):
+        image.position = position
+
+
+def add_images(product: Product, images: Sequence[ImageInput]) -> list[ProductImage]:
+    """Append images after the existing ones (the first image of a product is its cover)."""
+    if len(product.images) + len(images) > MAX_IMAGES:
+        raise TooManyImages(
+            f"A product has at most {MAX_IMAGES} images; it has {len(product.images)}."
+        )
+    _renumber(product)
+    rows = [_image_row(image, len(product.images) + i) for i, image in enumerate(images)]
+    product.images.extend(rows)
+    recompute_product_summary(product)
+    db.session.flush()
+    return rows
+
+
+def _product_image(product: Product, image_id: int) -> ProductImage:
+    for image in product.images:
+        if image.id == image_id:
+            return image
+    raise NotFound("That image is not one of this product's.")
+
+
+def move_image(product: Product, image_id: int, offset: int) -> None:
+    """Move an image ``offset`` places (-1 up, +1 down); moving to the top makes it the cover."""
+    image = _product_image(product, image_id)
+    _renumber(product)
+    target = max(0, min(len(product.images) - 1, image.position + offset))
+    product.images.remove(image)
+    product.images.insert(target, image)
+    for position, row in enumerate(product.images):
+        row.position = position
+    recompute_product_summary(product)
+    db.session.flush()
+
+
+def delete_image(product: Product, image_id: int) -> list[str]:
+    """Delete an image; return its files, to remove after commit."""
+    image = _product_image(product, image_id)
+    with db.session.no_autoflush:
+        db.session.delete(image)
+        product.images.remove(image)
+    _renumber(product)
+    recompute_product_summary(product)
+    db.session.flush()
+    return [image.path, image.thumb_path]

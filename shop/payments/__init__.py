@@ -1,0 +1,29 @@
+"""Card payments through a provider interface: the built-in test card, or Stripe."""
+
+from shop.payments.base import (
+    CardDetails,
+    InvalidTestCard,
+    InvalidWebhook,
+    PaymentProvider,
+    PaymentRequest,
+    ProviderError,
+    ProviderPayment,
+    ProviderStatus,
+    ProviderUnavailable,
+    WebhookEvent,
+    get_provider,
+)
+
+__all__ = [
+    "CardDetails",
+    "InvalidTestCard",
+    "InvalidWebhook",
+    "PaymentProvider",
+    "PaymentRequest",
+    "ProviderError",
+    "ProviderPayment",
+    "ProviderStatus",
+    "ProviderUnavailable",
+    "WebhookEvent",
+    "get_provider",
+]
