@@ -139,6 +139,8 @@ class TestingConfig(BaseConfig):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8 * 1024
     UPLOAD_DIR = str(INSTANCE_DIR / "test-uploads")
+    DEMO_IMAGE_SIZE = 64  # the demo draws its product pictures; small ones keep tests fast
+    DEMO_IMAGES_PER_PRODUCT = 1
 
     @classmethod
     def secret_key(cls) -> str:

@@ -9,19 +9,24 @@ from __future__ import annotations
 import colorsys
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from io import BytesIO
 
 from flask import current_app
 from PIL import Image, ImageDraw, ImageFont
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from affiliate.accounts import services as accounts
 from affiliate.accounts.models import Role, User
 from affiliate.cli import DEMO_PASSWORD, register_demo_seeder
 from affiliate.extensions import db
+from affiliate.types import utcnow
 from shop.catalog import images as image_files
 from shop.catalog import services as catalog
-from shop.catalog.models import Category, ProductStatus, Store
+from shop.catalog.models import Category, ProductStatus, Store, Variant
+from shop.orders import cart as cart_services
+from shop.orders import checkout, lifecycle
+from shop.orders.models import Address, Order
 
 
 @dataclass(frozen=True)
@@ -288,7 +293,7 @@ def _colour(seed: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     return tuple(int(c * 255) for c in light), tuple(int(c * 255) for c in dark)  # type: ignore[return-value]
 
 
-def draw_product_image(title: str, variant: int = 0, size: int = 800) -> bytes:
+def draw_product_image(title: str, variant: int = 0, size: int = 640) -> bytes:
     """A soft gradient with a simple shape and the product's initials, as PNG bytes."""
     light, dark = _colour(title + str(variant))
     image = Image.new("RGB", (size, size), light)
@@ -349,7 +354,11 @@ def _seed_store(handle: str, spec: tuple[str, str, str, tuple[DemoProduct, ...]]
     categories = _categories()
     upload_dir = current_app.config["UPLOAD_DIR"]
     for index, item in enumerate(products):
-        pictures = [image_files.process_bytes(draw_product_image(item.title, n)) for n in range(2)]
+        size = current_app.config.get("DEMO_IMAGE_SIZE", 640)
+        pictures = [
+            image_files.process_bytes(draw_product_image(item.title, n, size))
+            for n in range(current_app.config.get("DEMO_IMAGES_PER_PRODUCT", 2))
+        ]
         image_files.write_images(pictures, upload_dir)
         variants = [
             catalog.VariantInput(
@@ -378,10 +387,79 @@ def _seed_store(handle: str, spec: tuple[str, str, str, tuple[DemoProduct, ...]]
     return len(products)
 
 
+def _variant(sku: str) -> Variant:
+    return db.session.scalars(select(Variant).where(Variant.sku == sku)).one()
+
+
+def _paid_order(buyer: User, address_id: int, skus: list[tuple[str, int]], when: datetime) -> Order:
+    """Place and pay one order through the real services, dated ``when``."""
+    cart = cart_services.get_or_create_cart(user_id=buyer.id)
+    for sku, quantity in skus:
+        cart_services.add_to_cart(cart, _variant(sku), quantity)
+    address = db.session.get(Address, address_id)
+    payment = checkout.place_orders(buyer.id, cart, address, provider="test")
+    orders = checkout.mark_payment_succeeded(payment.id, f"demo-{payment.id}")
+    for order in orders:
+        order.placed_at = order.paid_at = when
+    return orders[0]
+
+
+def _seed_orders() -> int:
+    """Orders of the demo buyer in every state (once: skipped when the buyer has orders)."""
+    buyer = accounts.find_by_email("buyer@example.com")
+    if buyer is None or db.session.scalar(select(Order.id).where(Order.buyer_id == buyer.id)):
+        return 0
+    seller = accounts.find_by_email("seller@example.com")
+    address = checkout.add_address(
+        buyer.id,
+        full_name="Bea Buyer",
+        line1="1 Main Street",
+        city="Springfield",
+        region="IL",
+        postal_code="62701",
+        country="US",
+        phone="+1 555 0100",
+    )
+    now = utcnow()
+    ago = lambda days: now - timedelta(days=days)  # noqa: E731
+
+    unpaid_cart = cart_services.get_or_create_cart(user_id=buyer.id)
+    cart_services.add_to_cart(unpaid_cart, _variant("HEAR-05-1"), 1)
+    checkout.place_orders(buyer.id, unpaid_cart, address, provider="test")
+
+    _paid_order(buyer, address.id, [("GLOW-01-1", 1), ("GLOW-03-2", 2)], ago(0))
+    shipped = _paid_order(buyer, address.id, [("TRAI-02-2", 1)], ago(3))
+    lifecycle.ship(shipped, "UPS", "1Z999AA10123456784", seller)
+    delivered = _paid_order(buyer, address.id, [("BYTE-01-1", 1)], ago(6))
+    lifecycle.ship(delivered, "USPS", "9400111899223197428490", seller)
+    lifecycle.mark_delivered(delivered, buyer, now=ago(2))
+    completed = _paid_order(buyer, address.id, [("HEAR-01-1", 1)], ago(20))
+    lifecycle.ship(completed, "FedEx", "449044304137821", seller)
+    lifecycle.mark_delivered(completed, buyer, now=ago(15))
+    lifecycle.complete_due_orders(now, 7)
+    cancelled = _paid_order(buyer, address.id, [("GLOW-06-1", 1)], ago(1))
+    lifecycle.cancel(cancelled, buyer, "Ordered the wrong scent.")
+    returned = _paid_order(buyer, address.id, [("GLOW-02-1", 1), ("GLOW-07-1", 1)], ago(5))
+    lifecycle.ship(returned, "UPS", "1Z999AA10123456799", seller)
+    lifecycle.mark_delivered(returned, buyer, now=ago(3))
+    lifecycle.request_refund(returned, returned.lines[0], "The jar arrived cracked.", buyer)
+    refunded = _paid_order(buyer, address.id, [("GLOW-05-1", 1)], ago(9))
+    lifecycle.ship(refunded, "USPS", "9400111899223197428511", seller)
+    lifecycle.mark_delivered(refunded, buyer, now=ago(4))
+    request = lifecycle.request_refund(refunded, refunded.lines[0], "Not for my hair type.", buyer)
+    lifecycle.approve_refund(request, seller)
+    db.session.flush()
+    return db.session.scalar(select(func.count(Order.id)).where(Order.buyer_id == buyer.id)) or 0
+
+
 def seed_shop() -> str:
-    """Create the demo stores and their products (skipping stores that exist)."""
+    """Create the demo stores and their products (skipping stores that exist), and orders."""
     created = sum(_seed_store(handle, spec) for handle, spec in DEMO_STORES.items())
-    return f"demo shop ready ({created} products created in {len(DEMO_STORES)} stores)"
+    orders = _seed_orders()
+    return (
+        f"demo shop ready ({created} products created in {len(DEMO_STORES)} stores, "
+        f"{orders} demo orders created)"
+    )
 
 
 register_demo_seeder(seed_shop)

@@ -142,7 +142,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> _Database:
 
 @pytest.fixture(scope="session")
 def app(database: _Database) -> Iterator[Flask]:
-    app = make_test_app(database.url)
+    app = make_test_app(database.url, UPLOAD_DIR=str(database.tmp / "uploads"))
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
         database.after_migrations()
