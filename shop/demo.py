@@ -401,6 +401,7 @@ def _paid_order(buyer: User, address_id: int, skus: list[tuple[str, int]], when:
     orders = checkout.mark_payment_succeeded(payment.id, f"demo-{payment.id}")
     for order in orders:
         order.placed_at = order.paid_at = when
+    db.session.flush()  # before the lifecycle services reload the order under a lock
     return orders[0]
 
 
