@@ -15,47 +15,26 @@ What it shows, for one store:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from affiliate import create_app
 from affiliate.accounts.models import Role, User, UserRole
-from affiliate.config import TestingConfig, normalise_database_url
+from affiliate.config import TestingConfig
 from affiliate.extensions import db
+from bench.throwaway_db import make_database
 from shop.catalog.models import Product, Store, Variant
 from shop.sync import services
 from shop.sync.models import ImportStatus
 
 CATEGORIES = ["beauty-skincare", "fashion-women", "home-kitchen", "electronics-audio"]
-
-
-def make_database() -> tuple[str, callable]:
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        path = Path(tempfile.mkdtemp()) / "bench.db"
-        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
-    base = make_url(normalise_database_url(url))
-    name = f"affiliate_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def generate_csv(rows: int, variants: int, price_offset: int = 0) -> bytes:
@@ -113,7 +92,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--variants", type=int, default=4, help="variants per product")
     args = parser.parse_args()
-    url, drop = make_database()
+    url, drop = make_database("affiliate_importbench")
     upload_dir = tempfile.mkdtemp()
     app = create_app(
         TestingConfig, SQLALCHEMY_DATABASE_URI=url, LOG_LEVEL="WARNING", UPLOAD_DIR=upload_dir

@@ -16,47 +16,25 @@ What it shows:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
 from affiliate import create_app
 from affiliate.accounts.models import User
-from affiliate.config import TestingConfig, normalise_database_url
+from affiliate.config import TestingConfig
 from affiliate.extensions import db
 from affiliate.ledger import services as ledger
 from affiliate.ledger.models import AccountKind, LedgerAccount
+from bench.throwaway_db import make_database
 
 CURRENCY = "USD"
-
-
-def make_database() -> tuple[str, callable]:
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        path = Path(tempfile.mkdtemp()) / "bench.db"
-        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
-    base = make_url(normalise_database_url(url))
-    name = f"affiliate_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def make_creators(count: int) -> list[int]:
@@ -117,7 +95,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=4000)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
-    url, drop = make_database()
+    url, drop = make_database("affiliate_ledgerbench")
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, LOG_LEVEL="WARNING")
     per_thread = args.entries // args.threads
     total = per_thread * args.threads

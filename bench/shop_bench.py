@@ -27,8 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -37,13 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from affiliate import create_app
 from affiliate.accounts.passwords import passwords
-from affiliate.config import DevelopmentConfig, normalise_database_url
+from affiliate.config import DevelopmentConfig
 from affiliate.extensions import db
+from bench.throwaway_db import make_database
 
 WORDS = tuple(
     """
@@ -55,25 +55,6 @@ WORDS = tuple(
 )
 PASSWORD = "bench-pass-123"
 BATCH = 20_000
-
-
-def make_database() -> tuple[str, Callable[[], None]]:
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        folder = Path(tempfile.mkdtemp())
-        return f"sqlite:///{folder / 'bench.db'}", lambda: shutil.rmtree(folder, True)
-    base = make_url(normalise_database_url(url))
-    name = f"affiliate_shopbench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def write_rows(table_name: str, rows: Iterable[dict]) -> int:
@@ -116,7 +97,7 @@ def generate(products: int, orders: int) -> dict[str, object]:
         (
             {
                 "id": i,
-                "email": f"u{i}@bench.example",
+                "email": f"u{i}@bench.example.com",
                 "display_name": f"User {i}",
                 "password_hash": password_hash,
                 "session_token": f"t{i}",
@@ -165,7 +146,7 @@ def generate(products: int, orders: int) -> dict[str, object]:
                 "category_id": rng.choice(leaf_categories),
                 "title": f"{title} {i}",
                 "description": " ".join(rng.choices(WORDS, k=25)),
-                "status": "active" if i % 10 else "draft",
+                "status": "draft" if i % 10 == 3 else "active",
                 "currency": "USD",
                 "price": 500 + (i * 37) % 20_000,
                 "featured": i % 97 == 0,
@@ -308,12 +289,17 @@ def start_server(url: str, port: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
+def session_cookie(response: http.client.HTTPResponse) -> str:
+    cookies = [c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or []]
+    return next((c for c in cookies if c.startswith("session=")), "")
+
+
 def login_cookie(port: int, email: str) -> str:
     conn = http.client.HTTPConnection("127.0.0.1", port)
     conn.request("GET", "/login")
     response = conn.getresponse()
     page = response.read().decode()
-    cookie = response.getheader("Set-Cookie", "").split(";")[0]
+    cookie = session_cookie(response)
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     body = urlencode({"csrf_token": token, "email": email, "password": PASSWORD})
     conn.request(
@@ -324,7 +310,15 @@ def login_cookie(port: int, email: str) -> str:
     )
     response = conn.getresponse()
     response.read()
-    return response.getheader("Set-Cookie", "").split(";")[0]
+    return session_cookie(response)
+
+
+def first_status(port: int, path: str, cookie: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    response = conn.getresponse()
+    response.read()
+    return response.status
 
 
 def load_with_wrk(
@@ -401,7 +395,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
-    url, drop = make_database()
+    url, drop = make_database("affiliate_shopbench")
     server = None
     try:
         app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=url, LOG_LEVEL="WARNING")
@@ -422,7 +416,7 @@ def main() -> None:
         )
         port = free_port()
         server = start_server(url, port)
-        seller_cookie = login_cookie(port, "u1@bench.example")
+        seller_cookie = login_cookie(port, "u1@bench.example.com")
         pages = [
             ("home", "/", ""),
             ("category", "/c/beauty", ""),
@@ -438,6 +432,10 @@ def main() -> None:
         )
         print(f"{'page':<15} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
         for name, path, cookie in pages:
+            status = first_status(port, path, cookie)
+            if status != 200:
+                print(f"{name:<15} answered {status}, not 200: skipped")
+                continue
             rps, p50, p99, errors = load(port, path, args.seconds, cookie)
             print(f"{name:<15} {rps:>8.0f} {p50:>8.1f} {p99:>8.1f} {errors:>7}")
     finally:

@@ -16,7 +16,7 @@ def _type_differs(context, inspected_column, metadata_column, inspected_type, me
 
 
 # Objects that the migrations build by hand and the models do not declare.
-UNDECLARED = ("product_fts", "ix_product_search")
+UNDECLARED = ("product_fts", "ix_product_search", "search_vector")
 
 
 def _declared(obj, name, type_, reflected, compare_to):

@@ -116,6 +116,7 @@ class Product(db.Model):
         CheckConstraint("sold_count >= 0", name="sold_count_not_negative"),
         UniqueConstraint("store_id", "handle"),
         Index("ix_product_store_status", "store_id", "status", "id"),
+        Index("ix_product_store_status_created", "store_id", "status", "created_at"),
         Index("ix_product_status_created", "status", "created_at"),
         Index("ix_product_status_category_created", "status", "category_id", "created_at"),
         Index("ix_product_status_price", "status", "price"),

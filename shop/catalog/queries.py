@@ -135,11 +135,29 @@ def _filtered(statement: Select, filters: Filters) -> Select:
     return statement
 
 
-def _page(statement: Select, order_by: Iterable[ColumnElement], page: int) -> Page[Product]:
-    """One page of ``statement`` (a filtered ``select(Product)``) and the total: 2 statements."""
-    total = db.session.scalar(
-        statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    )
+# A search matching a large part of the catalogue stops counting here ("1,000+ products"):
+# counting every match costs as much as ranking them, and nobody pages that far.
+SEARCH_COUNT_CAP = 1000
+
+
+def _page(
+    statement: Select,
+    order_by: Iterable[ColumnElement],
+    page: int,
+    *,
+    count_cap: int | None = None,
+) -> Page[Product]:
+    """One page of ``statement`` (a filtered ``select(Product)``) and the total: 2 statements.
+
+    With ``count_cap``, the total stops at ``count_cap + 1``.
+    """
+    if count_cap is None:
+        counted = statement.with_only_columns(func.count(), maintain_column_froms=True)
+        total = db.session.scalar(counted.order_by(None))
+    else:
+        capped = statement.with_only_columns(Product.id).order_by(None).limit(count_cap + 1)
+        total = db.session.scalar(select(func.count()).select_from(capped.subquery()))
+        page = min(page, max(1, -(-count_cap // PER_PAGE)))
     items = db.session.scalars(
         statement.options(*_card_options())
         .order_by(*order_by)
@@ -163,7 +181,7 @@ def search_products(text: str, filters: Filters, page: int) -> Page[Product]:
     if search.is_empty:
         return Page(items=[], page=page, per_page=PER_PAGE, total=0)
     statement = search.apply(_filtered(_active(), filters))
-    return _page(statement, _order_by(filters.sort, search), page)
+    return _page(statement, _order_by(filters.sort, search), page, count_cap=SEARCH_COUNT_CAP)
 
 
 def featured_products(limit: int, store_id: int | None = None) -> list[Product]:

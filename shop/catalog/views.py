@@ -159,6 +159,7 @@ def search() -> ResponseReturnValue:
         page = queries.list_products(filters, page_arg())
     return render_template(
         "shop/search.html",
+        search_count_cap=queries.SEARCH_COUNT_CAP,
         q=text,
         page=page,
         filters=filters,
