@@ -20,7 +20,10 @@ login_manager.anonymous_user = AnonymousUser
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Please sign in to continue."
 login_manager.login_message_category = "info"
-login_manager.session_protection = "strong"
+# "basic": a session seen from a new address or browser is no longer "fresh", but stays signed
+# in; "strong" would sign out every buyer whose phone moves from Wi-Fi to mobile data. Sessions
+# are renewed at sign-in and ended at once by rotating the user's session token.
+login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
