@@ -53,6 +53,14 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# Built by hand in migrations and not declared on the models: autogenerate must leave them be.
+UNDECLARED = ("product_fts", "ix_product_search", "search_vector")
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (name or "").startswith(UNDECLARED)
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -104,6 +112,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=include_object,
             **conf_args
         )
 
