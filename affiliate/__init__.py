@@ -79,12 +79,15 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from affiliate.accounts.views import bp as accounts_bp
     from affiliate.admin.views import bp as admin_bp
+    from affiliate.creators.profile_views import bp as profiles_bp
     from affiliate.creators.views import bp as creators_bp
     from affiliate.main.views import bp as main_bp
     from affiliate.payouts.views import bp as payouts_bp
+    from affiliate.plans.views import bp as plans_bp
     from shop.routes import blueprints as shop_blueprints
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, *shop_blueprints(), creators_bp, payouts_bp):
+    affiliate_blueprints = (plans_bp, creators_bp, profiles_bp, payouts_bp)
+    for blueprint in (main_bp, accounts_bp, admin_bp, *shop_blueprints(), *affiliate_blueprints):
         app.register_blueprint(blueprint)
 
 
