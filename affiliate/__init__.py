@@ -122,7 +122,10 @@ def register_commands(app: Flask) -> None:
 
 def register_job_modules() -> None:
     """Import every jobs module so that periodic jobs are registered before ``flask cron``."""
-    import affiliate.ledger.jobs  # noqa: F401
+    import affiliate.creators.demo
+    import affiliate.creators.models
+    import affiliate.ledger.jobs
+    import affiliate.plans.demo
     import affiliate.plans.models  # noqa: F401
     import shop.demo
     import shop.models  # noqa: F401 - every model is known before migrations compare

@@ -1,15 +1,42 @@
-"""The Creator centre."""
+"""The Creator centre, and the creator's side of affiliate plans.
+
+A creator sees only their own showcase, invitations and memberships: another creator's
+invitation reads as missing (404). Bad input answers 400, a move a plan forbids 409, and
+nothing is written; each action is one transaction, committed here.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.accounts.authz import role_required
+from affiliate.accounts.authz import get_or_404, role_required
 from affiliate.accounts.models import Role
+from affiliate.creators import marketplace
+from affiliate.creators.marketplace import MarketFilters, MarketSort
+from affiliate.extensions import db
 from affiliate.ledger import services as ledger
 from affiliate.ledger.models import AccountKind
+from affiliate.money import parse_amount
+from affiliate.pagination import page_arg
+from affiliate.plans import services as plan_services
+from affiliate.plans.exceptions import PlanError
+from affiliate.plans.models import PlanMembership
+from affiliate.plans.rule import format_rate
+from shop.catalog.models import Category
+from shop.catalog.views import category_tree
 
 bp = Blueprint("creators", __name__, url_prefix="/creator")
 
@@ -30,4 +57,199 @@ def centre() -> ResponseReturnValue:
         currency=currency,
         balances=[(kind, balances.get(kind, 0)) for kind in CREATOR_BALANCES],
         entries=ledger.recent_entries(owner_id=current_user.id, limit=20),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Plans, seen by the creator: marketplace, showcase, invitations, memberships
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.context_processor
+def _creator_helpers() -> dict[str, Any]:
+    return {
+        "rate": format_rate,
+        # A callable, so that only the pages showing the nav pay for the count.
+        "pending_invitations": lambda: marketplace.pending_invitation_count(current_user.id),
+    }
+
+
+def _parse_market_filters() -> tuple[MarketFilters, list[str], Category | None]:
+    """Filters from the query string; bad values are dropped with a message for the page."""
+    messages: list[str] = []
+    args = request.args
+    currency = current_app.config["DEFAULT_CURRENCY"]
+    prices: dict[str, int | None] = {"min": None, "max": None}
+    for name, label in (("min", "minimum"), ("max", "maximum")):
+        raw = args.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            value = parse_amount(raw.lstrip("$"), currency)
+        except ValueError:
+            messages.append(f"The {label} price “{raw[:20]}” is not an amount; it was ignored.")
+            continue
+        if value < 0:
+            messages.append(f"The {label} price cannot be negative; it was ignored.")
+            continue
+        prices[name] = value
+    low, high = prices["min"], prices["max"]
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+        messages.append("The minimum price was above the maximum; they were swapped.")
+
+    min_rate = None
+    raw_rate = args.get("min_rate", "").strip().rstrip("%").strip()
+    if raw_rate:
+        try:
+            min_rate = plan_services.parse_rate_percent(raw_rate)
+        except PlanError as error:
+            messages.append(f"Rate at least “{raw_rate[:10]}”: {error} It was ignored.")
+
+    category, category_ids = None, None
+    if args.get("category"):
+        tree = category_tree()
+        category = tree.by_slug.get(args["category"])
+        if category is None:
+            messages.append("That category does not exist; showing all categories.")
+        else:
+            category_ids = tree.subtree_ids(category)
+
+    store_id = None
+    raw_store = args.get("store", "")
+    if raw_store:
+        if raw_store.isascii() and raw_store.isdigit() and len(raw_store) < 19:
+            store_id = int(raw_store)
+        else:
+            messages.append("That store does not exist; showing every store.")
+
+    sort = next((s for s in MarketSort if s.value == args.get("sort")), MarketSort.RATE)
+    filters = MarketFilters(
+        sort=sort,
+        search=args.get("q", "").strip()[: marketplace.MAX_SEARCH],
+        category_ids=category_ids,
+        min_rate_bps=min_rate,
+        min_price=low,
+        max_price=high,
+        store_id=store_id,
+    )
+    return filters, messages, category
+
+
+def _marketplace_response(status: int = 200) -> ResponseReturnValue:
+    filters, messages, category = _parse_market_filters()
+    page = marketplace.marketplace_page(current_user.id, filters, page_arg())
+    return (
+        render_template(
+            "creators/marketplace.html",
+            page=page,
+            filters=filters,
+            messages=messages,
+            categories=category_tree(),
+            chosen_category=category,
+            stores=marketplace.marketplace_stores(current_user.id),
+            sorts=list(MarketSort),
+            currency=current_app.config["DEFAULT_CURRENCY"],
+        ),
+        status,
+    )
+
+
+@bp.get("/marketplace", endpoint="marketplace")
+@role_required(Role.CREATOR)
+def marketplace_page() -> ResponseReturnValue:
+    return _marketplace_response()
+
+
+def _product_id_from_form() -> int:
+    raw = request.form.get("product_id", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
+        abort(400)
+    return int(raw)
+
+
+@bp.post("/showcase/add")
+@role_required(Role.CREATOR)
+def showcase_add() -> ResponseReturnValue:
+    product_id = _product_id_from_form()
+    try:
+        plan_services.add_to_showcase(current_user.id, product_id)
+    except PlanError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return _marketplace_response(error.status_code)
+    db.session.commit()
+    flash("Added to your showcase.", "success")
+    return redirect(url_for("creators.marketplace", **request.args, _anchor=f"p{product_id}"))
+
+
+@bp.post("/showcase/remove")
+@role_required(Role.CREATOR)
+def showcase_remove() -> ResponseReturnValue:
+    product_id = _product_id_from_form()
+    removed = plan_services.remove_from_showcase(current_user.id, product_id)
+    db.session.commit()
+    if removed:
+        flash("Removed from your showcase.", "success")
+    else:
+        flash("That product was not in your showcase.", "info")
+    return redirect(url_for("creators.showcase"))
+
+
+@bp.get("/showcase")
+@role_required(Role.CREATOR)
+def showcase() -> ResponseReturnValue:
+    return render_template(
+        "creators/showcase.html", rows=plan_services.showcase_of(current_user.id)
+    )
+
+
+def _invitations_response(status: int = 200) -> ResponseReturnValue:
+    invitations = plan_services.invitations_for(current_user.id)
+    products = marketplace.invitation_products(m.plan_id for m in invitations)
+    return (
+        render_template("creators/invitations.html", invitations=invitations, products=products),
+        status,
+    )
+
+
+@bp.get("/invitations")
+@role_required(Role.CREATOR)
+def invitations() -> ResponseReturnValue:
+    return _invitations_response()
+
+
+def get_my_membership_or_404(membership_id: int) -> PlanMembership:
+    """A membership addressed to the signed-in creator; anybody else's reads as missing."""
+    membership = get_or_404(PlanMembership, membership_id)
+    if membership.creator_id != current_user.id:
+        abort(404)
+    return membership
+
+
+@bp.post("/invitations/<int:membership_id>/<any(accept, decline):answer>")
+@role_required(Role.CREATOR)
+def answer_invitation(membership_id: int, answer: str) -> ResponseReturnValue:
+    membership = get_my_membership_or_404(membership_id)
+    accept = answer == "accept"
+    try:
+        plan_services.respond_to_invitation(membership.id, current_user.id, accept=accept)
+    except PlanError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return _invitations_response(error.status_code)
+    name = membership.plan.name
+    db.session.commit()
+    if accept:
+        flash(f"You joined “{name}”. Its products now earn you its rate.", "success")
+    else:
+        flash(f"You declined “{name}”.", "info")
+    return redirect(url_for("creators.invitations"))
+
+
+@bp.get("/plans")
+@role_required(Role.CREATOR)
+def my_plans() -> ResponseReturnValue:
+    return render_template(
+        "creators/my_plans.html", memberships=plan_services.memberships_for(current_user.id)
     )

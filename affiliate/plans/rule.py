@@ -28,7 +28,6 @@ from sqlalchemy.sql import Subquery
 from affiliate.extensions import db
 from affiliate.money import percent_of
 from affiliate.plans.models import (
-    EARNING_STATUSES,
     MembershipStatus,
     Plan,
     PlanKind,
@@ -117,7 +116,7 @@ def _open_to_creator(creator_id: int, prospective: bool):
         PlanProduct.product_id == Product.id,
         PlanProduct.removed_at.is_(None),
     )
-    member = _membership(creator_id, *EARNING_STATUSES)
+    accepted = _membership(creator_id, MembershipStatus.ACCEPTED.value)
     if prospective:
         showcased = true()
         open_member = ~_membership(creator_id, MembershipStatus.REJECTED.value)
@@ -125,10 +124,10 @@ def _open_to_creator(creator_id: int, prospective: bool):
         showcased = exists().where(
             ShowcaseItem.creator_id == creator_id, ShowcaseItem.product_id == Product.id
         )
-        open_member = member
+        open_member = _membership(creator_id, MembershipStatus.JOINED.value)
     return or_(
         and_(Plan.kind == PlanKind.STORE.value, showcased),
-        and_(Plan.kind == PlanKind.TARGETED.value, in_plan, member),
+        and_(Plan.kind == PlanKind.TARGETED.value, in_plan, accepted),
         and_(Plan.kind == PlanKind.OPEN.value, in_plan, open_member),
     )
 

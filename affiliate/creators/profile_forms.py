@@ -1,0 +1,121 @@
+"""Forms for creator profiles (onboarding and editing) and the sellers' directory filters.
+
+Forms check the shape of the input; the rules (unique handle, known categories) live in
+``affiliate.creators.profile_services``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    Form,
+    IntegerField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from affiliate.creators.models import HANDLE_PATTERN
+from affiliate.creators.profile_services import MAX_CATEGORIES, MAX_FIGURE, DirectorySort
+
+IMAGE_ACCEPT = "image/png,image/jpeg,image/webp,image/gif"
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def handle_filter(value: Any) -> Any:
+    return value.strip().lstrip("@").lower() if isinstance(value, str) else value
+
+
+class ProfileForm(FlaskForm):
+    handle = StringField(
+        "Handle",
+        validators=[
+            DataRequired("Choose a handle."),
+            Regexp(
+                f"^{HANDLE_PATTERN}$",
+                message="Use 3 to 30 characters: lowercase letters, digits, dots and underscores.",
+            ),
+        ],
+        filters=[handle_filter],
+        description="Your public address: /creators/your_handle.",
+    )
+    display_name = StringField(
+        "Display name",
+        validators=[DataRequired("Give the name your audience knows."), Length(max=80)],
+        filters=[strip],
+    )
+    bio = TextAreaField("Bio", validators=[Optional(), Length(max=1000)], filters=[strip])
+    avatar = FileField("Avatar", render_kw={"accept": IMAGE_ACCEPT})
+    follower_count = IntegerField(
+        "Followers",
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_FIGURE, message="Enter a whole number, zero or more."),
+        ],
+        default=0,
+    )
+    avg_views = IntegerField(
+        "Average views per video",
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_FIGURE, message="Enter a whole number, zero or more."),
+        ],
+        default=0,
+    )
+    categories = SelectMultipleField(
+        "Categories you cover",
+        coerce=int,
+        validators=[Optional()],
+        description=f"Up to {MAX_CATEGORIES}.",
+    )
+
+    def set_category_choices(self, tree: list) -> None:
+        self.categories.choices = [
+            SelectChoice(child.id, child.name, optgroup=top.name)
+            for top, children in tree
+            for child in children
+        ]
+
+    def validate_categories(self, field: SelectMultipleField) -> None:
+        if field.data and len(set(field.data)) > MAX_CATEGORIES:
+            raise ValidationError(f"Choose at most {MAX_CATEGORIES} categories.")
+
+
+class DirectoryForm(Form):
+    """The directory's filters, read from the query string (a GET form: no CSRF token)."""
+
+    q = SearchField("Search", validators=[Optional(), Length(max=80)], filters=[strip])
+    category = SelectField("Category", coerce=int, validators=[Optional()])
+    min_followers = IntegerField("Followers from", validators=[Optional(), NumberRange(min=0)])
+    max_followers = IntegerField("Followers up to", validators=[Optional(), NumberRange(min=0)])
+    min_views = IntegerField("Average views from", validators=[Optional(), NumberRange(min=0)])
+    sort = SelectField(
+        "Sort by",
+        choices=[SelectChoice(s.value, s.label) for s in DirectorySort],
+        default=DirectorySort.FOLLOWERS.value,
+        validators=[Optional()],
+    )
+
+    def set_category_choices(self, tree: list) -> None:
+        choices = [SelectChoice(0, "All categories")]
+        for top, children in tree:
+            choices.append(SelectChoice(top.id, f"All of {top.name}"))
+            choices.extend(
+                SelectChoice(child.id, child.name, optgroup=top.name) for child in children
+            )
+        self.category.choices = choices
+
+    def value(self, name: str) -> Any:
+        """A field's value if it parsed and validated, else None (a bad filter is ignored)."""
+        field = self[name]
+        return None if field.errors else field.data

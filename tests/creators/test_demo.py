@@ -1,0 +1,40 @@
+"""`flask demo seed` adds creators with profiles, categories, figures and avatars."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from affiliate.accounts.models import Role, UserRole
+from affiliate.accounts.services import authenticate
+from affiliate.cli import DEMO_PASSWORD
+from affiliate.creators.models import CreatorCategory, CreatorProfile
+from affiliate.extensions import db
+
+
+def _seed(app) -> None:
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+
+
+def test_demo_creators_have_profiles_avatars_and_categories_once(app, app_ctx, client):
+    _seed(app)
+    profiles = db.session.scalars(select(CreatorProfile)).all()
+    assert len(profiles) >= 10
+    assert all(p.avatar_path and p.categories and p.follower_count > 0 for p in profiles)
+    cleo = db.session.scalars(select(CreatorProfile).where(CreatorProfile.handle == "cleo")).one()
+    user = authenticate("creator@example.com", DEMO_PASSWORD)
+    assert cleo.user_id == user.id
+    creator_ids = set(
+        db.session.scalars(select(UserRole.user_id).where(UserRole.role == Role.CREATOR.value))
+    )
+    assert {p.user_id for p in profiles} <= creator_ids
+    avatar = client.get(f"/media/{cleo.avatar_path}")
+    avatar.close()
+    assert avatar.status_code == 200
+
+    counts = (len(profiles), db.session.scalar(select(func.count(CreatorCategory.id))))
+    _seed(app)
+    assert (
+        db.session.scalar(select(func.count(CreatorProfile.id))),
+        db.session.scalar(select(func.count(CreatorCategory.id))),
+    ) == counts
