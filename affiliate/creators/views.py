@@ -29,14 +29,13 @@ from affiliate.creators.marketplace import MarketFilters, MarketSort
 from affiliate.extensions import db
 from affiliate.ledger import services as ledger
 from affiliate.ledger.models import AccountKind
-from affiliate.money import parse_amount
 from affiliate.pagination import page_arg
 from affiliate.plans import services as plan_services
 from affiliate.plans.exceptions import PlanError
 from affiliate.plans.models import PlanMembership
 from affiliate.plans.rule import format_rate
 from shop.catalog.models import Category
-from shop.catalog.views import category_tree
+from shop.catalog.views import category_tree, parse_price_range
 
 bp = Blueprint("creators", __name__, url_prefix="/creator")
 
@@ -79,24 +78,7 @@ def _parse_market_filters() -> tuple[MarketFilters, list[str], Category | None]:
     messages: list[str] = []
     args = request.args
     currency = current_app.config["DEFAULT_CURRENCY"]
-    prices: dict[str, int | None] = {"min": None, "max": None}
-    for name, label in (("min", "minimum"), ("max", "maximum")):
-        raw = args.get(name, "").strip()
-        if not raw:
-            continue
-        try:
-            value = parse_amount(raw.lstrip("$"), currency)
-        except ValueError:
-            messages.append(f"The {label} price “{raw[:20]}” is not an amount; it was ignored.")
-            continue
-        if value < 0:
-            messages.append(f"The {label} price cannot be negative; it was ignored.")
-            continue
-        prices[name] = value
-    low, high = prices["min"], prices["max"]
-    if low is not None and high is not None and low > high:
-        low, high = high, low
-        messages.append("The minimum price was above the maximum; they were swapped.")
+    low, high = parse_price_range(args, currency, messages)
 
     min_rate = None
     raw_rate = args.get("min_rate", "").strip().rstrip("%").strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -77,16 +78,13 @@ def keep_view_args(endpoint: str, values: dict[str, Any]) -> None:
             values.setdefault(key, value)
 
 
-def _parse_filters(
-    sorts: tuple[Sort, ...], *, with_category: bool = False
-) -> tuple[Filters, list[str], Category | None]:
-    """Filters from the query string; bad values are dropped with a message for the page."""
-    messages: list[str] = []
-    currency = current_app.config["DEFAULT_CURRENCY"]
-    prices: dict[str, int | None] = {}
+def parse_price_range(
+    args: Mapping[str, str], currency: str, messages: list[str]
+) -> tuple[int | None, int | None]:
+    """``min``/``max`` prices from query arguments; bad ones are dropped with a message."""
+    prices: dict[str, int | None] = {"min": None, "max": None}
     for name, label in (("min", "minimum"), ("max", "maximum")):
-        raw = request.args.get(name, "").strip()
-        prices[name] = None
+        raw = args.get(name, "").strip()
         if not raw:
             continue
         try:
@@ -102,6 +100,16 @@ def _parse_filters(
     if low is not None and high is not None and low > high:
         low, high = high, low
         messages.append("The minimum price was above the maximum; they were swapped.")
+    return low, high
+
+
+def _parse_filters(
+    sorts: tuple[Sort, ...], *, with_category: bool = False
+) -> tuple[Filters, list[str], Category | None]:
+    """Filters from the query string; bad values are dropped with a message for the page."""
+    messages: list[str] = []
+    currency = current_app.config["DEFAULT_CURRENCY"]
+    low, high = parse_price_range(request.args, currency, messages)
 
     sort = next((s for s in sorts if s.value == request.args.get("sort")), sorts[0])
     category = None
