@@ -6,19 +6,17 @@ Images are drawn here with Pillow (no downloads).
 
 from __future__ import annotations
 
-import colorsys
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from io import BytesIO
 
 from flask import current_app
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
 from affiliate.accounts import services as accounts
 from affiliate.accounts.models import Role, User
 from affiliate.cli import DEMO_PASSWORD, register_demo_seeder
+from affiliate.demo_pictures import draw_centred_text, initials_of, palette, png_bytes
 from affiliate.extensions import db
 from affiliate.types import utcnow
 from shop.catalog import images as image_files
@@ -286,16 +284,9 @@ DEMO_STORES: dict[str, tuple[str, str, str, tuple[DemoProduct, ...]]] = {
 }
 
 
-def _colour(seed: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    hue = int(hashlib.sha256(seed.encode()).hexdigest()[:4], 16) / 0xFFFF
-    light = colorsys.hls_to_rgb(hue, 0.86, 0.55)
-    dark = colorsys.hls_to_rgb(hue, 0.38, 0.55)
-    return tuple(int(c * 255) for c in light), tuple(int(c * 255) for c in dark)  # type: ignore[return-value]
-
-
 def draw_product_image(title: str, variant: int = 0, size: int = 640) -> bytes:
     """A soft gradient with a simple shape and the product's initials, as PNG bytes."""
-    light, dark = _colour(title + str(variant))
+    light, dark = palette(title + str(variant), light=0.86, dark=0.38, saturation=0.55)
     image = Image.new("RGB", (size, size), light)
     draw = ImageDraw.Draw(image)
     for y in range(size):
@@ -310,18 +301,8 @@ def draw_product_image(title: str, variant: int = 0, size: int = 640) -> bytes:
         draw.rounded_rectangle(shape, radius=size // 10, fill=dark)
     else:
         draw.ellipse(shape, fill=dark)
-    initials = "".join(word[0] for word in title.split()[:2]).upper()
-    font = ImageFont.load_default(size=size // 4)
-    box = draw.textbbox((0, 0), initials, font=font)
-    draw.text(
-        ((size - (box[2] - box[0])) / 2 - box[0], (size - (box[3] - box[1])) / 2 - box[1]),
-        initials,
-        font=font,
-        fill=light,
-    )
-    buffer = BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
+    draw_centred_text(draw, size, initials_of(title), size // 4, light)
+    return png_bytes(image)
 
 
 def _seller(email: str, name: str) -> User:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import colorsys
-import hashlib
-from io import BytesIO
-
 from flask import current_app
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from affiliate.accounts import services as accounts
@@ -15,6 +11,7 @@ from affiliate.accounts.models import Role
 from affiliate.cli import DEMO_PASSWORD, register_demo_seeder
 from affiliate.creators import profile_services as profiles
 from affiliate.creators.models import CreatorProfile
+from affiliate.demo_pictures import draw_centred_text, initials_of, palette, png_bytes
 from affiliate.extensions import db
 from shop.catalog import images
 from shop.catalog.models import Category
@@ -125,31 +122,14 @@ DEMO_CREATORS = (
 )
 
 
-def _colour(seed: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    hue = int(hashlib.sha256(seed.encode()).hexdigest()[:4], 16) / 0xFFFF
-    light = colorsys.hls_to_rgb(hue, 0.82, 0.6)
-    dark = colorsys.hls_to_rgb(hue, 0.35, 0.6)
-    return tuple(int(c * 255) for c in light), tuple(int(c * 255) for c in dark)  # type: ignore[return-value]
-
-
 def draw_avatar(name: str, size: int = AVATAR_SIZE) -> bytes:
     """A round badge with the creator's initials, as PNG bytes."""
-    light, dark = _colour(name)
+    light, dark = palette(name, light=0.82, dark=0.35, saturation=0.6)
     image = Image.new("RGB", (size, size), light)
     draw = ImageDraw.Draw(image)
     draw.ellipse([size // 10, size // 10, size - size // 10, size - size // 10], fill=dark)
-    initials = "".join(word[0] for word in name.split()[:2]).upper()
-    font = ImageFont.load_default(size=size // 3)
-    box = draw.textbbox((0, 0), initials, font=font)
-    draw.text(
-        ((size - (box[2] - box[0])) / 2 - box[0], (size - (box[3] - box[1])) / 2 - box[1]),
-        initials,
-        font=font,
-        fill=light,
-    )
-    buffer = BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
+    draw_centred_text(draw, size, initials_of(name), size // 3, light)
+    return png_bytes(image)
 
 
 def seed_creators() -> str:
