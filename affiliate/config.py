@@ -91,6 +91,11 @@ class BaseConfig:
     SHOP_RETURN_WINDOW_DAYS = _env_int("SHOP_RETURN_WINDOW_DAYS", 7)
     PLAN_RATE_CUT_NOTICE_DAYS = _env_int("PLAN_RATE_CUT_NOTICE_DAYS", 30)
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    # Creators' content: video uploads are streamed to disk, so this may exceed the above.
+    UPLOAD_MAX_VIDEO_BYTES = _env_int("UPLOAD_MAX_VIDEO_BYTES", 200 * 1024 * 1024)
+    ATTRIBUTION_WINDOW_DAYS = _env_int("ATTRIBUTION_WINDOW_DAYS", 7)
+    # Repeated views (and clicks) by one visitor within this window count once.
+    EVENT_DEDUP_SECONDS = _env_int("EVENT_DEDUP_SECONDS", 30 * 60)
 
     DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "USD")
     WITHDRAWAL_FEE_BPS = _env_int("WITHDRAWAL_FEE_BPS", 200)
