@@ -82,11 +82,12 @@ def register_blueprints(app: Flask) -> None:
     from affiliate.creators.profile_views import bp as profiles_bp
     from affiliate.creators.views import bp as creators_bp
     from affiliate.main.views import bp as main_bp
+    from affiliate.notifications.views import bp as notifications_bp
     from affiliate.payouts.views import bp as payouts_bp
     from affiliate.plans.views import bp as plans_bp
     from shop.routes import blueprints as shop_blueprints
 
-    affiliate_blueprints = (plans_bp, creators_bp, profiles_bp, payouts_bp)
+    affiliate_blueprints = (plans_bp, creators_bp, profiles_bp, payouts_bp, notifications_bp)
     for blueprint in (main_bp, accounts_bp, admin_bp, *shop_blueprints(), *affiliate_blueprints):
         app.register_blueprint(blueprint)
 
@@ -125,6 +126,7 @@ def register_job_modules() -> None:
     import affiliate.creators.demo
     import affiliate.creators.models
     import affiliate.ledger.jobs
+    import affiliate.notifications.models
     import affiliate.plans.demo
     import affiliate.plans.models  # noqa: F401
     import shop.demo

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_login import current_user
 
 from affiliate.accounts.models import Role
 from affiliate.money import format_money
+from affiliate.notifications import services as notifications
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,15 @@ def provider_labels() -> dict[str, str]:
     return labels
 
 
+def unread_notifications() -> int:
+    """The signed-in user's unread notification count (one COUNT per request), else 0."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = notifications.unread_count(current_user.id)
+    return g.unread_notifications
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = money_filter
     app.jinja_env.filters["datetime"] = datetime_filter
@@ -77,5 +87,6 @@ def register_template_helpers(app: Flask) -> None:
             "navigation": navigation,
             "has_endpoint": lambda name: name in current_app.view_functions,
             "provider_labels": provider_labels,
+            "unread_notifications": unread_notifications,
             "Role": Role,
         }
