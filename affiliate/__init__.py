@@ -84,10 +84,12 @@ def register_blueprints(app: Flask) -> None:
     from affiliate.main.views import bp as main_bp
     from affiliate.notifications.views import bp as notifications_bp
     from affiliate.payouts.views import bp as payouts_bp
+    from affiliate.plans.sample_views import bp as samples_bp
     from affiliate.plans.views import bp as plans_bp
     from shop.routes import blueprints as shop_blueprints
 
-    affiliate_blueprints = (plans_bp, creators_bp, profiles_bp, payouts_bp, notifications_bp)
+    affiliate_blueprints = (plans_bp, samples_bp, creators_bp, profiles_bp, payouts_bp)
+    affiliate_blueprints += (notifications_bp,)
     for blueprint in (main_bp, accounts_bp, admin_bp, *shop_blueprints(), *affiliate_blueprints):
         app.register_blueprint(blueprint)
 

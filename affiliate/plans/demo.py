@@ -1,4 +1,6 @@
-"""Demo plans for Glow & Co: a store plan, two open plans and a targeted plan (idempotent)."""
+"""Demo plans for Glow & Co: a store plan, two open plans and a targeted plan, and free sample
+requests from the demo creators (one waiting, one approved and shipped, one declined; all
+idempotent)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,17 @@ from sqlalchemy import select
 import affiliate.creators.demo  # noqa: F401
 import shop.demo  # noqa: F401
 from affiliate.accounts import services as accounts
-from affiliate.accounts.models import Role
+from affiliate.accounts.models import Role, User
 from affiliate.cli import register_demo_seeder
 from affiliate.extensions import db
-from affiliate.plans import services
-from affiliate.plans.models import Plan, PlanKind
+from affiliate.plans import samples, services
+from affiliate.plans.exceptions import PlanError
+from affiliate.plans.models import Plan, PlanKind, SampleRequest
 from affiliate.types import utcnow
 from shop.catalog.models import Product, Store
+from shop.orders import lifecycle
+from shop.orders.checkout import add_address, addresses_of
+from shop.orders.models import Order
 
 STORE_HANDLE = "glow-and-co"
 CREATOR_EMAIL = "creator@example.com"
@@ -83,3 +89,93 @@ def seed_plans() -> str:
 
 
 register_demo_seeder(seed_plans)
+
+
+# (creator email, product title, note, outcome: "requested", "approved" or "declined").
+# Products that only the store plan covers, so showcasing them joins no open plan.
+DEMO_SAMPLES = (
+    (
+        "creator@example.com",
+        "Velvet Matte Lipstick",
+        "A 12-hour wear test: one short video every few hours, and a live at the end.",
+        "approved",
+    ),
+    (
+        "creator@example.com",
+        "Repair Hair Mask",
+        "Part of my Sunday self-care series; filming next weekend.",
+        "requested",
+    ),
+    (
+        "noah@example.com",
+        "Amber Dusk Eau de Parfum",
+        "Scents for men who never wore one: a first-impressions video.",
+        "declined",
+    ),
+)
+DECLINE_REASON = "We are out of samples of this one this month; ask again in a few weeks."
+
+
+def _demo_address(user_id: int, name: str) -> int:
+    saved = addresses_of(user_id)
+    if saved:
+        return saved[0].id
+    address = add_address(
+        user_id,
+        full_name=name,
+        line1="12 Studio Lane",
+        city="Austin",
+        region="TX",
+        postal_code="73301",
+        country="US",
+    )
+    return address.id
+
+
+def _seed_sample(creator: User, product: Product, note: str, outcome: str, seller: User) -> None:
+    services.add_to_showcase(creator.id, product.id)
+    variant = samples.sample_variants(product)[0]
+    address_id = _demo_address(creator.id, creator.display_name)
+    sample = samples.request_sample(creator, product.id, variant.id, note, address_id)
+    if outcome == "approved":
+        samples.approve_sample(seller, sample.id)
+        order = db.session.get(Order, sample.order_id)
+        assert order is not None
+        lifecycle.ship(order, "UPS", f"1ZGLOWSAMPLE{sample.id:04d}", seller)
+    elif outcome == "declined":
+        samples.decline_sample(seller, sample.id, DECLINE_REASON)
+
+
+def seed_samples() -> str:
+    """Showcase Glow & Co products for demo creators, and their sample requests (once each)."""
+    store = db.session.scalar(select(Store).where(Store.handle == STORE_HANDLE))
+    if store is None:
+        return "demo samples skipped (no Glow & Co store)"
+    products = {
+        p.title: p for p in db.session.scalars(select(Product).where(Product.store_id == store.id))
+    }
+    seller = store.owner
+    created = 0
+    for email, title, note, outcome in DEMO_SAMPLES:
+        creator = accounts.find_by_email(email)
+        product = products.get(title)
+        if creator is None or product is None or not creator.has_role(Role.CREATOR):
+            continue
+        asked = db.session.scalar(
+            select(SampleRequest.id).where(
+                SampleRequest.creator_id == creator.id, SampleRequest.product_id == product.id
+            )
+        )
+        if asked is not None:
+            continue
+        try:
+            with db.session.begin_nested():
+                _seed_sample(creator, product, note, outcome, seller)
+        except PlanError:  # no plan covers it, out of stock...: the demo goes without it
+            continue
+        created += 1
+    db.session.commit()
+    return f"demo samples ready ({created} sample requests created for Glow & Co)"
+
+
+register_demo_seeder(seed_samples)

@@ -73,3 +73,44 @@ class NoApplicablePlan(PlanError):
 
 class NotFound(PlanError):
     status_code = 404
+
+
+# --- free samples ----------------------------------------------------------------------------
+
+
+class SampleError(PlanError):
+    """A sample request refused; nothing was written."""
+
+
+class InvalidSampleRequest(SampleError):
+    """A bad field: a note too short or too long, a variant or address that is not a choice."""
+
+
+class SampleNotAllowed(SampleError):
+    """The product is not in the creator's showcase, not on sale, or the creator's own."""
+
+    status_code = 409
+
+
+class SampleCapReached(SampleError):
+    """The seller's cap on the product's sample requests is used up (or samples are off)."""
+
+    status_code = 409
+
+
+class SampleAlreadyRequested(SampleError):
+    """The creator already has an open request for this product."""
+
+    status_code = 409
+
+
+class IllegalSampleTransition(SampleError):
+    """The request was already approved, declined or cancelled."""
+
+    status_code = 409
+
+
+class SampleOutOfStock(SampleError):
+    """Approving failed: the variant is short of stock; the request still waits."""
+
+    status_code = 409

@@ -25,7 +25,7 @@ from sqlalchemy.orm import raiseload
 from affiliate.accounts.models import Role, User, UserRole
 from affiliate.audit import services as audit
 from affiliate.extensions import db
-from affiliate.plans import rule
+from affiliate.plans import notices, rule
 from affiliate.plans.exceptions import (
     IllegalPlanTransition,
     InvalidRate,
@@ -484,6 +484,8 @@ def change_rate(
         announced_at=now,
     )
     db.session.add(rate)
+    if is_cut and current is not None:
+        notices.rate_cut(plan, product_id, current.rate_bps, rate_bps, effective_at)
     target = "default rate" if product_id is None else f"product #{product_id}"
     _audit(
         plan,
@@ -592,7 +594,7 @@ def invite(
             )
         )
     }
-    memberships = []
+    memberships, asked = [], []
     for creator_id in ids:
         membership = existing.get(creator_id)
         if membership is None:
@@ -600,6 +602,7 @@ def invite(
                 plan_id=plan.id, creator_id=creator_id, status=MembershipStatus.INVITED.value
             )
             db.session.add(membership)
+            asked.append(creator_id)
         elif membership.status not in (
             MembershipStatus.INVITED.value,
             MembershipStatus.ACCEPTED.value,
@@ -607,8 +610,10 @@ def invite(
             membership.status = MembershipStatus.INVITED.value
             membership.created_at = utcnow()
             membership.responded_at = None
+            asked.append(creator_id)
         memberships.append(membership)
     _audit(plan, "invited", actor_id, reason=", ".join(f"#{i}" for i in ids))
+    notices.invited(plan, asked)
     db.session.flush()
     return memberships
 
@@ -687,6 +692,7 @@ def decide_joiner(
         actor_id,
         reason=f"creator #{membership.creator_id}",
     )
+    notices.joiner_decided(plan, membership.creator_id, approved=approve)
     db.session.flush()
     return membership
 

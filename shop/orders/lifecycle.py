@@ -15,6 +15,10 @@ Money protocol of a refund (a cancelled paid order, or an approved line refund):
    transaction);
 5. after commit only: the job ``shop.orders.jobs.refund_payment`` sends the money back to the
    buyer's card.
+
+A complimentary order (a free sample, total 0: ``shop.orders.complimentary``) ships, is
+delivered and completes like any other; cancelling it gives the stock back and refunds nothing
+(there was no payment), and its buyer cannot ask for a refund.
 """
 
 from __future__ import annotations
@@ -327,6 +331,10 @@ def request_refund(
     """The buyer asks for a line's money back, within the return window after delivery."""
     if line.order_id != order.id:
         raise ValueError("the line is not a line of this order")
+    if order.complimentary:
+        raise OrderActionRefused(
+            f"Order #{order.id} was a free sample: nothing was paid, so there is nothing to refund."
+        )
     reason = clean_text(reason, "reason", REASON_MAX)
     now = now or utcnow()
     _lock(order)
@@ -490,7 +498,8 @@ def buyer_actions(
 ) -> BuyerActions:
     """What the buyer may do with the order now, and the state of each line's refund."""
     now = now or utcnow()
-    ends = return_window_ends(order, window_days)
+    # A free sample was never paid: it has no return window and nothing to refund.
+    ends = None if order.complimentary else return_window_ends(order, window_days)
     window_open = order.status == S.DELIVERED.value and ends is not None and now <= ends
     by_line: dict[int | None, list[RefundRequest]] = defaultdict(list)
     for refund in refund_requests_of(order):

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -178,6 +180,8 @@ class Order(db.Model):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Free of charge (a sample): the whole subtotal is discounted, nothing is paid or posted.
+    complimentary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     store: Mapped[Store] = relationship(lazy="joined")
     payment: Mapped[Payment | None] = relationship(back_populates="orders")
