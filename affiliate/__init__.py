@@ -76,21 +76,35 @@ def register_extensions(app: Flask) -> None:
     from affiliate.accounts import login as _login  # noqa: F401 - registers the user loader
 
 
+#: The blueprints' modules (each defines ``bp``): the core's, then the shop's, then these.
+CORE_BLUEPRINT_MODULES = (
+    "affiliate.main.views",
+    "affiliate.accounts.views",
+    "affiliate.admin.views",
+)
+AFFILIATE_BLUEPRINT_MODULES = (
+    "affiliate.plans.views",
+    "affiliate.plans.sample_views",
+    "affiliate.creators.views",
+    "affiliate.creators.profile_views",
+    "affiliate.creators.yellowcart_views",
+    "affiliate.creators.live_views",
+    "affiliate.creators.video_views",
+    "affiliate.creators.tracking_views",
+    "affiliate.creators.seller_affiliate_views",
+    "affiliate.payouts.views",
+    "affiliate.notifications.views",
+)
+
+
 def register_blueprints(app: Flask) -> None:
-    from affiliate.accounts.views import bp as accounts_bp
-    from affiliate.admin.views import bp as admin_bp
-    from affiliate.creators.profile_views import bp as profiles_bp
-    from affiliate.creators.views import bp as creators_bp
-    from affiliate.main.views import bp as main_bp
-    from affiliate.notifications.views import bp as notifications_bp
-    from affiliate.payouts.views import bp as payouts_bp
-    from affiliate.plans.sample_views import bp as samples_bp
-    from affiliate.plans.views import bp as plans_bp
+    from importlib import import_module
+
     from shop.routes import blueprints as shop_blueprints
 
-    affiliate_blueprints = (plans_bp, samples_bp, creators_bp, profiles_bp, payouts_bp)
-    affiliate_blueprints += (notifications_bp,)
-    for blueprint in (main_bp, accounts_bp, admin_bp, *shop_blueprints(), *affiliate_blueprints):
+    core = [import_module(module).bp for module in CORE_BLUEPRINT_MODULES]
+    affiliate = [import_module(module).bp for module in AFFILIATE_BLUEPRINT_MODULES]
+    for blueprint in (*core, *shop_blueprints(), *affiliate):
         app.register_blueprint(blueprint)
 
 
@@ -115,9 +129,11 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from affiliate.cli import demo_cli, users_cli, worker_commands
     from affiliate.ledger.cli import ledger_cli
+    from shop.orders.cli import orders_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(orders_cli)
     app.cli.add_command(demo_cli)
     for command in worker_commands:
         app.cli.add_command(command)
@@ -125,7 +141,9 @@ def register_commands(app: Flask) -> None:
 
 def register_job_modules() -> None:
     """Import every jobs module so that periodic jobs are registered before ``flask cron``."""
+    import affiliate.creators.commissions  # subscribes to the shop's order signals
     import affiliate.creators.demo
+    import affiliate.creators.jobs
     import affiliate.creators.models
     import affiliate.ledger.jobs
     import affiliate.notifications.models

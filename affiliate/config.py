@@ -99,6 +99,12 @@ class BaseConfig:
 
     DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "USD")
     WITHDRAWAL_FEE_BPS = _env_int("WITHDRAWAL_FEE_BPS", 200)
+    WITHDRAWAL_MIN_AMOUNT = _env_int("WITHDRAWAL_MIN_AMOUNT", 1000)  # minor units: $10.00
+    # A withdrawal above this (minor units: $1,000.00) needs two different finance officers.
+    FOUR_EYES_THRESHOLD = _env_int("FOUR_EYES_THRESHOLD", 100_000)
+    # A payout left in processing this long (a worker died) is resolved by the recovery job.
+    PAYOUT_STUCK_MINUTES = _env_int("PAYOUT_STUCK_MINUTES", 15)
+    STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET")
     MONEY_LOCALE = os.environ.get("MONEY_LOCALE", "en_US")
 
     SESSION_COOKIE_HTTPONLY = True

@@ -13,6 +13,8 @@ Each signal is sent with the ``Order`` (or ``Product``) as sender and keyword ar
 - ``order_completed(order)``: the return window passed without a refund request.
 - ``order_cancelled(order)``: cancelled (before or after payment).
 - ``product_archived(product)``: the product can no longer be sold.
+- ``cart_line_added(line, attribution, quantity)``: ``quantity`` of a variant went into a cart,
+  from the creator content named by ``attribution`` (or None).
 """
 
 from __future__ import annotations
@@ -26,3 +28,4 @@ order_line_refunded = _signals.signal("order-line-refunded")
 order_completed = _signals.signal("order-completed")
 order_cancelled = _signals.signal("order-cancelled")
 product_archived = _signals.signal("product-archived")
+cart_line_added = _signals.signal("cart-line-added")

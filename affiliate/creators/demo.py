@@ -167,3 +167,191 @@ def seed_creators() -> str:
 
 
 register_demo_seeder(seed_creators)
+
+
+# ---------------------------------------------------------------------------- lives
+
+# Lives sell from showcases, which need the shop's products and the plans: importing the plans'
+# demo here registers its seeders (and the shop's) before ``seed_lives``.
+import affiliate.plans.demo  # noqa: E402, F401
+
+LIVES_STORE_HANDLE = "glow-and-co"
+# (creator email, title, goes live now?, stream URL, products wished for, in order)
+DEMO_LIVES = (
+    (
+        "creator@example.com",
+        "Morning glow routine, live",
+        True,
+        "https://stream.example.com/cleo/morning-glow",
+        (
+            "Vitamin C Brightening Serum",
+            "Hyaluronic Water Cream",
+            "Silk Glow Highlighter",
+            "Velvet Matte Lipstick",
+        ),
+    ),
+    (
+        "noah@example.com",
+        "Skincare for beginners: your questions, live",
+        False,
+        "https://stream.example.com/noah.glow/beginners",
+        ("Gentle Foaming Cleanser", "Hyaluronic Water Cream", "Mineral Sunscreen SPF 50"),
+    ),
+)
+
+
+def _live_products(creator_id: int, store_id: int, titles: tuple[str, ...]) -> list[int]:
+    """The wished-for products, showcased first where a plan allows (others are left out)."""
+    from affiliate.plans import services as plans
+    from affiliate.plans.exceptions import PlanError
+    from shop.catalog.models import Product
+
+    found = {
+        p.title: p.id
+        for p in db.session.scalars(
+            select(Product).where(Product.store_id == store_id, Product.title.in_(titles))
+        )
+    }
+    chosen = []
+    for title in titles:
+        if title not in found:
+            continue
+        try:
+            with db.session.begin_nested():
+                plans.add_to_showcase(creator_id, found[title])
+        except PlanError:  # no plan open to this creator covers it: the live goes without
+            continue
+        chosen.append(found[title])
+    return chosen
+
+
+def seed_lives() -> str:
+    """One live on air for Cleo (a product pinned) and one scheduled tomorrow (once each)."""
+    from datetime import timedelta
+
+    from affiliate.creators import lives
+    from affiliate.creators.models import Content, ContentKind
+    from affiliate.types import utcnow
+    from shop.catalog.models import Store
+
+    store_id = db.session.scalar(select(Store.id).where(Store.handle == LIVES_STORE_HANDLE))
+    if store_id is None:
+        return "demo lives skipped (no Glow & Co store)"
+    now = utcnow()
+    created = 0
+    for email, title, on_air, stream_url, titles in DEMO_LIVES:
+        creator = accounts.find_by_email(email)
+        if creator is None or not creator.has_role(Role.CREATOR):
+            continue
+        exists = db.session.scalar(
+            select(Content.id).where(
+                Content.creator_id == creator.id,
+                Content.kind == ContentKind.LIVE.value,
+                Content.title == title,
+            )
+        )
+        product_ids = [] if exists else _live_products(creator.id, store_id, titles)
+        if exists or not product_ids:
+            continue
+        start = now - timedelta(minutes=20) if on_air else now + timedelta(days=1)
+        live = lives.schedule_live(
+            creator.id,
+            title=title,
+            scheduled_at=start,
+            stream_url=stream_url,
+            product_ids=product_ids,
+            now=min(now, start),
+        )
+        if on_air:
+            lives.start_live(creator.id, live.id, now=start)
+            lives.pin_product(creator.id, live.id, product_ids[0], now=now - timedelta(minutes=2))
+        db.session.commit()
+        created += 1
+    return f"demo lives ready ({created} created)"
+
+
+register_demo_seeder(seed_lives)
+
+
+# ---------------------------------------------------------------------------- videos
+
+from pathlib import Path  # noqa: E402
+
+#: Small clips made once with ffmpeg (see demo_media/README.md), so seeding never needs it.
+DEMO_MEDIA = Path(__file__).resolve().parent / "demo_media"
+# (creator email, clip, caption, products wished for, in order); the poster is <clip>.jpg.
+DEMO_VIDEOS = (
+    (
+        "creator@example.com",
+        "glow-serum.mp4",
+        "My 30-second glow: vitamin C serum first, then the water cream. #skincare",
+        ("Vitamin C Brightening Serum", "Hyaluronic Water Cream"),
+    ),
+    (
+        "creator@example.com",
+        "morning-routine.mp4",
+        "Morning routine in two steps: cleanse, then SPF. That's it.",
+        ("Gentle Foaming Cleanser", "Mineral Sunscreen SPF 50"),
+    ),
+    (
+        "pia@example.com",
+        "matte-lipstick.webm",
+        "Velvet matte swatch test: still there after 8 hours and a coffee?",
+        ("Velvet Matte Lipstick", "Silk Glow Highlighter"),
+    ),
+    (
+        "noah@example.com",
+        "spf-check.mp4",
+        "SPF 50 for men who never bothered: no white cast, I checked.",
+        ("Mineral Sunscreen SPF 50", "Gentle Foaming Cleanser"),
+    ),
+)
+
+
+def seed_videos() -> str:
+    """Post the demo clips for Cleo, Pia and Noah with Glow & Co products (once each).
+
+    Through ``videos.create_video``, as a creator's upload would go: the clip is checked by its
+    bytes and streamed into the uploads folder, the poster re-encoded.
+    """
+    from werkzeug.datastructures import FileStorage
+
+    from affiliate.creators import videos
+    from affiliate.creators.models import Content, ContentKind
+    from shop.catalog.models import Store
+
+    store_id = db.session.scalar(select(Store.id).where(Store.handle == LIVES_STORE_HANDLE))
+    if store_id is None:
+        return "demo videos skipped (no Glow & Co store)"
+    created = 0
+    for email, clip, caption, titles in DEMO_VIDEOS:
+        creator = accounts.find_by_email(email)
+        source = DEMO_MEDIA / clip
+        if creator is None or not creator.has_role(Role.CREATOR) or not source.is_file():
+            continue
+        exists = db.session.scalar(
+            select(Content.id).where(
+                Content.creator_id == creator.id,
+                Content.kind == ContentKind.VIDEO.value,
+                Content.title == caption,
+            )
+        )
+        if exists:
+            continue
+        product_ids = _live_products(creator.id, store_id, titles)
+        poster = source.with_suffix(".jpg")
+        with source.open("rb") as clip_file, poster.open("rb") as poster_file:
+            videos.create_video(
+                creator.id,
+                caption=caption,
+                product_ids=product_ids,
+                upload=FileStorage(clip_file, filename=clip),
+                external_url=None,
+                poster=FileStorage(poster_file, filename=poster.name),
+            )
+        db.session.commit()
+        created += 1
+    return f"demo videos ready ({created} posted, {len(DEMO_VIDEOS)} in all)"
+
+
+register_demo_seeder(seed_videos)

@@ -222,6 +222,7 @@ class ContentEvent(db.Model):
         ),
         Index("ix_content_event_creator_time", "creator_id", "occurred_at"),
         Index("ix_content_event_content_time", "content_id", "occurred_at"),
+        Index("ix_content_event_visitor", "visitor", "kind"),  # the feed's "you watched"
     )
 
 

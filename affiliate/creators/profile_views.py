@@ -20,6 +20,7 @@ from affiliate.accounts.models import Role
 from affiliate.creators import profile_services as profiles
 from affiliate.creators.profile_forms import DirectoryForm, ProfileForm
 from affiliate.extensions import db
+from affiliate.money import parse_amount
 from affiliate.pagination import page_arg
 from shop.catalog import images
 from shop.catalog.exceptions import ImageError
@@ -110,6 +111,8 @@ def onboarding() -> ResponseReturnValue:
 
 @bp.get("/creators/<handle>")
 def profile(handle: str) -> ResponseReturnValue:
+    from affiliate.creators.videos import published_videos_of
+
     found = profiles.profile_by_handle(handle)
     if found is None:
         abort(404)
@@ -117,6 +120,7 @@ def profile(handle: str) -> ResponseReturnValue:
         "creators/profile.html",
         profile=found,
         showcase=profiles.showcase(found.user_id),
+        videos=published_videos_of(found.user_id),
         is_owner=current_user.is_authenticated and current_user.id == found.user_id,
     )
 
@@ -131,15 +135,33 @@ def directory() -> ResponseReturnValue:
         sort = profiles.DirectorySort(form.value("sort") or profiles.DirectorySort.FOLLOWERS)
     except ValueError:
         sort = profiles.DirectorySort.FOLLOWERS
+    currency = current_app.config["DEFAULT_CURRENCY"]
+    min_gmv = _min_gmv(request.args.get("min_gmv", ""), currency)
     query = profiles.DirectoryQuery(
         text=form.value("q") or "",
         category_id=form.value("category") or None,
         min_followers=form.value("min_followers"),
         max_followers=form.value("max_followers"),
         min_views=form.value("min_views"),
+        min_gmv=min_gmv,
         sort=sort,
         page=page_arg(),
+        currency=currency,
     )
     return render_template(
-        "creators/directory.html", form=form, page=profiles.search_directory(query)
+        "creators/directory.html",
+        form=form,
+        page=profiles.search_directory(query),
+        currency=currency,
+        min_gmv=request.args.get("min_gmv", "").strip()[:20] if min_gmv is not None else "",
+        measured_days=profiles.MEASURED_DAYS,
     )
+
+
+def _min_gmv(raw: str, currency: str) -> int | None:
+    """The "GMV at least" filter in minor units; a malformed or negative one is ignored."""
+    try:
+        amount = parse_amount(raw, currency) if raw.strip() else None
+    except ValueError:
+        return None
+    return amount if amount is not None and amount >= 0 else None

@@ -24,7 +24,7 @@ from flask_login import current_user
 
 from affiliate.accounts.authz import get_or_404, role_required
 from affiliate.accounts.models import Role
-from affiliate.creators import marketplace
+from affiliate.creators import dashboards, marketplace
 from affiliate.creators.marketplace import MarketFilters, MarketSort
 from affiliate.extensions import db
 from affiliate.ledger import services as ledger
@@ -51,11 +51,14 @@ CREATOR_BALANCES = (
 def centre() -> ResponseReturnValue:
     currency = current_app.config["DEFAULT_CURRENCY"]
     balances = ledger.owner_balances(current_user.id, currency)
+    days = dashboards.parse_period(request.args.get("days"))
     return render_template(
         "creators/centre.html",
         currency=currency,
         balances=[(kind, balances.get(kind, 0)) for kind in CREATOR_BALANCES],
         entries=ledger.recent_entries(owner_id=current_user.id, limit=20),
+        dashboard=dashboards.creator_dashboard(current_user.id, days, currency, page=page_arg()),
+        periods=dashboards.PERIODS,
     )
 
 

@@ -82,6 +82,7 @@ def upgrade():
     )
     op.create_index('ix_content_event_content_time', 'content_event', ['content_id', 'occurred_at'], unique=False)
     op.create_index('ix_content_event_creator_time', 'content_event', ['creator_id', 'occurred_at'], unique=False)
+    op.create_index('ix_content_event_visitor', 'content_event', ['visitor', 'kind'], unique=False)
     op.create_table('content_daily_stat',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('content_id', sa.Integer(), nullable=False),

@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from affiliate.accounts.authz import get_or_404
 from affiliate.extensions import db
 from affiliate.pagination import page_arg
+from shop import hooks, signals
 from shop.blueprints import shop_bp as bp
 from shop.catalog.models import Variant
 from shop.orders import cart as carts
@@ -62,7 +63,7 @@ CART_TOKEN_KEY = "cart_token"  # noqa: S105 - a session key, not a secret
 # ---------------------------------------------------------------------------- whose cart
 
 
-def _current_cart(*, create: bool = False) -> Cart | None:
+def current_cart(*, create: bool = False) -> Cart | None:
     """The signed-in buyer's cart, or the guest's (its token kept in the session)."""
     if current_user.is_authenticated:
         if create:
@@ -122,7 +123,7 @@ def _merge_guest_cart(sender: Any, user: Any, **extra: Any) -> None:
 
 
 def _render_cart(error: str | None = None, status: int = 200) -> ResponseReturnValue:
-    summary = carts.summarise(_current_cart())
+    summary = carts.summarise(current_cart())
     return render_template(
         "shop/cart.html",
         summary=summary,
@@ -147,8 +148,12 @@ def cart_add() -> ResponseReturnValue:
     variant = get_or_404(Variant, form.variant_id.data)
     if form.product_id.data is not None and variant.product_id != form.product_id.data:
         abort(400)
+    attribution = hooks.attribution_for(variant.product_id)
     try:
-        line = carts.add_to_cart(_current_cart(create=True), variant, form.quantity.data)
+        line = carts.add_to_cart(
+            current_cart(create=True), variant, form.quantity.data, attribution
+        )
+        signals.cart_line_added.send(line, attribution=attribution, quantity=form.quantity.data)
     except CartError as error:
         db.session.rollback()
         return _render_cart(str(error), 400)
@@ -162,7 +167,7 @@ def cart_add() -> ResponseReturnValue:
 
 @bp.post("/cart/lines/<int:line_id>/quantity")
 def cart_line_quantity(line_id: int) -> ResponseReturnValue:
-    cart = _current_cart()
+    cart = current_cart()
     try:
         carts.get_line(cart, line_id)
     except LineNotFound:
@@ -187,7 +192,7 @@ def cart_line_remove(line_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        carts.remove_line(_current_cart(), line_id)
+        carts.remove_line(current_cart(), line_id)
     except LineNotFound:
         abort(404)
     db.session.commit()

@@ -1,5 +1,9 @@
-// Seller centre charts. Data comes from a JSON block named by the canvas's
-// data-chart-source attribute: {currency, labels: [ISO days], orders: [ints], gmv: [major units]}.
+// Dashboard charts. Data comes from a JSON block named by the canvas's data-chart-source
+// attribute; the canvas's data-chart-kind picks the chart:
+// - (none) orders and GMV: {currency, labels: [ISO days], orders: [ints], gmv: [major units],
+//   commission?: [major units]} (Seller centre; the affiliate tab adds commission);
+// - "activity": {currency, labels, views: [ints], clicks: [ints], orders: [ints], gmv: [major
+//   units]} (Creator centre: views and product clicks as lines, orders as bars, GMV on the right).
 // No inline script runs (CSP script-src 'self'); without JavaScript the page shows a table.
 (function () {
   "use strict";
@@ -16,29 +20,43 @@
     return date.toLocaleDateString(undefined, { day: "numeric", month: "short", timeZone: "UTC" });
   }
 
-  function drawOrdersAndGmv(canvas) {
-    var data = readData(canvas);
-    if (!data) { return; }
-    var money = new Intl.NumberFormat(undefined, { style: "currency", currency: data.currency });
-    var compact = new Intl.NumberFormat(undefined, {
-      style: "currency", currency: data.currency, notation: "compact", maximumFractionDigits: 1
-    });
+  function moneyFormats(currency) {
+    return {
+      full: new Intl.NumberFormat(undefined, { style: "currency", currency: currency }),
+      compact: new Intl.NumberFormat(undefined, {
+        style: "currency", currency: currency, notation: "compact", maximumFractionDigits: 1
+      })
+    };
+  }
+
+  function drawOrdersAndGmv(canvas, data) {
+    var formats = moneyFormats(data.currency);
+    var money = formats.full;
+    var compact = formats.compact;
     var phone = window.matchMedia("(max-width: 575.98px)").matches;
+    var datasets = [
+      {
+        type: "bar", label: "Orders", data: data.orders, yAxisID: "orders",
+        backgroundColor: "rgba(250, 204, 21, 0.85)", borderColor: "#ca8a04", borderWidth: 1,
+        order: 2
+      },
+      {
+        type: "line", label: "GMV", data: data.gmv, yAxisID: "gmv",
+        borderColor: "#111827", backgroundColor: "#111827", pointRadius: phone ? 0 : 2,
+        cubicInterpolationMode: "monotone", order: 1
+      }
+    ];
+    if (data.commission) {
+      datasets.push({
+        type: "line", label: "Commission", data: data.commission, yAxisID: "gmv",
+        borderColor: "#db2777", backgroundColor: "#db2777", borderDash: [5, 4],
+        pointRadius: phone ? 0 : 2, cubicInterpolationMode: "monotone", order: 0
+      });
+    }
     new window.Chart(canvas, {
       data: {
         labels: data.labels.map(dayLabel),
-        datasets: [
-          {
-            type: "bar", label: "Orders", data: data.orders, yAxisID: "orders",
-            backgroundColor: "rgba(250, 204, 21, 0.85)", borderColor: "#ca8a04", borderWidth: 1,
-            order: 2
-          },
-          {
-            type: "line", label: "GMV", data: data.gmv, yAxisID: "gmv",
-            borderColor: "#111827", backgroundColor: "#111827", pointRadius: phone ? 0 : 2,
-            cubicInterpolationMode: "monotone", order: 1
-          }
-        ]
+        datasets: datasets
       },
       options: {
         responsive: true,
@@ -51,7 +69,7 @@
             callbacks: {
               label: function (item) {
                 return item.dataset.yAxisID === "gmv"
-                  ? "GMV: " + money.format(item.parsed.y)
+                  ? item.dataset.label + ": " + money.format(item.parsed.y)
                   : "Orders: " + item.parsed.y;
               }
             }
@@ -73,5 +91,80 @@
     });
   }
 
-  document.querySelectorAll("canvas[data-chart-source]").forEach(drawOrdersAndGmv);
+  function drawActivity(canvas, data) {
+    var formats = moneyFormats(data.currency);
+    var phone = window.matchMedia("(max-width: 575.98px)").matches;
+    var point = phone ? 0 : 2;
+    new window.Chart(canvas, {
+      data: {
+        labels: data.labels.map(dayLabel),
+        datasets: [
+          {
+            type: "line", label: "Views", data: data.views, yAxisID: "counts",
+            borderColor: "#2563eb", backgroundColor: "#2563eb", pointRadius: point,
+            cubicInterpolationMode: "monotone", order: 1
+          },
+          {
+            type: "line", label: "Product clicks", data: data.clicks, yAxisID: "counts",
+            borderColor: "#16a34a", backgroundColor: "#16a34a", pointRadius: point,
+            cubicInterpolationMode: "monotone", order: 1
+          },
+          {
+            type: "bar", label: "Orders", data: data.orders, yAxisID: "orders",
+            backgroundColor: "rgba(250, 204, 21, 0.85)", borderColor: "#ca8a04", borderWidth: 1,
+            order: 3
+          },
+          {
+            type: "line", label: "GMV", data: data.gmv, yAxisID: "gmv",
+            borderColor: "#111827", backgroundColor: "#111827", borderDash: [5, 4],
+            pointRadius: point, cubicInterpolationMode: "monotone", order: 0
+          }
+        ]
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: true,
+        aspectRatio: phone ? 1.1 : 3,
+        interaction: { mode: "index", intersect: false },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var value = item.dataset.yAxisID === "gmv"
+                  ? formats.full.format(item.parsed.y) : item.parsed.y;
+                return item.dataset.label + ": " + value;
+              }
+            }
+          }
+        },
+        scales: {
+          x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
+          counts: {
+            type: "linear", position: "left", beginAtZero: true,
+            ticks: { precision: 0 }, title: { display: !phone, text: "Views and clicks" }
+          },
+          // Orders are few beside views: their own (unlabelled) scale keeps the bars readable.
+          orders: {
+            type: "linear", position: "left", beginAtZero: true, display: false,
+            ticks: { precision: 0 }
+          },
+          gmv: {
+            type: "linear", position: "right", beginAtZero: true, grid: { drawOnChartArea: false },
+            ticks: { callback: function (value) { return formats.compact.format(value); } },
+            title: { display: !phone, text: "GMV" }
+          }
+        }
+      }
+    });
+  }
+
+  var kinds = { activity: drawActivity };
+
+  document.querySelectorAll("canvas[data-chart-source]").forEach(function (canvas) {
+    var data = readData(canvas);
+    if (!data) { return; }
+    var draw = kinds[canvas.getAttribute("data-chart-kind")] || drawOrdersAndGmv;
+    draw(canvas, data);
+  });
 })();
