@@ -355,3 +355,8 @@ def seed_videos() -> str:
 
 
 register_demo_seeder(seed_videos)
+
+# ---------------------------------------------------------------------------- activity
+
+# Registered last: it needs the videos and lives above.
+from affiliate.creators import demo_activity as _demo_activity  # noqa: E402, F401

@@ -38,3 +38,23 @@ def test_demo_creators_have_profiles_avatars_and_categories_once(app, app_ctx, c
         db.session.scalar(select(func.count(CreatorProfile.id))),
         db.session.scalar(select(func.count(CreatorCategory.id))),
     ) == counts
+
+
+def test_demo_activity_gives_every_dashboard_data_once(app, app_ctx):
+    from affiliate.creators.models import Commission, ContentDailyStat, ContentEvent
+    from affiliate.ledger.models import AccountKind
+    from affiliate.ledger.services import owner_balances
+
+    _seed(app)
+    events = db.session.scalar(select(func.count(ContentEvent.id)))
+    states = set(db.session.scalars(select(Commission.state)))
+    assert events >= 300
+    assert db.session.scalar(select(func.count(ContentDailyStat.day))) > 0
+    assert {"pending", "settled"} <= states
+    cleo = authenticate("creator@example.com", DEMO_PASSWORD)
+    assert owner_balances(cleo.id, "USD")[AccountKind.CREATOR_AVAILABLE] > 0
+
+    commissions = db.session.scalar(select(func.count(Commission.id)))
+    _seed(app)
+    assert db.session.scalar(select(func.count(ContentEvent.id))) == events
+    assert db.session.scalar(select(func.count(Commission.id))) == commissions
