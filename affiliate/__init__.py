@@ -88,11 +88,14 @@ AFFILIATE_BLUEPRINT_MODULES = (
     "affiliate.creators.views",
     "affiliate.creators.profile_views",
     "affiliate.creators.yellowcart_views",
+    "affiliate.creators.code_views",
     "affiliate.creators.live_views",
     "affiliate.creators.video_views",
     "affiliate.creators.tracking_views",
     "affiliate.creators.seller_affiliate_views",
     "affiliate.payouts.views",
+    "affiliate.payouts.wallet_views",
+    "affiliate.payouts.webhooks",
     "affiliate.notifications.views",
 )
 
@@ -147,6 +150,9 @@ def register_job_modules() -> None:
     import affiliate.creators.models
     import affiliate.ledger.jobs
     import affiliate.notifications.models
+    import affiliate.payouts.demo
+    import affiliate.payouts.jobs
+    import affiliate.payouts.models
     import affiliate.plans.demo
     import affiliate.plans.models  # noqa: F401
     import shop.demo

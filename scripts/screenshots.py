@@ -43,7 +43,8 @@ def main(base: str, out: Path) -> None:
                     page.goto(f"{base}/login")
                     page.fill("#email", email)
                     page.fill("#password", "demo-pass-123")
-                    page.click("button[type=submit]")
+                    page.click("main button[type=submit]")  # not the navbar's search
+                    page.wait_for_url(lambda url: "/login" not in url)
                 for path in paths:
                     page.goto(f"{base}{path}")
                     name = f"{(email or 'anon').split('@')[0]}{path.replace('/', '_')}_{label}.png"

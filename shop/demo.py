@@ -445,3 +445,5 @@ def seed_shop() -> str:
 
 
 register_demo_seeder(seed_shop)
+
+import shop.promotions.demo  # noqa: E402, F401 - its seeder runs after the shop's

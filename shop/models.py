@@ -15,6 +15,16 @@ from shop.orders.models import (
     RefundRequest,
     RefundStatus,
 )
+from shop.promotions.models import (
+    FlashDeal,
+    FlashDealPurchase,
+    ProductDiscount,
+    ProductDiscountTarget,
+    Voucher,
+    VoucherCollection,
+    VoucherProduct,
+    VoucherRedemption,
+)
 from shop.sync.models import CatalogImport, ImportStatus
 
 __all__ = [
@@ -23,6 +33,8 @@ __all__ = [
     "CartLine",
     "CatalogImport",
     "Category",
+    "FlashDeal",
+    "FlashDealPurchase",
     "ImportStatus",
     "LineStatus",
     "Order",
@@ -32,10 +44,16 @@ __all__ = [
     "Payment",
     "PaymentStatus",
     "Product",
+    "ProductDiscount",
+    "ProductDiscountTarget",
     "ProductImage",
     "ProductStatus",
     "RefundRequest",
     "RefundStatus",
     "Store",
     "Variant",
+    "Voucher",
+    "VoucherCollection",
+    "VoucherProduct",
+    "VoucherRedemption",
 ]

@@ -13,6 +13,8 @@ def blueprints() -> tuple[Blueprint, ...]:
     import shop.orders.buyer_actions
     import shop.orders.seller_views
     import shop.orders.views
+    import shop.promotions.buyer_views
+    import shop.promotions.seller_views
     import shop.seller.views
     import shop.sync.views  # noqa: F401
 

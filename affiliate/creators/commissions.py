@@ -44,6 +44,10 @@ CLAWED_BACK = "commission_clawed_back"
 
 S = CommissionState
 
+#: ``content_type`` of a line bought with a creator's personal voucher code: attributed to the
+#: creator (ahead of any content touch) without a content.
+CREATOR_CODE = "code"
+
 
 def _window() -> timedelta:
     return timedelta(days=int(current_app.config["ATTRIBUTION_WINDOW_DAYS"]))
@@ -55,7 +59,9 @@ def _aware(moment: datetime) -> datetime:
 
 def _earns(order: Order, line: OrderLine, paid_at: datetime) -> bool:
     """Whether the line's attribution may earn at all (the plan is asked next)."""
-    if line.creator_id is None or line.content_id is None or line.attributed_at is None:
+    if line.creator_id is None or line.attributed_at is None:
+        return False
+    if line.content_id is None and line.content_type != CREATOR_CODE:
         return False
     if line.amount <= 0 or getattr(order, "complimentary", False):
         return False

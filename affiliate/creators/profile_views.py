@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -18,6 +20,7 @@ from flask_login import current_user, login_required
 from affiliate.accounts.authz import role_required
 from affiliate.accounts.models import Role
 from affiliate.creators import profile_services as profiles
+from affiliate.creators.models import CreatorProfile
 from affiliate.creators.profile_forms import DirectoryForm, ProfileForm
 from affiliate.extensions import db
 from affiliate.money import parse_amount
@@ -25,7 +28,7 @@ from affiliate.pagination import page_arg
 from shop.catalog import images
 from shop.catalog.exceptions import ImageError
 from shop.catalog.forms import uploaded
-from shop.catalog.services import category_tree
+from shop.catalog.services import category_tree, get_store_for_owner
 
 bp = Blueprint("profiles", __name__)
 
@@ -116,13 +119,28 @@ def profile(handle: str) -> ResponseReturnValue:
     found = profiles.profile_by_handle(handle)
     if found is None:
         abort(404)
+    is_owner = current_user.is_authenticated and current_user.id == found.user_id
     return render_template(
         "creators/profile.html",
         profile=found,
         showcase=profiles.showcase(found.user_id),
         videos=published_videos_of(found.user_id),
-        is_owner=current_user.is_authenticated and current_user.id == found.user_id,
+        is_owner=is_owner,
+        **_code_panel(found, is_owner),
     )
+
+
+def _code_panel(found: CreatorProfile, is_owner: bool) -> dict[str, Any]:
+    """For a seller with a store: the form to give this creator a code, and codes given."""
+    from affiliate.creators.code_views import GiveCodeForm
+    from affiliate.creators.codes import codes_given_to
+
+    if is_owner or not current_user.is_authenticated or not current_user.has_role(Role.SELLER):
+        return {"code_form": None}
+    store = get_store_for_owner(current_user.id)
+    if store is None:
+        return {"code_form": None}
+    return {"code_form": GiveCodeForm(), "codes_given": codes_given_to(store.id, found.user_id)}
 
 
 @bp.get("/seller/creators")

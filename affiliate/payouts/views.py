@@ -1,15 +1,92 @@
-"""The Finance centre."""
+"""The Finance centre (``/finance``, finance officers only): the review queue, one
+withdrawal's detail and decisions, payout runs with their live progress and totals, and the
+CSV export for the accountants.
+
+Views parse, call one service, commit, flash and redirect. A refusal of the services
+(``PayoutError``) is flashed and answered 400 (bad input), 403 (not this officer's to decide:
+their own withdrawal, or a second approval by the same officer), 404 (no such withdrawal), 409
+(not in a state that allows it) or 503 (the provider is not answering), with the transaction
+rolled back: nothing is written. Approving commits, and the payout job runs after the commit
+(at once, in-process, in the embedded default).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from affiliate.accounts.authz import role_required
-from affiliate.accounts.models import Role
+from affiliate.accounts.models import Role, User
+from affiliate.errors import render_error
+from affiliate.extensions import db
 from affiliate.ledger import services as ledger
+from affiliate.pagination import page_arg
+from affiliate.payouts import page_queries, queries, services
+from affiliate.payouts.exceptions import PayoutError, WithdrawalNotFound
+from affiliate.payouts.forms import (
+    ActionForm,
+    BulkApproveForm,
+    ExportForm,
+    QueueFilterForm,
+    ReasonForm,
+)
+from affiliate.payouts.models import WithdrawalStatus
+from affiliate.payouts.pages import decode_ids, encode_ids, status_for, timeline_label
+from affiliate.payouts.transitions import money_text
+from affiliate.types import utcnow
 
 bp = Blueprint("payouts", __name__, url_prefix="/finance")
+
+W = WithdrawalStatus
+QUEUE_PER_PAGE = 25
+RUN_KEY = "payout_run"  # the session's record of this officer's latest bulk run
+
+
+@bp.context_processor
+def _finance_helpers() -> dict[str, Any]:
+    return {"timeline_label": timeline_label, "W": W}
+
+
+def _officer() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _refuse(error: PayoutError) -> int:
+    """Undo whatever the refused call began and say why; the status to answer."""
+    db.session.rollback()
+    flash(str(error), "danger")
+    return status_for(error)
+
+
+def _back(default: str) -> str:
+    """Where a decision returns to: the page it was made on (``next``), if it is ours."""
+    target = request.form.get("next", "")
+    if target.startswith("/finance/") and "//" not in target and "\\" not in target:
+        return target
+    return default
+
+
+# ---------------------------------------------------------------------------- home
 
 
 @bp.get("/")
@@ -22,4 +99,322 @@ def finance_centre() -> ResponseReturnValue:
         balances=ledger.platform_balances(currency),
         checks=ledger.latest_checks(limit=5),
         entries=ledger.recent_entries(limit=20),
+        totals=queries.totals(currency),
+        counts=queries.status_counts(currency),
+        this_month=page_queries.payout_series("month", currency, now=utcnow()).rows[-1],
+    )
+
+
+# ---------------------------------------------------------------------------- the review queue
+
+
+def _queue_page(status_code: int = 200, bulk_form: BulkApproveForm | None = None):
+    currency = services.default_currency()
+    form = QueueFilterForm(formdata=request.args, currency=currency)
+    form.validate()
+    status = form.status.data if not form.status.errors else W.REQUESTED.value
+    low, high = form.amounts()
+    filters = queries.QueueFilter(
+        status=status or None,
+        min_amount=low,
+        max_amount=high,
+        creator=None if form.creator.errors else (form.creator.data or None),
+    )
+    sort = form.sort.data if not form.sort.errors else "oldest"
+    page = queries.review_queue(filters, sort=sort, page=page_arg(), per_page=QUEUE_PER_PAGE)
+    return (
+        render_template(
+            "payouts/queue.html",
+            page=page,
+            form=form,
+            filters=filters,
+            counts=queries.status_counts(currency),
+            currency=currency,
+            bulk_form=bulk_form or BulkApproveForm(formdata=None),
+            action_form=ActionForm(),
+            reject_form=ReasonForm(formdata=None),
+            officer_id=current_user.id,
+        ),
+        status_code,
+    )
+
+
+@bp.get("/withdrawals")
+@role_required(Role.FINANCE)
+def queue() -> ResponseReturnValue:
+    return _queue_page()
+
+
+@bp.post("/withdrawals/approve-selected")
+@role_required(Role.FINANCE)
+def bulk_approve() -> ResponseReturnValue:
+    form = BulkApproveForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.ids.errors) or "The form expired; try again.", "danger")
+        return _queue_page(400, form)
+    started = utcnow()
+    try:
+        results = services.bulk_approve(form.ids.data, _officer())
+    except PayoutError as error:
+        return _queue_page(_refuse(error), form)
+    db.session.commit()  # the payouts are enqueued (or, in-process, run) now
+    approved = [r.withdrawal_id for r in results if r.ok and r.status != W.REQUESTED.value]
+    waiting = [r.withdrawal_id for r in results if r.ok and r.status == W.REQUESTED.value]
+    refused = [r for r in results if not r.ok]
+    parts = []
+    if approved:
+        parts.append(f"Approved {len(approved)}: their payouts are queued.")
+    if waiting:
+        verb = "needs" if len(waiting) == 1 else "need"
+        parts.append(f"{len(waiting)} {verb} a second approval from another officer.")
+    if refused:
+        parts.append(
+            f"{len(refused)} refused: "
+            + "; ".join(f"#{r.withdrawal_id}: {r.message}" for r in refused[:5])
+            + ("…" if len(refused) > 5 else "")
+        )
+    flash(" ".join(parts), "warning" if refused else "success")
+    if not approved:
+        return redirect(url_for("payouts.queue"))
+    session[RUN_KEY] = {
+        "since": started.isoformat(),
+        "ids": encode_ids(approved),
+        "size": len(approved),
+    }
+    return redirect(url_for("payouts.payouts"))
+
+
+# ---------------------------------------------------------------------------- one withdrawal
+
+
+def _detail_page(
+    withdrawal_id: int,
+    status_code: int = 200,
+    *,
+    reject_form: ReasonForm | None = None,
+    return_form: ReasonForm | None = None,
+) -> ResponseReturnValue:
+    try:
+        w = queries.get_withdrawal(withdrawal_id)
+    except WithdrawalNotFound:
+        abort(404)
+    history = queries.creator_histories({w.creator_id})[w.creator_id]
+    return (
+        render_template(
+            "payouts/detail.html",
+            w=w,
+            history=history,
+            flags=queries.risk_flags(w, history),
+            events=queries.timeline(w.id),
+            action_form=ActionForm(),
+            reject_form=reject_form or ReasonForm(formdata=None),
+            return_form=return_form or ReasonForm(formdata=None),
+            officer_id=current_user.id,
+            stuck_minutes=int(current_app.config["PAYOUT_STUCK_MINUTES"]),
+        ),
+        status_code,
+    )
+
+
+@bp.get("/withdrawals/<int:withdrawal_id>")
+@role_required(Role.FINANCE)
+def withdrawal(withdrawal_id: int) -> ResponseReturnValue:
+    return _detail_page(withdrawal_id)
+
+
+def _expired(withdrawal_id: int) -> ResponseReturnValue:
+    flash("The form expired; reload the page and try again.", "danger")
+    return _detail_page(withdrawal_id, 400)
+
+
+@bp.post("/withdrawals/<int:withdrawal_id>/approve")
+@role_required(Role.FINANCE)
+def approve(withdrawal_id: int) -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        return _expired(withdrawal_id)
+    try:
+        w = services.approve(withdrawal_id, _officer())
+    except PayoutError as error:
+        return _detail_page(withdrawal_id, _refuse(error))
+    waiting = w.status == W.REQUESTED.value
+    amount = money_text(w.amount, w.currency)
+    db.session.commit()  # the payout is enqueued (or, in-process, run) now
+    if waiting:
+        flash(
+            f"Your approval of #{withdrawal_id} ({amount}) is recorded: a second officer "
+            "must approve it too.",
+            "info",
+        )
+    else:
+        flash(f"Approved #{withdrawal_id} ({amount}): its payout is queued.", "success")
+    return redirect(_back(url_for("payouts.withdrawal", withdrawal_id=withdrawal_id)))
+
+
+@bp.post("/withdrawals/<int:withdrawal_id>/reject")
+@role_required(Role.FINANCE)
+def reject(withdrawal_id: int) -> ResponseReturnValue:
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.reason.errors) or "The form expired; try again.", "danger")
+        return _detail_page(withdrawal_id, 400, reject_form=form)
+    try:
+        w = services.reject(withdrawal_id, _officer(), form.reason.data)
+    except PayoutError as error:
+        return _detail_page(withdrawal_id, _refuse(error), reject_form=form)
+    amount = money_text(w.amount, w.currency)
+    db.session.commit()
+    flash(
+        f"Rejected #{withdrawal_id} ({amount}); the amount is back in the creator's "
+        "available balance.",
+        "success",
+    )
+    return redirect(_back(url_for("payouts.withdrawal", withdrawal_id=withdrawal_id)))
+
+
+@bp.post("/withdrawals/<int:withdrawal_id>/retry")
+@role_required(Role.FINANCE)
+def retry(withdrawal_id: int) -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        return _expired(withdrawal_id)
+    try:
+        services.retry(withdrawal_id, _officer())
+    except PayoutError as error:
+        return _detail_page(withdrawal_id, _refuse(error))
+    db.session.commit()
+    flash(f"Withdrawal #{withdrawal_id} is queued for payout again.", "success")
+    return redirect(_back(url_for("payouts.withdrawal", withdrawal_id=withdrawal_id)))
+
+
+@bp.post("/withdrawals/<int:withdrawal_id>/return-funds")
+@role_required(Role.FINANCE)
+def return_funds(withdrawal_id: int) -> ResponseReturnValue:
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.reason.errors) or "The form expired; try again.", "danger")
+        return _detail_page(withdrawal_id, 400, return_form=form)
+    try:
+        w = services.return_funds(withdrawal_id, _officer(), form.reason.data)
+    except PayoutError as error:
+        return _detail_page(withdrawal_id, _refuse(error), return_form=form)
+    paid = w.status == W.PAID.value
+    db.session.commit()
+    if paid:
+        flash(f"The provider had paid #{withdrawal_id} after all: it is recorded as paid.", "info")
+    else:
+        flash(
+            f"The funds of #{withdrawal_id} are back in the creator's available balance.", "success"
+        )
+    return redirect(_back(url_for("payouts.withdrawal", withdrawal_id=withdrawal_id)))
+
+
+# ---------------------------------------------------------------------------- payout runs
+
+
+def _latest_run() -> queries.RunProgress | None:
+    """The progress of this officer's latest bulk approval, if the session remembers one."""
+    run = session.get(RUN_KEY)
+    if not isinstance(run, dict):
+        return None
+    try:
+        since = datetime.fromisoformat(str(run.get("since")))
+    except ValueError:
+        return None
+    return queries.run_progress(since=since, ids=decode_ids(run.get("ids")))
+
+
+@bp.get("/payouts")
+@role_required(Role.FINANCE)
+def payouts() -> ResponseReturnValue:
+    currency = services.default_currency()
+    now = utcnow()
+    failed = queries.review_queue(
+        queries.QueueFilter(status=W.FAILED.value),
+        sort="newest",
+        page=page_arg(),
+        per_page=QUEUE_PER_PAGE,
+    )
+    by_day = page_queries.payout_series("day", currency, now=now)
+    by_month = page_queries.payout_series("month", currency, now=now)
+    return render_template(
+        "payouts/payouts.html",
+        currency=currency,
+        counts=queries.status_counts(currency),
+        run=_latest_run(),
+        failed=failed,
+        totals=queries.totals(currency),
+        by_day=by_day,
+        by_month=by_month,
+        action_form=ActionForm(),
+        return_form=ReasonForm(formdata=None),
+        export_form=ExportForm(formdata=None),
+        today=now.date(),
+    )
+
+
+@bp.get("/payouts/progress.json")
+@role_required(Role.FINANCE)
+def progress() -> ResponseReturnValue:
+    """What the payouts page polls: counts by state, and the latest bulk run's progress."""
+    counts = queries.status_counts(services.default_currency())
+    run = _latest_run()
+    body: dict[str, Any] = {
+        "counts": {
+            "queued": counts[W.APPROVED.value],
+            "processing": counts[W.PROCESSING.value],
+            "paid": counts[W.PAID.value],
+            "failed": counts[W.FAILED.value],
+        },
+        "run": None,
+    }
+    if run is not None:
+        body["run"] = {
+            "total": run.total,
+            "done": run.done,
+            "percent": run.percent,
+            "finished": run.total > 0 and run.done == run.total,
+            "counts": run.counts,
+        }
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------------------- export
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula (a reason typed as "=HYPERLINK…")."""
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+@bp.get("/withdrawals.csv")
+@role_required(Role.FINANCE)
+def export_csv() -> ResponseReturnValue:
+    form = ExportForm(formdata=request.args)
+    if not form.validate():
+        problems = [
+            f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()
+        ]
+        hint = "Give both days as YYYY-MM-DD, such as ?start=2026-01-01&end=2026-01-31."
+        return render_error(400, f"{' '.join(problems)} {hint}")
+    start, end = form.period()
+    rows = queries.csv_rows(start, end)
+
+    def generate() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in rows:
+            writer.writerow([_cell(value) for value in row])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    name = f"withdrawals-{form.start.data.isoformat()}-to-{form.end.data.isoformat()}.csv"
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

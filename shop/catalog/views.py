@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from affiliate.extensions import db
@@ -27,6 +28,7 @@ from shop.catalog import queries
 from shop.catalog.models import Category
 from shop.catalog.queries import LISTING_SORTS, SEARCH_SORTS, CategoryTree, Filters, Sort
 from shop.catalog.search import clean_query
+from shop.promotions import display
 
 log = logging.getLogger(__name__)
 
@@ -124,13 +126,25 @@ def _parse_filters(
     return filters, messages, category
 
 
+def _buyer_id() -> int | None:
+    return current_user.id if current_user.is_authenticated else None
+
+
+def _page_url() -> str:
+    """This page's path and query, for forms that come back to it (Collect a voucher)."""
+    return request.full_path.rstrip("?")
+
+
 @bp.get("/")
 def home() -> ResponseReturnValue:
+    featured = queries.featured_products(queries.HOME_FEATURED)
+    newest = queries.newest_products(queries.HOME_NEWEST)
     return render_template(
         "shop/home.html",
-        featured=queries.featured_products(queries.HOME_FEATURED),
-        newest=queries.newest_products(queries.HOME_NEWEST),
+        featured=featured,
+        newest=newest,
         categories=category_tree().roots,
+        offers=display.product_offers([*featured, *newest]),
     )
 
 
@@ -150,6 +164,7 @@ def category(slug: str) -> ResponseReturnValue:
         subcategories=tree.children.get(current.id, []),
         siblings=tree.children.get(current.parent_id, []) if current.parent_id else [],
         page=page,
+        offers=display.product_offers(page.items),
         filters=filters,
         sorts=LISTING_SORTS,
         messages=messages,
@@ -170,6 +185,7 @@ def search() -> ResponseReturnValue:
         search_count_cap=queries.SEARCH_COUNT_CAP,
         q=text,
         page=page,
+        offers=display.product_offers(page.items),
         filters=filters,
         sorts=sorts,
         messages=messages,
@@ -185,6 +201,7 @@ def product(product_id: int) -> ResponseReturnValue:
         abort(404)
     variants = [v for v in found.variants if v.active]
     available = [v for v in variants if v.stock > 0]
+    offers = display.variant_offers(variants, buyer_id=_buyer_id())
     return render_template(
         "shop/product.html",
         product=found,
@@ -193,6 +210,15 @@ def product(product_id: int) -> ResponseReturnValue:
         max_quantity=max((v.stock for v in available), default=1),
         stock_state=stock_state,
         trail=category_tree().path(found.category),
+        variant_offers=offers,
+        product_offer=display.product_offer(variants, offers),
+        vouchers=display.public_vouchers(
+            found.store_id,
+            product_id=found.id,
+            buyer_id=_buyer_id(),
+            locale=current_app.config["MONEY_LOCALE"],
+        ),
+        back_url=_page_url(),
     )
 
 
@@ -203,16 +229,23 @@ def store(handle: str) -> ResponseReturnValue:
         abort(404)
     filters, messages, _ = _parse_filters(LISTING_SORTS)
     page_number = page_arg()
+    featured = (
+        queries.featured_products(queries.STORE_FEATURED, store_id=found.id)
+        if page_number == 1
+        else []
+    )
+    page = queries.list_products(filters, page_number, store_id=found.id)
     return render_template(
         "shop/store.html",
         store=found,
-        featured=(
-            queries.featured_products(queries.STORE_FEATURED, store_id=found.id)
-            if page_number == 1
-            else []
-        ),
-        page=queries.list_products(filters, page_number, store_id=found.id),
+        featured=featured,
+        page=page,
         filters=filters,
         sorts=LISTING_SORTS,
         messages=messages,
+        offers=display.product_offers([*featured, *page.items]),
+        vouchers=display.public_vouchers(
+            found.id, buyer_id=_buyer_id(), locale=current_app.config["MONEY_LOCALE"]
+        ),
+        back_url=_page_url(),
     )

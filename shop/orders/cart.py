@@ -14,6 +14,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
@@ -227,6 +228,14 @@ def remove_lines(cart: Cart, line_ids: list[int]) -> None:
 # ---------------------------------------------------------------------------- reading the cart
 
 
+class Priced(Protocol):
+    """What the fingerprint reads of a cart's pricing (``shop.promotions.pricing``)."""
+
+    def line_discount(self, line_id: int) -> int: ...
+
+    def voucher_code(self, store_id: int) -> str | None: ...
+
+
 @dataclass
 class LineView:
     line: CartLine
@@ -270,18 +279,25 @@ class StoreGroup:
 class CartSummary:
     groups: list[StoreGroup]
 
-    def fingerprint(self, currency: str) -> str:
+    def fingerprint(self, currency: str, pricing: Priced | None = None) -> str:
         """What checkout in ``currency`` would buy (lines, quantities, prices), as a digest.
 
         The review page sends it back with the order, so that a cart or a price that changed
-        in between is reviewed again instead of bought unseen.
+        in between is reviewed again instead of bought unseen. With ``pricing`` (the
+        promotions priced for the buyer), each discounted line's amount and each store's
+        voucher count too: a discount that ended in between is also reviewed again. Without
+        any discount the digest is the same with or without ``pricing``.
         """
-        parts = sorted(
-            f"{v.line.id}:{v.variant.id}:{v.line.quantity}:{v.variant.price}"
-            for group in self.for_currency(currency)
-            for v in group.available_lines
-        )
-        return hashlib.sha256(f"{currency}|{','.join(parts)}".encode()).hexdigest()[:32]
+        parts = []
+        for group in self.for_currency(currency):
+            for v in group.available_lines:
+                part = f"{v.line.id}:{v.variant.id}:{v.line.quantity}:{v.variant.price}"
+                discount = pricing.line_discount(v.line.id) if pricing is not None else 0
+                parts.append(f"{part}:-{discount}" if discount else part)
+            voucher = pricing.voucher_code(group.store.id) if pricing is not None else None
+            if voucher:
+                parts.append(f"voucher:{group.store.id}:{voucher}")
+        return hashlib.sha256(f"{currency}|{','.join(sorted(parts))}".encode()).hexdigest()[:32]
 
     @property
     def is_empty(self) -> bool:

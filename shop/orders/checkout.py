@@ -1,23 +1,30 @@
 """Checkout: placing orders from the cart, paying them, and what the buyer reads back.
 
 Placing (``place_orders``), in one transaction: pick the cart's available lines of one
-currency; reserve each variant's stock with a guarded ``UPDATE ... WHERE stock >= q`` in
-variant-id order (so two checkouts never deadlock, and the last item is sold once); make one
-order per store with snapshotted lines and one payment for all of them; clear the bought
-lines from the cart. Any reservation that fails rolls every one of them back.
+currency and price them again on the server (``shop.promotions.pricing``: product offers per
+line, the voucher code entered per store; a form never carries a price or a discount);
+reserve each variant's stock with a guarded ``UPDATE ... WHERE stock >= q`` in variant-id
+order (so two checkouts never deadlock, and the last item is sold once), then the flash deal
+units and the voucher uses the same way (``shop.promotions.redemptions``); make one order per
+store with snapshotted lines (list price, product discount, voucher share, amount paid) and
+one payment for all of them; clear the bought lines from the cart. Any reservation that
+fails rolls every one of them back.
 
 Paying (``mark_payment_succeeded``), in one transaction: lock the payment row; a payment that
 already succeeded is left alone (so duplicate or late webhooks change nothing twice); move
 each order ``pending_payment → paid``, count the sale, and post one ``order_paid`` ledger
 entry per order (platform cash +total, the store owner's receivable +total; commission is
-posted by the affiliate side as entries of its own); then announce ``order_paid``.
+posted by the affiliate side as entries of its own); then announce ``order_paid``. Discounts
+are seller-funded: ``total`` is already after them, so the store is owed what the buyer paid
+and nothing else moves.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
@@ -56,6 +63,13 @@ from shop.payments.base import (
     PaymentRequest,
     ProviderPayment,
     ProviderStatus,
+)
+from shop.promotions.models import FlashDealPurchase, VoucherRedemption
+from shop.promotions.pricing import CartPricing, StorePricing, price_cart
+from shop.promotions.redemptions import (
+    VoucherUnavailable,
+    reserve_flash_units,
+    take_voucher_use,
 )
 
 log = logging.getLogger(__name__)
@@ -142,12 +156,16 @@ def place_orders(
     currency: str | None = None,
     pay_within: timedelta = DEFAULT_PAY_WITHIN,
     reviewed: str | None = None,
+    codes: Mapping[int, str] | None = None,
 ) -> Payment:
     """Place one order per store for the cart's available lines in ``currency``.
 
-    Prices come from the variants, never from a form. Raises ``EmptyCheckout``,
-    ``MixedCurrencies`` (no currency given and the cart has several), ``CartChanged`` (the
-    cart no longer matches the ``reviewed`` fingerprint the buyer saw) or ``OutOfStock``; on
+    Prices and discounts come from the variants and the running promotions at this moment,
+    never from a form; ``codes`` are the voucher codes the buyer entered, by store id.
+    Raises ``EmptyCheckout``, ``MixedCurrencies`` (no currency given and the cart has
+    several), ``VoucherUnavailable`` (a code that cannot apply, unless the buyer reviewed the
+    order without it), ``CartChanged`` (the cart or its prices no longer match the
+    ``reviewed`` fingerprint the buyer saw), ``OutOfStock`` or ``FlashDealUnavailable``; on
     any of them nothing is written.
     """
     if address.user_id != buyer_id or cart.user_id != buyer_id:
@@ -161,25 +179,32 @@ def place_orders(
     groups = summary.for_currency(currency) if currency else []
     if not groups:
         raise EmptyCheckout()
-    if reviewed is not None and reviewed != summary.fingerprint(currency):
-        raise CartChanged()
     now = utcnow()
+    lines = [view for group in groups for view in group.available_lines]
+    pricing = price_cart(lines, buyer_id=buyer_id, codes=codes or {}, now=now)
+    if reviewed is None or reviewed != summary.fingerprint(currency, pricing):
+        # A refused code is only bought past when the buyer saw the order without it.
+        for refusal in pricing.refusals:
+            raise VoucherUnavailable(refusal.code, refusal.message)
+        if reviewed is not None:
+            raise CartChanged()
     ship_to = address.one_line()
     with db.session.begin_nested():
-        views = sorted((v for g in groups for v in g.available_lines), key=lambda v: v.variant.id)
+        views = sorted(lines, key=lambda v: v.variant.id)
         for view in views:
             _reserve(view)
+        _reserve_promotions(buyer_id, pricing, now)
         payment = Payment(
             buyer_id=buyer_id,
             provider=provider,
             currency=currency,
-            amount=sum(group.subtotal for group in groups),
+            amount=pricing.total(currency),
             status=PaymentStatus.PENDING.value,
         )
         db.session.add(payment)
         db.session.flush()
-        for group in sorted(groups, key=lambda g: g.store.id):
-            _place_order(buyer_id, payment, group.store.id, group.available_lines, ship_to, now)
+        for store in sorted(pricing.stores, key=lambda s: s.store.id):
+            _place_order(buyer_id, payment, store, ship_to, now)
         db.session.flush()
         for view in views:
             db.session.expire(view.variant, ["stock"])
@@ -190,54 +215,97 @@ def place_orders(
     return payment
 
 
+def _reserve_promotions(buyer_id: int, pricing: CartPricing, now: datetime) -> None:
+    """Flash deal units (deal-id order), then voucher uses (voucher-id order), or raise."""
+    deals = sorted(
+        (line for store in pricing.stores for line in store.lines if line.flash_deal_id),
+        key=lambda line: line.flash_deal_id or 0,
+    )
+    for line in deals:
+        assert line.flash_deal_id is not None
+        reserve_flash_units(
+            line.flash_deal_id, buyer_id, line.quantity, title=_label(line.view), now=now
+        )
+    quotes = sorted(
+        (store.voucher.voucher.id, store.voucher.code)
+        for store in pricing.stores
+        if store.voucher is not None
+    )
+    for voucher_id, code in quotes:
+        take_voucher_use(voucher_id, buyer_id, code=code, now=now)
+
+
 def _place_order(
-    buyer_id: int, payment: Payment, store_id: int, views: list[LineView], ship_to: str, now
+    buyer_id: int, payment: Payment, store: StorePricing, ship_to: str, now: datetime
 ) -> Order:
-    subtotal = sum(view.amount for view in views)
+    quote = store.voucher
     order = Order(
         buyer_id=buyer_id,
-        store_id=store_id,
+        store_id=store.store.id,
         payment=payment,
         status=OrderStatus.PENDING_PAYMENT.value,
         currency=payment.currency,
-        subtotal=subtotal,
-        discount=0,
+        subtotal=store.subtotal,
+        discount=store.discount,
         shipping=0,
-        total=subtotal,
+        total=store.total,
+        voucher_id=quote.voucher.id if quote else None,
+        voucher_code=quote.code if quote else None,
         ship_to=ship_to,
         placed_at=now,
     )
     db.session.add(order)
     db.session.flush()
-    for view in views:
-        line, variant = view.line, view.variant
+    for priced in store.lines:
+        line, variant = priced.view.line, priced.view.variant
         db.session.add(
             OrderLine(
                 order_id=order.id,
-                product_id=view.product.id,
+                product_id=priced.view.product.id,
                 variant_id=variant.id,
-                title=view.product.title,
+                title=priced.view.product.title,
                 variant_name=variant.name,
                 sku=variant.sku,
-                unit_price=variant.price,
-                quantity=line.quantity,
-                discount=0,
-                amount=variant.price * line.quantity,
+                unit_price=priced.list_price,
+                quantity=priced.quantity,
+                product_discount=priced.product_discount,
+                voucher_discount=priced.voucher_discount,
+                discount=priced.discount,
+                amount=priced.amount,
+                product_discount_id=priced.product_discount_id,
+                flash_deal_id=priced.flash_deal_id,
                 creator_id=line.creator_id,
                 content_type=line.content_type,
                 content_id=line.content_id,
                 attributed_at=line.attributed_at,
             )
         )
-    items = sum(view.line.quantity for view in views)
-    db.session.add(
-        OrderEvent(
-            order_id=order.id,
-            kind="placed",
-            note=f"{items} item{'s' if items != 1 else ''}, awaiting payment",
-            actor_id=buyer_id,
+        if priced.flash_deal_id is not None:
+            db.session.add(
+                FlashDealPurchase(
+                    deal_id=priced.flash_deal_id,
+                    buyer_id=buyer_id,
+                    order_id=order.id,
+                    quantity=priced.quantity,
+                    created_at=now,
+                )
+            )
+    if quote is not None:
+        db.session.add(
+            VoucherRedemption(
+                voucher_id=quote.voucher.id,
+                buyer_id=buyer_id,
+                order_id=order.id,
+                amount=quote.amount,
+                created_at=now,
+            )
         )
-    )
+    items = sum(priced.quantity for priced in store.lines)
+    note = f"{items} item{'s' if items != 1 else ''}, awaiting payment"
+    if store.discount:
+        saved = format_money(store.discount, order.currency)
+        note += f"; {saved} off" + (f", voucher {quote.code}" if quote else "")
+    db.session.add(OrderEvent(order_id=order.id, kind="placed", note=note, actor_id=buyer_id))
     return order
 
 

@@ -89,6 +89,7 @@ def place_complimentary_order(
             unit_price=variant.price,
             quantity=quantity,
             discount=value,
+            product_discount=value,
             amount=0,
         )
     )

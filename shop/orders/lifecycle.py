@@ -16,6 +16,13 @@ Money protocol of a refund (a cancelled paid order, or an approved line refund):
 5. after commit only: the job ``shop.orders.jobs.refund_payment`` sends the money back to the
    buyer's card.
 
+Cancelling an order (by the buyer, the seller, or ``release_unpaid`` when it is not paid in
+time; always before it ships) also gives back the voucher use and the flash deal units it
+held (``shop.promotions.redemptions.release_for_order``), paid or not: a paid order is
+refunded in full, so the buyer got nothing for them. A line refunded after delivery returns
+that line's amount paid (after its product discount and voucher share), never more; the
+voucher use and deal units stay taken.
+
 A complimentary order (a free sample, total 0: ``shop.orders.complimentary``) ships, is
 delivered and completes like any other; cancelling it gives the stock back and refunds nothing
 (there was no payment), and its buyer cannot ask for a refund.
@@ -60,6 +67,7 @@ from shop.orders.models import (
     RefundRequest,
     RefundStatus,
 )
+from shop.promotions.redemptions import release_for_order
 
 S = OrderStatus
 
@@ -241,6 +249,7 @@ def _cancel(order: Order, actor_id: int | None, reason: str, now: datetime) -> R
     previous = states.move(order, S.CANCELLED)
     order.cancelled_at = now
     _release_stock(order.lines)
+    release_for_order(order.id, now)
     for line in order.lines:
         line.status = LineStatus.CANCELLED.value
     _event(order, "cancelled", reason, actor_id, now)

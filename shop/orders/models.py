@@ -169,6 +169,9 @@ class Order(db.Model):
     discount: Mapped[int] = mapped_column(BigInteger, default=0)
     shipping: Mapped[int] = mapped_column(BigInteger, default=0)
     total: Mapped[int] = mapped_column(BigInteger)
+    # The store voucher used on this order (its amount is spread over the lines).
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id", ondelete="SET NULL"))
+    voucher_code: Mapped[str | None] = mapped_column(String(32))
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     ship_to: Mapped[str] = mapped_column(Text)
     carrier: Mapped[str | None] = mapped_column(String(60))
@@ -233,7 +236,17 @@ class OrderLine(db.Model):
     sku: Mapped[str] = mapped_column(String(64))
     unit_price: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(Integer)
-    discount: Mapped[int] = mapped_column(BigInteger, default=0)
+    discount: Mapped[int] = mapped_column(BigInteger, default=0)  # product + voucher
+    # The product-level saving (a product discount or a flash deal, the better one) and this
+    # line's share of the order's voucher; ``discount`` is their sum.
+    product_discount: Mapped[int] = mapped_column(BigInteger, default=0)
+    voucher_discount: Mapped[int] = mapped_column(BigInteger, default=0)
+    product_discount_id: Mapped[int | None] = mapped_column(
+        ForeignKey("product_discount.id", ondelete="SET NULL")
+    )
+    flash_deal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("flash_deal.id", ondelete="SET NULL")
+    )
     amount: Mapped[int] = mapped_column(BigInteger)  # what the buyer paid for this line
     status: Mapped[str] = mapped_column(String(20), default=LineStatus.OPEN.value)
     # Attribution carried from the cart line; the affiliate side adds the commission.
@@ -251,6 +264,7 @@ class OrderLine(db.Model):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price > 0", name="unit_price_positive"),
         CheckConstraint("amount = unit_price * quantity - discount", name="amount_adds_up"),
+        CheckConstraint("discount = product_discount + voucher_discount", name="discount_adds_up"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         CheckConstraint(
             "status IN ('open', 'refund_requested', 'refunded', 'cancelled')", name="status_known"

@@ -1,7 +1,9 @@
 """The buyer's cart, checkout, pay page and orders (routes on ``shop_bp``).
 
 Views parse the form, load what the buyer owns (anything else is a 404), call one service,
-commit, and redirect; every rule lives in ``shop.orders.cart`` and ``shop.orders.checkout``.
+commit, and redirect; every rule lives in ``shop.orders.cart``, ``shop.orders.checkout`` and
+``shop.promotions.pricing``. The voucher codes a buyer entered are kept in the session, per
+store; the cart, checkout and ``place_orders`` price them again on every request.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from affiliate.accounts.authz import get_or_404
 from affiliate.extensions import db
+from affiliate.money import format_money
 from affiliate.pagination import page_arg
 from shop import hooks, signals
 from shop.blueprints import shop_bp as bp
@@ -46,6 +49,7 @@ from shop.orders.exceptions import (
 )
 from shop.orders.forms import AddToCartForm, CardForm, CheckoutForm, QuantityForm, RemoveLineForm
 from shop.orders.models import Cart, Order, OrderStatus, Payment, PaymentStatus
+from shop.orders.voucher_forms import RemoveVoucherForm, VoucherForm
 from shop.payments import webhooks as _webhooks  # noqa: F401 - registers /webhooks/stripe
 from shop.payments.base import (
     CardDetails,
@@ -54,10 +58,13 @@ from shop.payments.base import (
     ProviderError,
     get_provider,
 )
+from shop.promotions.pricing import CartPricing, normalise_code, price_cart
+from shop.promotions.redemptions import PromotionUnavailable
 
 log = logging.getLogger(__name__)
 
 CART_TOKEN_KEY = "cart_token"  # noqa: S105 - a session key, not a secret
+VOUCHER_CODES_KEY = "voucher_codes"  # store id (text) → the code entered for its order
 
 
 # ---------------------------------------------------------------------------- whose cart
@@ -122,12 +129,49 @@ def _merge_guest_cart(sender: Any, user: Any, **extra: Any) -> None:
 # ---------------------------------------------------------------------------- cart
 
 
-def _render_cart(error: str | None = None, status: int = 200) -> ResponseReturnValue:
+def _buyer_id() -> int | None:
+    return current_user.id if current_user.is_authenticated else None
+
+
+def _voucher_codes() -> dict[int, str]:
+    """The codes the buyer entered, by store id (whatever the session holds is checked)."""
+    stored = session.get(VOUCHER_CODES_KEY)
+    if not isinstance(stored, dict):
+        return {}
+    return {
+        int(key): value
+        for key, value in stored.items()
+        if isinstance(key, str) and key.isdigit() and isinstance(value, str)
+    }
+
+
+def _keep_voucher_code(store_id: int, code: str | None) -> None:
+    codes = {str(key): value for key, value in _voucher_codes().items()}
+    if code:
+        codes[str(store_id)] = code
+    else:
+        codes.pop(str(store_id), None)
+    session[VOUCHER_CODES_KEY] = codes
+
+
+def _price(groups: list[carts.StoreGroup]) -> CartPricing:
+    lines = [view for group in groups for view in group.available_lines]
+    return price_cart(lines, buyer_id=_buyer_id(), codes=_voucher_codes())
+
+
+def _render_cart(
+    error: str | None = None,
+    status: int = 200,
+    *,
+    voucher_error: tuple[int, str, str] | None = None,
+) -> ResponseReturnValue:
     summary = carts.summarise(current_cart())
     return render_template(
         "shop/cart.html",
         summary=summary,
+        pricing=_price(summary.groups),
         error=error,
+        voucher_error=voucher_error,
         quantity_form=QuantityForm(formdata=None),
         remove_form=RemoveLineForm(formdata=None),
         max_quantity=carts.MAX_QUANTITY,
@@ -200,6 +244,67 @@ def cart_line_remove(line_id: int) -> ResponseReturnValue:
     return redirect(url_for("shop.cart"), 303)
 
 
+# ---------------------------------------------------------------------------- vouchers
+
+
+def _back(form: VoucherForm | RemoveVoucherForm) -> str:
+    if form.back_to == "checkout" and current_user.is_authenticated:
+        return "checkout"
+    return "cart"
+
+
+def _voucher_refused(
+    form: VoucherForm | RemoveVoucherForm, store_id: int, code: str, message: str
+) -> ResponseReturnValue:
+    """The page the buyer came from, answering 400 with why (nothing was kept)."""
+    refused = (store_id, code, message)
+    if _back(form) == "checkout":
+        currency = request.args.get("currency") or None
+        return _render_checkout(currency=currency, voucher_error=refused, status=400)
+    return _render_cart(status=400, voucher_error=refused)
+
+
+@bp.post("/cart/voucher")
+def cart_voucher() -> ResponseReturnValue:
+    """Apply a voucher code to one store's order of the cart, if it can apply now."""
+    form = VoucherForm()
+    store_id = form.store_id.data if isinstance(form.store_id.data, int) else 0
+    code = normalise_code(form.code.data)
+    if not form.validate_on_submit():
+        errors = [e for field in form for e in field.errors]
+        return _voucher_refused(form, store_id, code, str(errors[0]) if errors else "Try again.")
+    summary = carts.summarise(current_cart())
+    group = next((g for g in summary.groups if g.store.id == store_id), None)
+    if group is None or not group.available_lines:
+        return _voucher_refused(form, store_id, code, "Nothing from that store is in your cart.")
+    pricing = price_cart(group.available_lines, buyer_id=_buyer_id(), codes={store_id: code})
+    priced = pricing.store(store_id)
+    assert priced is not None
+    if priced.voucher is None:
+        message = str(priced.refusal) if priced.refusal else f"{code} cannot be used here."
+        return _voucher_refused(form, store_id, code, message)
+    _keep_voucher_code(store_id, priced.voucher.code)
+    saving = format_money(priced.voucher.amount, priced.currency)
+    flash(f"Voucher {priced.voucher.code} applied: {saving} off.", "success")
+    return redirect(_back_url(form, priced.currency), 303)
+
+
+@bp.post("/cart/voucher/remove")
+def cart_voucher_remove() -> ResponseReturnValue:
+    form = RemoveVoucherForm()
+    if not form.validate_on_submit():
+        abort(400)
+    _keep_voucher_code(form.store_id.data, None)
+    flash("Voucher removed.", "info")
+    return redirect(_back_url(form), 303)
+
+
+def _back_url(form: VoucherForm | RemoveVoucherForm, currency: str | None = None) -> str:
+    if _back(form) == "checkout":
+        return url_for("shop.checkout", currency=currency or request.args.get("currency"))
+    return url_for("shop.cart")
+
+
 # ---------------------------------------------------------------------------- checkout
 
 
@@ -214,23 +319,28 @@ def _render_checkout(
     currency: str | None = None,
     error: str | None = None,
     status: int = 200,
+    voucher_error: tuple[int, str, str] | None = None,
 ) -> ResponseReturnValue:
     summary = carts.summarise(carts.find_cart(user_id=current_user.id))
     currencies = summary.currencies
     if currency not in currencies:
         currency = currencies[0] if len(currencies) == 1 else None
+    groups = summary.for_currency(currency) if currency else []
+    pricing = _price(groups)
     addresses = checkout.addresses_of(current_user.id)
     form = form or CheckoutForm(formdata=None)
     form.set_addresses(addresses)
     form.currency.data = currency or ""
-    form.reviewed.data = summary.fingerprint(currency) if currency else ""
+    form.reviewed.data = summary.fingerprint(currency, pricing) if currency else ""
     return render_template(
         "shop/checkout.html",
         form=form,
         summary=summary,
         currency=currency,
-        groups=summary.for_currency(currency) if currency else [],
+        groups=groups,
+        pricing=pricing,
         error=error,
+        voucher_error=voucher_error,
         addresses=addresses,
     ), status
 
@@ -268,12 +378,16 @@ def place_order() -> ResponseReturnValue:
             currency=currency,
             pay_within=_pay_within(),
             reviewed=form.reviewed.data or None,
+            codes=_voucher_codes(),
         )
     except CheckoutError as error:
         db.session.rollback()
-        status = 409 if isinstance(error, OutOfStock | CartChanged) else 400
+        conflict = OutOfStock | CartChanged | PromotionUnavailable
+        status = 409 if isinstance(error, conflict) else 400
         return _render_checkout(form, currency=currency, error=str(error), status=status)
     db.session.commit()
+    for placed in payment.orders:
+        _keep_voucher_code(placed.store_id, None)
     _open_with_provider(payment)
     return redirect(url_for("shop.pay", payment_id=payment.id), 303)
 

@@ -3,7 +3,12 @@
 // - (none) orders and GMV: {currency, labels: [ISO days], orders: [ints], gmv: [major units],
 //   commission?: [major units]} (Seller centre; the affiliate tab adds commission);
 // - "activity": {currency, labels, views: [ints], clicks: [ints], orders: [ints], gmv: [major
-//   units]} (Creator centre: views and product clicks as lines, orders as bars, GMV on the right).
+//   units]} (Creator centre: views and product clicks as lines, orders as bars, GMV on the right);
+// - "payouts": {by: "day"|"month", currency, labels: [ISO days or "YYYY-MM"], counts: [ints],
+//   paid_out: [major units], fees: [major units]} (Finance centre: paid out as bars, fees earned
+//   as a line on the right, withdrawals paid in the tooltip);
+// - "promotions": {currency, labels: [ISO days], gmv: [major units], discount: [major units]}
+//   (Seller centre, Marketing: promoted GMV as bars, discount spent as a line on the right).
 // No inline script runs (CSP script-src 'self'); without JavaScript the page shows a table.
 (function () {
   "use strict";
@@ -159,7 +164,118 @@
     });
   }
 
-  var kinds = { activity: drawActivity };
+  function monthLabel(iso) {
+    var date = new Date(iso + "-01T00:00:00Z");
+    return date.toLocaleDateString(undefined, { month: "short", year: "numeric", timeZone: "UTC" });
+  }
+
+  function drawPayouts(canvas, data) {
+    var formats = moneyFormats(data.currency);
+    var phone = window.matchMedia("(max-width: 575.98px)").matches;
+    new window.Chart(canvas, {
+      data: {
+        labels: data.labels.map(data.by === "month" ? monthLabel : dayLabel),
+        datasets: [
+          {
+            type: "bar", label: "Paid out", data: data.paid_out, yAxisID: "paid",
+            backgroundColor: "rgba(250, 204, 21, 0.85)", borderColor: "#ca8a04", borderWidth: 1,
+            order: 2
+          },
+          {
+            type: "line", label: "Fees earned", data: data.fees, yAxisID: "fees",
+            borderColor: "#111827", backgroundColor: "#111827", pointRadius: phone ? 0 : 2,
+            cubicInterpolationMode: "monotone", order: 1
+          }
+        ]
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: true,
+        aspectRatio: phone ? 1.3 : 2,
+        interaction: { mode: "index", intersect: false },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                return item.dataset.label + ": " + formats.full.format(item.parsed.y);
+              },
+              footer: function (items) {
+                var n = items.length ? data.counts[items[0].dataIndex] : 0;
+                return n + (n === 1 ? " withdrawal paid" : " withdrawals paid");
+              }
+            }
+          }
+        },
+        scales: {
+          x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
+          paid: {
+            type: "linear", position: "left", beginAtZero: true,
+            ticks: { callback: function (value) { return formats.compact.format(value); } },
+            title: { display: !phone, text: "Paid out" }
+          },
+          fees: {
+            type: "linear", position: "right", beginAtZero: true, grid: { drawOnChartArea: false },
+            ticks: { callback: function (value) { return formats.compact.format(value); } },
+            title: { display: !phone, text: "Fees" }
+          }
+        }
+      }
+    });
+  }
+
+  function drawPromotions(canvas, data) {
+    var formats = moneyFormats(data.currency);
+    var phone = window.matchMedia("(max-width: 575.98px)").matches;
+    new window.Chart(canvas, {
+      data: {
+        labels: data.labels.map(dayLabel),
+        datasets: [
+          {
+            type: "bar", label: "Promoted GMV", data: data.gmv, yAxisID: "gmv",
+            backgroundColor: "rgba(250, 204, 21, 0.85)", borderColor: "#ca8a04", borderWidth: 1,
+            order: 2
+          },
+          {
+            type: "line", label: "Discount spent", data: data.discount, yAxisID: "discount",
+            borderColor: "#db2777", backgroundColor: "#db2777", pointRadius: phone ? 0 : 2,
+            cubicInterpolationMode: "monotone", order: 1
+          }
+        ]
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: true,
+        aspectRatio: phone ? 1.3 : 3,
+        interaction: { mode: "index", intersect: false },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                return item.dataset.label + ": " + formats.full.format(item.parsed.y);
+              }
+            }
+          }
+        },
+        scales: {
+          x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
+          gmv: {
+            type: "linear", position: "left", beginAtZero: true,
+            ticks: { callback: function (value) { return formats.compact.format(value); } },
+            title: { display: !phone, text: "Promoted GMV" }
+          },
+          discount: {
+            type: "linear", position: "right", beginAtZero: true, grid: { drawOnChartArea: false },
+            ticks: { callback: function (value) { return formats.compact.format(value); } },
+            title: { display: !phone, text: "Discount spent" }
+          }
+        }
+      }
+    });
+  }
+
+  var kinds = { activity: drawActivity, payouts: drawPayouts, promotions: drawPromotions };
 
   document.querySelectorAll("canvas[data-chart-source]").forEach(function (canvas) {
     var data = readData(canvas);

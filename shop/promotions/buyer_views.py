@@ -1,0 +1,50 @@
+"""The buyer's side of promotions (routes on ``shop_bp``): collect a public voucher, and the
+wallet of collected vouchers. What the catalogue shows of offers is in ``display``."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from affiliate.accounts.views import is_safe_next
+from affiliate.extensions import db
+from shop.blueprints import shop_bp as bp
+from shop.promotions import display
+
+
+def _back() -> str:
+    """Where the Collect form came from (a product or store page), else the shop's home."""
+    target = request.form.get("next", "")
+    return target if is_safe_next(target) else url_for("shop.home")
+
+
+@bp.post("/vouchers/<int:voucher_id>/collect")
+def collect_voucher(voucher_id: int) -> ResponseReturnValue:
+    """Collect a voucher into the wallet (CSRF is checked app-wide before this runs)."""
+    back = _back()
+    if not current_user.is_authenticated:
+        flash("Sign in to collect vouchers.", "info")
+        return redirect(url_for("accounts.login", next=back))
+    try:
+        display.collect(current_user.id, voucher_id)
+    except display.VoucherNotFound:
+        abort(404)
+    except display.CollectError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+        return redirect(back)
+    db.session.commit()
+    flash("Voucher collected. Use it at checkout; find it under My vouchers.", "success")
+    return redirect(back)
+
+
+@bp.get("/account/vouchers")
+@login_required
+def voucher_wallet() -> ResponseReturnValue:
+    vouchers = display.wallet(current_user.id, locale=current_app.config["MONEY_LOCALE"])
+    return render_template(
+        "promotions/buyer_wallet.html",
+        usable=[v for v in vouchers if v.usable],
+        others=[v for v in vouchers if not v.usable],
+    )

@@ -1,0 +1,31 @@
+"""Fixtures of the payout tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import affiliate.jobs
+from tests.payouts.helpers import Enqueued
+from tests.stripe_stub import StripeStub
+
+
+@pytest.fixture
+def enqueued(monkeypatch: pytest.MonkeyPatch) -> Enqueued:
+    """Record the jobs enqueued at commit instead of running them in-process."""
+    recorded = Enqueued()
+
+    def record(func_path: str, *args: Any, **kwargs: Any) -> None:
+        recorded.calls.append((func_path, args, kwargs))
+
+    monkeypatch.setattr(affiliate.jobs, "enqueue", record)
+    return recorded
+
+
+@pytest.fixture
+def stripe_stub() -> Iterator[StripeStub]:
+    stub = StripeStub().start()
+    yield stub
+    stub.stop()

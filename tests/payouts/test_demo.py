@@ -1,0 +1,102 @@
+"""`flask demo seed` gives Cleo a settled balance earned through real orders, shows other
+creators' withdrawals in each state, adds a second finance officer; and the demo walk-through
+(connect, withdraw $100, approve, paid) leaves the books exact."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from affiliate.accounts.models import Role
+from affiliate.accounts.services import find_by_email
+from affiliate.creators.commissions import CLAWED_BACK, SETTLED
+from affiliate.extensions import db
+from affiliate.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerPosting
+from affiliate.ledger.services import check_ledger
+from affiliate.payouts import payout_accounts, queries, services
+from affiliate.payouts.models import Withdrawal
+from affiliate.payouts.providers import BankDetails
+from tests.payouts.helpers import token
+
+
+def _seed(app) -> str:
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _available_entries(kind: str) -> int:
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerPosting.amount), 0))
+        .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(
+            LedgerEntry.kind == kind,
+            LedgerAccount.kind == AccountKind.CREATOR_AVAILABLE.value,
+        )
+    )
+    return int(total)
+
+
+def _books_add_up() -> None:
+    """Creators' available and held + paid out + fee revenue == commissions settled − clawed."""
+    settled = -_available_entries(SETTLED)
+    clawed = _available_entries(CLAWED_BACK)
+    creators = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerAccount.cached_balance), 0)).where(
+            LedgerAccount.kind.in_(
+                [AccountKind.CREATOR_AVAILABLE.value, AccountKind.CREATOR_HELD.value]
+            )
+        )
+    )
+    totals = queries.totals()
+    assert settled > 0
+    assert creators + totals.paid_out + totals.fees == settled - clawed
+    assert check_ledger().ok
+
+
+def test_demo_seed_then_the_walk_through_keeps_the_books_exact(app, app_ctx):
+    output = _seed(app)
+    assert "demo payouts ready" in output
+
+    cleo = find_by_email("creator@example.com")
+    wallet = queries.wallet(cleo.id)
+    assert wallet.available >= 12_000
+    assert wallet.account is None  # connecting it is the walk-through's first step
+    statuses = set(db.session.scalars(select(Withdrawal.status)))
+    assert statuses == {"paid", "requested", "rejected", "failed"}
+    second = find_by_email("finance2@example.com")
+    assert second is not None
+    assert second.has_role(Role.FINANCE)
+    _books_add_up()
+
+    counts = (db.session.scalar(select(func.count(Withdrawal.id))), wallet.available)
+    db.session.rollback()
+    _seed(app)
+    assert (
+        db.session.scalar(select(func.count(Withdrawal.id))),
+        queries.wallet(cleo.id).available,
+    ) == counts
+
+    # The walk-through: Cleo connects the simulated account and withdraws $100.00; the demo
+    # officer approves; the job (in-process) pays $98.00 and books $2.00 of fees.
+    payout_accounts.connect_payout_account(
+        cleo.id, bank=BankDetails("Cleo Creator", "110000000", "000123456789")
+    )
+    db.session.commit()
+    w = services.request_withdrawal(cleo.id, 10_000, request_token=token())
+    db.session.commit()
+    assert (w.fee, w.net) == (200, 9_800)
+    fees_before = queries.totals().fees
+    services.approve(w.id, find_by_email("finance@example.com"))
+    db.session.commit()
+
+    db.session.expire_all()
+    assert db.session.get(Withdrawal, w.id).status == "paid"
+    assert queries.totals().fees == fees_before + 200
+    assert [e.action for e in queries.timeline(w.id)] == [
+        "withdrawal_requested",
+        "withdrawal_approved",
+        "withdrawal_processing",
+        "withdrawal_paid",
+    ]
+    _books_add_up()
