@@ -204,3 +204,35 @@ def seed_creator_activity() -> str:
 
 
 register_demo_seeder(seed_creator_activity)
+
+
+def seed_codes_and_live_voucher() -> str:
+    """Cleo's personal code from Glow & Co, and GLOW10 pinned on her live (once)."""
+    from affiliate.creators import codes, live_vouchers
+    from affiliate.creators.models import ContentKind, LiveState
+    from shop.catalog.models import Store
+    from shop.promotions.models import Voucher
+
+    store = db.session.scalar(select(Store).where(Store.handle == "glow-and-co"))
+    cleo = accounts.find_by_email("creator@example.com")
+    if store is None or cleo is None:
+        return "demo creator codes skipped (no Glow & Co or no Cleo)"
+    given = 0
+    if db.session.scalar(select(Voucher.id).where(Voucher.code == "CLEO15")) is None:
+        codes.give_code(store, cleo, code="CLEO15", percent="15", days=60)
+        given = 1
+    live = db.session.scalar(
+        select(Content).where(
+            Content.creator_id == cleo.id,
+            Content.kind == ContentKind.LIVE.value,
+            Content.live_state == LiveState.LIVE.value,
+        )
+    )
+    glow10 = db.session.scalar(select(Voucher.id).where(Voucher.code == "GLOW10"))
+    if live is not None and glow10 is not None and live.pinned_voucher_id is None:
+        live_vouchers.pin_voucher(cleo.id, live.id, glow10)
+    db.session.commit()
+    return f"demo creator codes ready ({given} given; GLOW10 pinned on Cleo's live)"
+
+
+register_demo_seeder(seed_codes_and_live_voucher)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectMultipleField, StringField, URLField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from affiliate.creators.lives import STREAM_URL_MAX, TITLE_MAX
 from affiliate.types import utcnow
@@ -62,3 +62,9 @@ class PinForm(FlaskForm):
     product_id = IntegerField(
         "Product", validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)]
     )
+
+
+class PinVoucherForm(FlaskForm):
+    """The voucher to pin for viewers (empty: take it off)."""
+
+    voucher_id = IntegerField("Voucher", validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])

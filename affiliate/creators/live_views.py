@@ -26,7 +26,7 @@ from flask_login import current_user
 
 from affiliate.accounts.authz import role_required
 from affiliate.accounts.models import Role
-from affiliate.creators import lives, marketplace
+from affiliate.creators import live_vouchers, lives
 from affiliate.creators.content import (
     ContentError,
     ContentNotFound,
@@ -36,7 +36,13 @@ from affiliate.creators.content import (
     product_cards,
     published_content,
 )
-from affiliate.creators.live_forms import ActionForm, LiveForm, PinForm, next_quarter_hour
+from affiliate.creators.live_forms import (
+    ActionForm,
+    LiveForm,
+    PinForm,
+    PinVoucherForm,
+    next_quarter_hour,
+)
 from affiliate.creators.models import Content, ContentKind, LiveState
 from affiliate.extensions import db
 from affiliate.plans import services as plan_services
@@ -44,12 +50,6 @@ from affiliate.templating import money_filter
 from shop.catalog.views import media_url
 
 bp = Blueprint("lives", __name__)
-
-
-@bp.context_processor
-def _nav_helpers() -> dict[str, Any]:
-    """What the Creator centre's menu (``creators/_nav.html``) calls on these pages too."""
-    return {"pending_invitations": lambda: marketplace.pending_invitation_count(current_user.id)}
 
 
 # ---------------------------------------------------------------------------- creator pages
@@ -148,12 +148,15 @@ def edit(content_id: int) -> ResponseReturnValue:
 
 def _control_page(live: Content, status: int = 200) -> ResponseReturnValue:
     cards = product_cards([live.id]).get(live.id, [])
+    vouchers = live_vouchers.pinnable_vouchers(live)
     return (
         render_template(
             "creators/live_control.html",
             live=live,
             cards=cards,
             cancelled=lives.is_cancelled(live),
+            vouchers=vouchers,
+            pinned_voucher=live_vouchers.pinned_voucher(live, vouchers),
         ),
         status,
     )
@@ -181,7 +184,7 @@ def _act(content_id: int, action: Callable[[], object], done: str) -> ResponseRe
     return redirect(url_for("lives.control", content_id=content_id), 303)
 
 
-def _checked(form: ActionForm | PinForm) -> None:
+def _checked(form: ActionForm | PinForm | PinVoucherForm) -> None:
     if not form.validate_on_submit():
         abort(400)
 
@@ -232,6 +235,19 @@ def unpin(content_id: int) -> ResponseReturnValue:
     )
 
 
+@bp.post("/creator/lives/<int:content_id>/voucher")
+@role_required(Role.CREATOR)
+def pin_voucher(content_id: int) -> ResponseReturnValue:
+    form = PinVoucherForm()
+    _checked(form)
+    voucher_id = form.voucher_id.data
+    return _act(
+        content_id,
+        lambda: live_vouchers.pin_voucher(current_user.id, content_id, voucher_id),
+        "Viewers can collect the voucher now." if voucher_id else "The voucher is off the live.",
+    )
+
+
 # ---------------------------------------------------------------------------- viewers
 
 
@@ -249,11 +265,17 @@ def watch(content_id: int) -> ResponseReturnValue:
     pinned = None
     if live.live_state == LiveState.LIVE.value and live.pinned_product_id is not None:
         pinned = next((c for c in cards if c.product_id == live.pinned_product_id), None)
+    buyer_id = current_user.id if current_user.is_authenticated else None
+    voucher = None
+    if live.pinned_voucher_id is not None:
+        vouchers = live_vouchers.pinnable_vouchers(live, buyer_id)
+        voucher = live_vouchers.pinned_voucher(live, vouchers)
     return render_template(
         "creators/live.html",
         live=live,
         cards=cards,
         pinned=pinned,
+        pinned_voucher=voucher,
         creator=creator_cards([live.creator_id]).get(live.creator_id),
         cancelled=lives.is_cancelled(live),
         version=lives.version_of(live),

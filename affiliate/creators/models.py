@@ -133,6 +133,10 @@ class Content(db.Model):
         ForeignKey("product.id", ondelete="SET NULL")
     )
     pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A public store voucher the creator pins on a live for viewers to collect.
+    pinned_voucher_id: Mapped[int | None] = mapped_column(
+        ForeignKey("voucher.id", ondelete="SET NULL")
+    )
     # Measured figures kept by the rollup job (for sorting the feed without a join).
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     click_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -23,7 +23,7 @@ from affiliate.accounts.authz import role_required
 from affiliate.accounts.models import Role
 from affiliate.creators import content as contents
 from affiliate.creators import feed as feeds
-from affiliate.creators import marketplace, videos
+from affiliate.creators import videos
 from affiliate.creators.content import ContentError, InvalidVideo
 from affiliate.creators.models import MAX_CONTENT_PRODUCTS, ContentKind
 from affiliate.creators.video_forms import VideoEditForm, VideoForm
@@ -55,12 +55,6 @@ def _allow_video_uploads(endpoint: str | None, values: dict[str, Any] | None) ->
     config = current_app.config
     image_limit = int(config.get("UPLOAD_MAX_IMAGE_BYTES") or 0)
     request.max_content_length = int(config["UPLOAD_MAX_VIDEO_BYTES"]) + image_limit + FORM_OVERHEAD
-
-
-@bp.context_processor
-def _nav_helpers() -> dict[str, Any]:
-    """What the Creator centre's menu (``creators/_nav.html``) calls on these pages too."""
-    return {"pending_invitations": lambda: marketplace.pending_invitation_count(current_user.id)}
 
 
 def _upload_dir() -> str:

@@ -69,11 +69,20 @@ def centre() -> ResponseReturnValue:
 
 @bp.context_processor
 def _creator_helpers() -> dict[str, Any]:
-    return {
-        "rate": format_rate,
-        # A callable, so that only the pages showing the nav pay for the count.
-        "pending_invitations": lambda: marketplace.pending_invitation_count(current_user.id),
-    }
+    return {"rate": format_rate}
+
+
+@bp.app_context_processor
+def _creator_nav_helpers() -> dict[str, Any]:
+    """What the Creator centre's menu (``creators/_nav.html``) calls, on every page that has it
+    (videos, lives, samples, codes, wallet): a callable, so only those pages pay for the count."""
+
+    def pending_invitations() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return marketplace.pending_invitation_count(current_user.id)
+
+    return {"pending_invitations": pending_invitations}
 
 
 def _parse_market_filters() -> tuple[MarketFilters, list[str], Category | None]:

@@ -43,12 +43,7 @@ RECENT_WITHDRAWALS = 5
 
 @bp.context_processor
 def _wallet_helpers() -> dict[str, Any]:
-    def pending_invitations() -> int:
-        from affiliate.creators import marketplace  # the Creator centre menu's badge
-
-        return marketplace.pending_invitation_count(current_user.id)
-
-    return {"pending_invitations": pending_invitations, "timeline_label": timeline_label}
+    return {"timeline_label": timeline_label}
 
 
 def _refuse(error: PayoutError) -> int:

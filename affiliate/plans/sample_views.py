@@ -41,18 +41,6 @@ SELLER_TABS = (
 _TABS = {value for value, _ in SELLER_TABS}
 
 
-@bp.context_processor
-def _nav_helpers() -> dict[str, Any]:
-    """What the Creator centre's menu (``creators/_nav.html``) calls on these pages too."""
-
-    def pending_invitations() -> int:
-        from affiliate.creators import marketplace  # the nav's badge, read only
-
-        return marketplace.pending_invitation_count(current_user.id)
-
-    return {"pending_invitations": pending_invitations}
-
-
 # ---------------------------------------------------------------------------------------------
 # The creator's side
 # ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -49,6 +50,7 @@ from shop.orders.exceptions import (
 from shop.orders.models import (
     Address,
     Cart,
+    CartLine,
     Order,
     OrderEvent,
     OrderLine,
@@ -65,7 +67,7 @@ from shop.payments.base import (
     ProviderStatus,
 )
 from shop.promotions.models import FlashDealPurchase, VoucherRedemption
-from shop.promotions.pricing import CartPricing, StorePricing, price_cart
+from shop.promotions.pricing import CartPricing, StorePricing, VoucherQuote, price_cart
 from shop.promotions.redemptions import (
     VoucherUnavailable,
     reserve_flash_units,
@@ -235,6 +237,33 @@ def _reserve_promotions(buyer_id: int, pricing: CartPricing, now: datetime) -> N
         take_voucher_use(voucher_id, buyer_id, code=code, now=now)
 
 
+#: ``content_type`` of a line covered by a creator's personal code.
+CREATOR_CODE = "code"
+
+
+@dataclass(frozen=True)
+class LineSource:
+    """Whom an order line is attributed to: a creator's content, or their personal code."""
+
+    creator_id: int
+    content_type: str
+    content_id: int | None
+    at: datetime | None
+
+
+def _code_attribution(quote: VoucherQuote | None, line_id: int, now: datetime) -> LineSource | None:
+    """A creator's code covers the line: it is theirs, ahead of any content touch."""
+    if quote is None or quote.voucher.creator_id is None or line_id not in quote.line_ids:
+        return None
+    return LineSource(quote.voucher.creator_id, CREATOR_CODE, None, now)
+
+
+def _line_attribution(line: CartLine) -> LineSource | None:
+    if line.creator_id is None or line.content_type is None:
+        return None
+    return LineSource(line.creator_id, line.content_type, line.content_id, line.attributed_at)
+
+
 def _place_order(
     buyer_id: int, payment: Payment, store: StorePricing, ship_to: str, now: datetime
 ) -> Order:
@@ -258,6 +287,7 @@ def _place_order(
     db.session.flush()
     for priced in store.lines:
         line, variant = priced.view.line, priced.view.variant
+        source = _code_attribution(quote, line.id, now) or _line_attribution(line)
         db.session.add(
             OrderLine(
                 order_id=order.id,
@@ -274,10 +304,10 @@ def _place_order(
                 amount=priced.amount,
                 product_discount_id=priced.product_discount_id,
                 flash_deal_id=priced.flash_deal_id,
-                creator_id=line.creator_id,
-                content_type=line.content_type,
-                content_id=line.content_id,
-                attributed_at=line.attributed_at,
+                creator_id=source.creator_id if source else None,
+                content_type=source.content_type if source else None,
+                content_id=source.content_id if source else None,
+                attributed_at=source.at if source else None,
             )
         )
         if priced.flash_deal_id is not None:

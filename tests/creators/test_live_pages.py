@@ -334,3 +334,69 @@ def test_state_json_after_the_end_says_ended(client, world):
     live = make_live(world.cara_id, world.products[:1], state="ended")
     body = client.get(f"/live/{live.id}/state.json").json
     assert body == {"state": "ended", "pinned": None, "pinned_at": None, "version": body["version"]}
+
+
+# ---------------------------------------------------------------------------- pinned voucher
+
+
+def _live_with_voucher():
+    from affiliate.accounts.models import Role
+    from affiliate.creators.models import Content, ContentKind, ContentProduct, LiveState
+    from affiliate.types import utcnow
+    from tests.factories import make_user
+    from tests.promotions.factories import make_voucher
+    from tests.shop.factories import make_product, make_store
+
+    creator = make_user(Role.CREATOR, email="liv@example.com")
+    store = make_store(make_user(Role.SELLER))
+    product = make_product(store, title="Glow serum", price=2000)
+    live = Content(
+        creator_id=creator.id,
+        kind=ContentKind.LIVE.value,
+        title="Glow live",
+        stream_url="https://stream.example.com/1",
+        live_state=LiveState.LIVE.value,
+        scheduled_at=utcnow(),
+        started_at=utcnow(),
+    )
+    live.products = [ContentProduct(product_id=product.id, position=0)]
+    db.session.add(live)
+    voucher = make_voucher(store, code="LIVE5", public=True)
+    db.session.commit()
+    return creator, live, voucher
+
+
+def test_a_creator_pins_a_public_voucher_that_viewers_collect(app_ctx, client, auth):
+    creator, live, voucher = _live_with_voucher()
+    auth.login(creator.email)
+    response = post_form(client, f"/creator/lives/{live.id}/voucher", {"voucher_id": voucher.id})
+    assert response.status_code == 303
+    auth.logout()
+
+    page = client.get(f"/live/{live.id}").get_data(as_text=True)
+    assert f"/vouchers/{voucher.id}/collect" in page
+
+
+def test_a_private_code_cannot_be_pinned(app_ctx, client, auth):
+    creator, live, voucher = _live_with_voucher()
+    voucher.public = False
+    db.session.commit()
+    auth.login(creator.email)
+    response = post_form(client, f"/creator/lives/{live.id}/voucher", {"voucher_id": voucher.id})
+
+    assert response.status_code == 400
+    db.session.refresh(live)
+    assert live.pinned_voucher_id is None
+
+
+def test_another_creator_cannot_pin_a_voucher_on_my_live(app_ctx, client, auth):
+    from affiliate.accounts.models import Role
+    from tests.factories import make_user
+
+    _, live, voucher = _live_with_voucher()
+    make_user(Role.CREATOR, email="other@example.com")
+    db.session.commit()
+    auth.login("other@example.com")
+    response = post_form(client, f"/creator/lives/{live.id}/voucher", {"voucher_id": voucher.id})
+
+    assert response.status_code == 404
