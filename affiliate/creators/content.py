@@ -97,6 +97,8 @@ def clean_product_ids(creator_id: int, product_ids: Iterable[object]) -> list[in
             product_id = int(str(raw))
         except ValueError:
             raise NotInShowcase("Choose products from your showcase.") from None
+        if not 0 < product_id < 2**31:
+            raise NotInShowcase("Choose products from your showcase.")
         if product_id not in chosen:
             chosen.append(product_id)
     if len(chosen) > MAX_CONTENT_PRODUCTS:
