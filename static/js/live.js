@@ -52,7 +52,7 @@
     );
     button.setAttribute("type", "submit");
     button.setAttribute(
-      "aria-label", buyNow ? "Buy " + card.title + " now" : "Add " + card.title + " to cart"
+      "aria-label", buyNow ? "Buy now: " + card.title : "Add to cart: " + card.title
     );
     form.appendChild(button);
     return form;

@@ -88,7 +88,7 @@ def test_viewer_sees_the_pin_change_without_reloading(app_ctx, page, browser, li
         panel.locator(f"li[data-product-id='{cream_id}']").get_by_role("button").click()
     pinned_cream.wait_for(timeout=5000)
     with page.expect_navigation():
-        pinned_cream.get_by_role("button", name="Add Night Cream to cart").click()
+        pinned_cream.get_by_role("button", name="Add to cart: Night Cream").click()
     assert "Added Night Cream to your cart." in page.locator(".flash-messages").inner_text()
     assert page.url.endswith(f"/live/{live_id}")
 
