@@ -551,8 +551,9 @@ def store_by_content(store_id: int, period: Period) -> list[BreakdownRow]:
     return [
         BreakdownRow(
             key=content_id,
-            label=title if content_id is not None else "Content since removed",
-            detail=kind or "",
+            # No content: bought with a creator's personal code (or the content was deleted).
+            label=title if content_id is not None else "Creator codes",
+            detail=kind or "personal codes, no video or live",
             lines=int(lines),
             gmv=int(gmv),
             commission=int(commission),
