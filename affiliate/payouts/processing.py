@@ -201,7 +201,8 @@ def record_payout_unavailable(
     w.last_error = error.strip()[:REASON_LENGTH] or "The payout provider did not answer."
     w.updated_at = now
     if final:
-        text = f"The payout provider could not be reached after {w.provider_calls} tries."
+        tries = "one try" if w.provider_calls == 1 else f"{w.provider_calls} tries"
+        text = f"The payout provider could not be reached after {tries}."
         w.failure_reason = text
         w.failed_at = now
         move(w, W.FAILED, actor_id=None, action="withdrawal_failed", reason=text, now=now)

@@ -1,4 +1,5 @@
-"""The demo's pages, as each role, at desktop and phone width, pass axe-core's checks.
+"""The demo's pages, as each role, at desktop and phone width, pass axe-core's checks and
+never scroll sideways.
 
 axe-core (vendored under ``tests/browser/axe``) is injected into each page; any violation of
 impact serious or critical fails the test with the rule, the element and the page.
@@ -98,7 +99,11 @@ def problems_as(
             answer = page.goto(path)
             assert answer is not None, path
             assert answer.status == 200, (email, path, answer.status)
-            if found := violations(page):
+            found = violations(page)
+            width = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if width > 1:
+                found.append(f"the page scrolls sideways by {width}px")
+            if found:
                 problems[f"{email or 'visitor'} {path}"] = found
         return problems
     finally:
