@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 
@@ -25,6 +25,7 @@ from affiliate.creators.models import (
 from affiliate.extensions import db
 from affiliate.plans.models import ShowcaseItem
 from shop.catalog.models import Product, ProductStatus, Store, Variant
+from shop.promotions.display import ProductOffer, product_offers
 
 
 class ContentError(Exception):
@@ -226,6 +227,7 @@ def product_cards(content_ids: Iterable[int]) -> dict[int, list[ProductCard]]:
         )
         .order_by(ContentProduct.content_id, ContentProduct.position)
     ).all()
+    offers = product_offers({row.id for row in rows})
     cards: dict[int, list[ProductCard]] = defaultdict(list)
     for row in rows:
         option_count = row.option_count or 0
@@ -244,7 +246,18 @@ def product_cards(content_ids: Iterable[int]) -> dict[int, list[ProductCard]]:
                 in_stock=option_count > 0,
             )
         )
-    return dict(cards)
+    return {
+        content_id: [_offered(card, offers) for card in row] for content_id, row in cards.items()
+    }
+
+
+def _offered(card: ProductCard, offers: dict[int, ProductOffer]) -> ProductCard:
+    """The card at the price a running discount or flash deal gives (as checkout will charge),
+    with the list price struck through."""
+    offer = offers.get(card.product_id)
+    if offer is None or not offer.has_saving:
+        return card
+    return replace(card, price=offer.price, compare_at_price=offer.list_price)
 
 
 @dataclass(frozen=True)
