@@ -21,6 +21,7 @@ from affiliate.types import utcnow
 from shop.catalog.models import Store
 from shop.orders.models import Order, OrderStatus
 from shop.promotions import services as promotions
+from shop.promotions.display import voucher_terms
 from shop.promotions.exceptions import PromotionError
 from shop.promotions.models import Voucher, VoucherRedemption
 
@@ -88,6 +89,10 @@ class CodeRow:
     uses: int
     gmv: int
 
+    @property
+    def terms(self) -> str:
+        return voucher_terms(self.voucher, self.currency)
+
 
 def codes_of(creator_id: int) -> list[CodeRow]:
     """The creator's codes, newest first, with their uses and the sales they brought."""
@@ -115,10 +120,21 @@ def codes_of(creator_id: int) -> list[CodeRow]:
     return [CodeRow(*row) for row in rows]
 
 
-def codes_given_to(store_id: int, creator_id: int) -> list[Voucher]:
+@dataclass(frozen=True)
+class GivenCode:
+    code: str
+    terms: str
+    state: str
+
+
+def codes_given_to(store: Store, creator_id: int) -> list[GivenCode]:
+    """The codes ``store`` gave the creator, newest first, as the seller reads them."""
     query = (
         select(Voucher)
-        .where(Voucher.store_id == store_id, Voucher.creator_id == creator_id)
+        .where(Voucher.store_id == store.id, Voucher.creator_id == creator_id)
         .order_by(Voucher.id.desc())
     )
-    return list(db.session.scalars(query))
+    return [
+        GivenCode(v.code, voucher_terms(v, store.currency), v.state.value)
+        for v in db.session.scalars(query)
+    ]

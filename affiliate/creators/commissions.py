@@ -81,13 +81,11 @@ def _creator_account(kind: AccountKind, commission: Commission) -> Any:
 
 
 def earn(order: Order, line: OrderLine, *, now: datetime | None = None) -> Commission | None:
-    """Record and post the commission of one paid line, if it earns one."""
+    """Record and post the commission of one paid line, if it earns one (once a line: the
+    order_paid receiver skips a payment announced again)."""
     paid_at = _aware(order.paid_at or now or utcnow())
     if line.creator_id is None or not _earns(order, line, paid_at):
         return None
-    existing = db.session.scalar(select(Commission).where(Commission.order_line_id == line.id))
-    if existing is not None:
-        return existing  # a repeated announcement of the same payment
     rate = applicable_rate(line.creator_id, line.product_id, paid_at)
     if rate is None:
         return None
@@ -196,7 +194,19 @@ def take_back(order: Order, line: OrderLine, refunded: int, *, now: datetime | N
 
 @signals.order_paid.connect
 def _on_order_paid(order: Order, **extra: Any) -> None:
-    for line in order.lines:
+    """Earn on the order's attributed lines, once: a repeated announcement changes nothing.
+
+    Every payment passes here, so an order bought from no creator costs no query at all.
+    """
+    attributed = [line for line in order.lines if line.creator_id is not None]
+    if not attributed:
+        return
+    done = set(
+        db.session.scalars(select(Commission.order_line_id).where(Commission.order_id == order.id))
+    )
+    if done:
+        return  # this payment was already announced and handled
+    for line in attributed:
         earn(order, line)
         _record_order_event(order, line)
 

@@ -140,7 +140,7 @@ def _code_panel(found: CreatorProfile, is_owner: bool) -> dict[str, Any]:
     store = get_store_for_owner(current_user.id)
     if store is None:
         return {"code_form": None}
-    return {"code_form": GiveCodeForm(), "codes_given": codes_given_to(store.id, found.user_id)}
+    return {"code_form": GiveCodeForm(), "codes_given": codes_given_to(store, found.user_id)}
 
 
 @bp.get("/seller/creators")

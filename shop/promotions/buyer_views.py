@@ -11,6 +11,7 @@ from affiliate.accounts.views import is_safe_next
 from affiliate.extensions import db
 from shop.blueprints import shop_bp as bp
 from shop.promotions import display
+from shop.promotions.exceptions import CollectError, VoucherNotFound
 
 
 def _back() -> str:
@@ -28,9 +29,9 @@ def collect_voucher(voucher_id: int) -> ResponseReturnValue:
         return redirect(url_for("accounts.login", next=back))
     try:
         display.collect(current_user.id, voucher_id)
-    except display.VoucherNotFound:
+    except VoucherNotFound:
         abort(404)
-    except display.CollectError as error:
+    except CollectError as error:
         db.session.rollback()
         flash(str(error), "warning")
         return redirect(back)

@@ -24,7 +24,7 @@ from affiliate.extensions import db
 from affiliate.money import format_money, minor_units, to_decimal
 from affiliate.types import utcnow
 from shop.catalog.models import Product, Store, Variant
-from shop.promotions.exceptions import PromotionError
+from shop.promotions.exceptions import CollectError, VoucherNotFound
 from shop.promotions.models import (
     DiscountKind,
     FlashDeal,
@@ -42,18 +42,6 @@ from shop.promotions.rules import Offer, best_offer, discounted_price
 
 PUBLIC_VOUCHER_LIMIT = 12  # a store page shows at most this many vouchers
 WALLET_LIMIT = 200  # the wallet lists the most recent collections first
-
-
-class CollectError(PromotionError):
-    """A voucher that cannot be collected now (not running, no uses left); for the buyer."""
-
-    status_code = 409
-
-
-class VoucherNotFound(CollectError):
-    """No public voucher with that id (private codes are never confirmed to exist)."""
-
-    status_code = 404
 
 
 # ---------------------------------------------------------------------------- value objects
@@ -201,15 +189,6 @@ class WalletVoucher:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _running(model: type[ProductDiscount | Voucher | FlashDeal], now: datetime) -> ColumnElement:
-    """SQL for ``state_at(now) == RUNNING``: started, not past its end, not ended early."""
-    return and_(
-        model.starts_at <= now,
-        model.ends_at > now,
-        or_(model.ended_at.is_(None), model.ended_at > now),
-    )
-
-
 def _ids(items: Iterable[object]) -> list[int]:
     """Ids from objects or ids, in order, each once."""
     seen: dict[int, None] = {}
@@ -286,7 +265,7 @@ def _discount_offers(product_ids: Sequence[int], now: datetime) -> _Discounts:
         .where(
             ProductDiscountTarget.product_id.in_(product_ids),
             Product.store_id == ProductDiscount.store_id,  # as checkout: the store's own only
-            _running(ProductDiscount, now),
+            ProductDiscount.running_at(now),
         )
     ).all()
     found: _Discounts = defaultdict(list)
@@ -310,7 +289,7 @@ def _flash_deals(
         .where(
             Variant.product_id.in_(product_ids),
             Variant.store_id == FlashDeal.store_id,  # as checkout: the store's own only
-            _running(FlashDeal, now),
+            FlashDeal.running_at(now),
             FlashDeal.sold < FlashDeal.quantity,
         )
     ).all()
@@ -499,7 +478,7 @@ def _collectable(now: datetime) -> ColumnElement:
     return and_(
         Voucher.public.is_(True),
         Voucher.creator_id.is_(None),
-        _running(Voucher, now),
+        Voucher.running_at(now),
         or_(Voucher.total_uses.is_(None), Voucher.used_count < Voucher.total_uses),
     )
 

@@ -75,3 +75,15 @@ class PromotionNotFound(PromotionError):
 
 class AlreadyEnded(PromotionError):
     status_code = 409
+
+
+class CollectError(PromotionError):
+    """A voucher that cannot be collected now (not running, no uses left); for the buyer."""
+
+    status_code = 409
+
+
+class VoucherNotFound(CollectError):
+    """No public voucher with that id (private codes are never confirmed to exist)."""
+
+    status_code = 404

@@ -23,8 +23,11 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    and_,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import ColumnElement
 
 from affiliate.extensions import db
 from affiliate.types import UTCDateTime, utcnow
@@ -72,6 +75,15 @@ class WindowMixin:
     @property
     def state(self) -> PromotionState:
         return self.state_at()
+
+    @classmethod
+    def running_at(cls, now: datetime) -> ColumnElement[bool]:
+        """SQL for ``state_at(now) is RUNNING``: started, not past its end, not ended early."""
+        return and_(
+            cls.starts_at <= now,
+            cls.ends_at > now,
+            or_(cls.ended_at.is_(None), cls.ended_at > now),
+        )
 
 
 def _kind_checks() -> tuple[CheckConstraint, ...]:

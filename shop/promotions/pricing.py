@@ -61,15 +61,6 @@ def normalise_code(text: str | None) -> str:
     return (text or "").strip().upper()
 
 
-def running(model: type[ProductDiscount | Voucher | FlashDeal], now: datetime):
-    """SQL for ``state_at(now) is RUNNING``: started, not past its end, not ended early."""
-    return and_(
-        model.starts_at <= now,
-        model.ends_at > now,
-        or_(model.ended_at.is_(None), model.ended_at > now),
-    )
-
-
 # ---------------------------------------------------------------------------- results
 
 
@@ -283,7 +274,7 @@ def _discounts(product_ids: Sequence[int], now: datetime) -> dict[int, list[_Dis
             ProductDiscount.amount_off,
         )
         .join(ProductDiscount, ProductDiscount.id == ProductDiscountTarget.discount_id)
-        .where(ProductDiscountTarget.product_id.in_(product_ids), running(ProductDiscount, now))
+        .where(ProductDiscountTarget.product_id.in_(product_ids), ProductDiscount.running_at(now))
     ).all()
     found: dict[int, list[_Discount]] = defaultdict(list)
     for product_id, variant_id, discount_id, store_id, kind, bps, amount_off in rows:
@@ -329,7 +320,7 @@ def _deals(
             taken,
         ).where(
             FlashDeal.variant_id.in_(variant_ids),
-            running(FlashDeal, now),
+            FlashDeal.running_at(now),
             FlashDeal.sold < FlashDeal.quantity,
         )
     ).all()
@@ -360,7 +351,7 @@ def _vouchers(
         Voucher.store_id.in_(store_ids),
         Voucher.public.is_(True),
         Voucher.creator_id.is_(None),
-        running(Voucher, now),
+        Voucher.running_at(now),
         or_(Voucher.total_uses.is_(None), Voucher.used_count < Voucher.total_uses),
     )
     wanted = or_(Voucher.code.in_(codes), public) if codes else public

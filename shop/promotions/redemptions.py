@@ -37,7 +37,6 @@ from sqlalchemy.orm.util import identity_key
 from affiliate.extensions import db
 from shop.orders.exceptions import CheckoutError
 from shop.promotions.models import FlashDeal, FlashDealPurchase, Voucher, VoucherRedemption
-from shop.promotions.pricing import running
 
 
 class PromotionUnavailable(CheckoutError):
@@ -74,7 +73,7 @@ def reserve_flash_units(
         .where(
             FlashDeal.id == deal_id,
             FlashDeal.sold + quantity <= FlashDeal.quantity,
-            running(FlashDeal, now),
+            FlashDeal.running_at(now),
         )
         .values(sold=FlashDeal.sold + quantity)
         .execution_options(synchronize_session=False)
@@ -103,7 +102,7 @@ def take_voucher_use(voucher_id: int, buyer_id: int, *, code: str, now: datetime
         .where(
             Voucher.id == voucher_id,
             or_(Voucher.total_uses.is_(None), Voucher.used_count < Voucher.total_uses),
-            running(Voucher, now),
+            Voucher.running_at(now),
         )
         .values(used_count=Voucher.used_count + 1)
         .execution_options(synchronize_session=False)

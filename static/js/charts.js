@@ -169,109 +169,71 @@
     return date.toLocaleDateString(undefined, { month: "short", year: "numeric", timeZone: "UTC" });
   }
 
-  function drawPayouts(canvas, data) {
+  // Money as bars on the left axis and a money line on the right one (payouts, promotions).
+  function drawBarAndLine(canvas, data, spec) {
     var formats = moneyFormats(data.currency);
     var phone = window.matchMedia("(max-width: 575.98px)").matches;
+    var money = function (value) { return formats.compact.format(value); };
+    var tooltip = {
+      label: function (item) { return item.dataset.label + ": " + formats.full.format(item.parsed.y); }
+    };
+    if (spec.footer) { tooltip.footer = spec.footer; }
     new window.Chart(canvas, {
       data: {
-        labels: data.labels.map(data.by === "month" ? monthLabel : dayLabel),
+        labels: spec.labels,
         datasets: [
           {
-            type: "bar", label: "Paid out", data: data.paid_out, yAxisID: "paid",
+            type: "bar", label: spec.bar.label, data: spec.bar.data, yAxisID: "bar",
             backgroundColor: "rgba(250, 204, 21, 0.85)", borderColor: "#ca8a04", borderWidth: 1,
             order: 2
           },
           {
-            type: "line", label: "Fees earned", data: data.fees, yAxisID: "fees",
-            borderColor: "#111827", backgroundColor: "#111827", pointRadius: phone ? 0 : 2,
-            cubicInterpolationMode: "monotone", order: 1
+            type: "line", label: spec.line.label, data: spec.line.data, yAxisID: "line",
+            borderColor: spec.line.color, backgroundColor: spec.line.color,
+            pointRadius: phone ? 0 : 2, cubicInterpolationMode: "monotone", order: 1
           }
         ]
       },
       options: {
         responsive: true,
         maintainAspectRatio: true,
-        aspectRatio: phone ? 1.3 : 2,
+        aspectRatio: phone ? 1.3 : spec.aspectRatio,
         interaction: { mode: "index", intersect: false },
-        plugins: {
-          legend: { position: "bottom" },
-          tooltip: {
-            callbacks: {
-              label: function (item) {
-                return item.dataset.label + ": " + formats.full.format(item.parsed.y);
-              },
-              footer: function (items) {
-                var n = items.length ? data.counts[items[0].dataIndex] : 0;
-                return n + (n === 1 ? " withdrawal paid" : " withdrawals paid");
-              }
-            }
-          }
-        },
+        plugins: { legend: { position: "bottom" }, tooltip: { callbacks: tooltip } },
         scales: {
           x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
-          paid: {
-            type: "linear", position: "left", beginAtZero: true,
-            ticks: { callback: function (value) { return formats.compact.format(value); } },
-            title: { display: !phone, text: "Paid out" }
+          bar: {
+            type: "linear", position: "left", beginAtZero: true, ticks: { callback: money },
+            title: { display: !phone, text: spec.bar.axis }
           },
-          fees: {
+          line: {
             type: "linear", position: "right", beginAtZero: true, grid: { drawOnChartArea: false },
-            ticks: { callback: function (value) { return formats.compact.format(value); } },
-            title: { display: !phone, text: "Fees" }
+            ticks: { callback: money }, title: { display: !phone, text: spec.line.axis }
           }
         }
       }
     });
   }
 
-  function drawPromotions(canvas, data) {
-    var formats = moneyFormats(data.currency);
-    var phone = window.matchMedia("(max-width: 575.98px)").matches;
-    new window.Chart(canvas, {
-      data: {
-        labels: data.labels.map(dayLabel),
-        datasets: [
-          {
-            type: "bar", label: "Promoted GMV", data: data.gmv, yAxisID: "gmv",
-            backgroundColor: "rgba(250, 204, 21, 0.85)", borderColor: "#ca8a04", borderWidth: 1,
-            order: 2
-          },
-          {
-            type: "line", label: "Discount spent", data: data.discount, yAxisID: "discount",
-            borderColor: "#db2777", backgroundColor: "#db2777", pointRadius: phone ? 0 : 2,
-            cubicInterpolationMode: "monotone", order: 1
-          }
-        ]
-      },
-      options: {
-        responsive: true,
-        maintainAspectRatio: true,
-        aspectRatio: phone ? 1.3 : 3,
-        interaction: { mode: "index", intersect: false },
-        plugins: {
-          legend: { position: "bottom" },
-          tooltip: {
-            callbacks: {
-              label: function (item) {
-                return item.dataset.label + ": " + formats.full.format(item.parsed.y);
-              }
-            }
-          }
-        },
-        scales: {
-          x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
-          gmv: {
-            type: "linear", position: "left", beginAtZero: true,
-            ticks: { callback: function (value) { return formats.compact.format(value); } },
-            title: { display: !phone, text: "Promoted GMV" }
-          },
-          discount: {
-            type: "linear", position: "right", beginAtZero: true, grid: { drawOnChartArea: false },
-            ticks: { callback: function (value) { return formats.compact.format(value); } },
-            title: { display: !phone, text: "Discount spent" }
-          }
-        }
+  function drawPayouts(canvas, data) {
+    drawBarAndLine(canvas, data, {
+      labels: data.labels.map(data.by === "month" ? monthLabel : dayLabel),
+      bar: { label: "Paid out", data: data.paid_out, axis: "Paid out" },
+      line: { label: "Fees earned", data: data.fees, axis: "Fees", color: "#111827" },
+      aspectRatio: 2,
+      footer: function (items) {
+        var n = items.length ? data.counts[items[0].dataIndex] : 0;
+        return n + (n === 1 ? " withdrawal paid" : " withdrawals paid");
       }
+    });
+  }
+
+  function drawPromotions(canvas, data) {
+    drawBarAndLine(canvas, data, {
+      labels: data.labels.map(dayLabel),
+      bar: { label: "Promoted GMV", data: data.gmv, axis: "Promoted GMV" },
+      line: { label: "Discount spent", data: data.discount, axis: "Discount spent", color: "#db2777" },
+      aspectRatio: 3
     });
   }
 
