@@ -38,7 +38,7 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed
 	@echo "Serving on http://$(HOST):$(PORT)  (demo accounts: see README; password demo-pass-123)"
-	$(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
+	$(BIN)/flask serve --host $(HOST) --port $(PORT)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -166,6 +166,32 @@ def cron_command() -> None:
     build_cron_scheduler().start()
 
 
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the app for development; without Redis, also run the periodic jobs on a thread."""
+    from werkzeug.serving import run_simple
+
+    from affiliate.scheduler import EmbeddedScheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = None
+    if not jobs.is_async:
+        scheduler = EmbeddedScheduler(
+            app, PERIODIC_JOBS, tick_seconds=float(app.config["SCHEDULER_TICK_SECONDS"])
+        )
+        scheduler.start()
+    else:
+        app.logger.info("REDIS_URL is set: periodic jobs are enqueued by `flask cron`")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+
+
 jobs_cli = AppGroup("jobs", help="Background jobs.")
 
 
@@ -185,4 +211,4 @@ def run_periodic() -> None:
         import_attribute(periodic.func_path)()
 
 
-worker_commands = (worker_command, cron_command, jobs_cli)
+worker_commands = (worker_command, cron_command, serve_command, jobs_cli)

@@ -20,8 +20,9 @@ from redis import Redis
 from rq import Queue, Retry, SimpleWorker
 from rq.job import Job
 from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
+from affiliate import outbox
 from affiliate.extensions import db
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,10 @@ class Jobs:
     def init_app(self, app: Flask) -> None:
         url = app.config.get("REDIS_URL")
         if url:
-            connection: Redis = Redis.from_url(url)
+            timeout = float(app.config.get("REDIS_SOCKET_TIMEOUT", 2))
+            connection: Redis = Redis.from_url(
+                url, socket_connect_timeout=timeout, socket_timeout=timeout
+            )
             is_async = True
         else:
             from fakeredis import FakeRedis
@@ -97,66 +101,86 @@ def enqueue(
     return queued
 
 
-@dataclass(frozen=True)
-class _PendingJob:
-    func_path: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    savepoint: SessionTransaction | None  # the innermost savepoint when it was asked for
+def enqueue_after_commit(
+    func_path: str,
+    *args: Any,
+    queue: str = "default",
+    job_id: str | None = None,
+    retry: Retry | None = None,
+    **kwargs: Any,
+) -> None:
+    """Write the job to the outbox in the current transaction; it runs after the commit.
 
-
-_PENDING_KEY = "affiliate.pending_jobs"
-
-
-def enqueue_after_commit(func_path: str, *args: Any, **kwargs: Any) -> None:
-    """Enqueue once the current transaction commits; dropped if it rolls back.
-
-    A worker that picks a job up before the data it needs is committed finds nothing, so
-    every job that depends on this transaction goes through here. Releasing a savepoint is
-    not a commit; rolling one back drops the jobs asked for inside it.
+    The row commits or rolls back with the change that causes it (a rolled-back savepoint
+    takes it too). Right after the commit the relay hands it over; if Redis is down it stays
+    due and the periodic relay retries it, so a committed action never loses its job and
+    never fails because of the queue.
     """
-    session = db.session()
-    if not session.in_transaction():
-        session.begin()  # so that a rollback before any statement still drops the job
-    pending = _PendingJob(func_path, args, kwargs, session.get_nested_transaction())
-    session.info.setdefault(_PENDING_KEY, []).append(pending)
+    retry_max, intervals = _retry_policy(retry)
+    outbox.add(
+        db.session(),
+        func_path,
+        args,
+        kwargs,
+        queue=queue,
+        job_id=job_id,
+        retry_max=retry_max,
+        retry_intervals=intervals,
+    )
+
+
+def _retry_policy(retry: Retry | None) -> tuple[int, list[int] | None]:
+    if retry is None:
+        return 0, None
+    intervals = retry.intervals if isinstance(retry.intervals, list) else [retry.intervals]
+    return int(retry.max), [int(seconds) for seconds in intervals]
+
+
+class JobFailed(Exception):
+    """A job run in-process raised; the outbox retries it by its policy."""
+
+
+def dispatch(message: outbox.Claimed) -> Job:
+    """Hand one claimed outbox message to RQ (or run it in-process); raise if that failed."""
+    retry = None
+    if jobs.is_async and message.retry_max:
+        retry = Retry(max=message.retry_max, interval=message.retry_intervals or 0)
+    queued = jobs.queue(message.queue).enqueue_call(
+        message.func_path,
+        args=tuple(message.args),
+        kwargs=message.kwargs,
+        job_id=message.job_id,
+        retry=retry,
+    )
+    if queued.is_failed:
+        result = queued.latest_result()
+        raise JobFailed(result.exc_string.strip().splitlines()[-1] if result else "job failed")
+    return queued
+
+
+@event.listens_for(Session, "after_flush")
+def _note_outbox_rows(session: Session, _flush_context: Any) -> None:
+    new = [obj for obj in session.new if isinstance(obj, outbox.OutboxMessage)]
+    if new:
+        outbox.note_flushed(session, new)
 
 
 @event.listens_for(Session, "after_commit")
-def _run_pending_jobs(session: Session) -> None:
+def _hand_over_new_rows(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint was released; the transaction may still roll back
-    pending: list[_PendingJob] = session.info.pop(_PENDING_KEY, [])
-    for job in pending:
-        enqueue(job.func_path, *job.args, **job.kwargs)
+    ids = outbox.take_committed_ids(session)
+    if ids and has_app_context():
+        try:
+            outbox.hand_over(ids)
+        except Exception:  # the rows are committed: the periodic relay hands them over later
+            log.exception("outbox: immediate hand-over failed; the relay retries it")
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_pending_jobs(session: Session, previous_transaction: SessionTransaction) -> None:
+def _forget_new_rows(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
-        session.info.pop(_PENDING_KEY, None)
-    elif previous_transaction.nested and _PENDING_KEY in session.info:
-        session.info[_PENDING_KEY] = [
-            job
-            for job in session.info[_PENDING_KEY]
-            if not _inside(job.savepoint, previous_transaction)
-        ]
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_pending_jobs(session: Session, transaction: SessionTransaction) -> None:
-    """The outermost transaction ended without a commit (closed): its jobs go with it."""
-    if transaction.parent is None:
-        session.info.pop(_PENDING_KEY, None)
-
-
-def _inside(savepoint: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
-    current = savepoint
-    while current is not None:
-        if current is ancestor:
-            return True
-        current = current.parent
-    return False
+        outbox.forget_ids(session)  # savepoints keep theirs: a claim skips rows that are gone
 
 
 def job(func: F) -> F:
@@ -207,7 +231,46 @@ def register_periodic(job: PeriodicJob) -> None:
         PERIODIC_JOBS.append(job)
 
 
+class OutboxWorker(SimpleWorker):
+    """A worker that runs jobs in its own process (no fork per job; see TOOLING.md) and
+    relays the outbox when it starts and at each maintenance pass, so that jobs committed
+    while Redis was down reach the queue even when no ``flask cron`` runs."""
+
+    def bootstrap(self, *args: Any, **kwargs: Any) -> None:
+        super().bootstrap(*args, **kwargs)
+        self._relay()
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        self._relay()
+
+    def _relay(self) -> None:
+        try:
+            if has_app_context():
+                outbox.relay_due()
+            else:
+                with _app_for_worker().app_context():
+                    outbox.relay_due()
+        except Exception:
+            log.exception("outbox relay in the worker failed; the next pass retries")
+
+
 def make_worker(queue_names: list[str] | None = None) -> SimpleWorker:
-    """A worker that runs jobs in its own process (no fork per job; see TOOLING.md)."""
+    """A worker for this app's queues that also relays the outbox."""
     queues = [jobs.queue(name) for name in queue_names] if queue_names else jobs.queues()
-    return SimpleWorker(queues, connection=jobs.connection)
+    return OutboxWorker(queues, connection=jobs.connection)
+
+
+@job
+def relay_outbox() -> int:
+    """Hand over every due outbox row (periodic; also run by every worker and the scheduler)."""
+    return outbox.relay_due().handed_over
+
+
+register_periodic(
+    PeriodicJob(
+        "affiliate.jobs.relay_outbox",
+        interval=15,
+        description="hand over outbox jobs that could not be queued at once (Redis was down)",
+    )
+)

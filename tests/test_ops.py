@@ -7,6 +7,7 @@ import logging
 import re
 import stat
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +24,8 @@ from affiliate.config import (
 )
 from affiliate.extensions import db
 from affiliate.ops import RequestIdFilter
+from affiliate.outbox import add
+from affiliate.types import utcnow
 from tests.conftest import make_test_app, worker_redis_url
 
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
@@ -87,17 +90,31 @@ def test_healthz_reports_redis_ok_when_the_app_has_redis(database, other_app):
     response = redis_app.test_client().get("/healthz")
 
     assert response.status_code == 200
-    assert response.json["checks"] == {"database": "ok", "redis": "ok"}
+    assert response.json["checks"] == {"database": "ok", "redis": "ok", "outbox": "ok"}
 
 
-def test_healthz_is_503_when_redis_is_unreachable(database, other_app):
+def test_healthz_says_redis_is_degraded_when_it_is_unreachable(database, other_app):
     broken = other_app(make_test_app, database.url, REDIS_URL=UNREACHABLE_REDIS)
 
     response = broken.test_client().get("/healthz")
 
-    assert response.status_code == 503
-    assert response.json["status"] == "unhealthy"
-    assert response.json["checks"] == {"database": "ok", "redis": "unreachable"}
+    assert response.status_code == 200  # the app still serves: jobs wait in the outbox
+    assert response.json["status"] == "degraded"
+    assert response.json["degraded"] == ["redis"]
+    assert response.json["checks"]["redis"] == "unreachable (jobs wait in the outbox)"
+
+
+def test_healthz_says_the_outbox_is_behind_when_jobs_wait_too_long(app_ctx, client):
+    message = add(db.session, "tests.test_jobs.remember", [], {})
+    message.created_at = utcnow() - timedelta(hours=1)
+    message.due_at = utcnow() + timedelta(hours=1)  # backed off: not handed over yet
+    db.session.commit()
+
+    body = client.get("/healthz").json
+
+    assert body["status"] == "degraded"
+    assert body["degraded"] == ["outbox"]
+    assert body["outbox"] == {"due": 1, "overdue": 1, "dead": 0}
 
 
 @pytest.mark.parametrize(
@@ -292,6 +309,34 @@ def test_browsers_accepting_anything_get_html_errors(client):
     accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     response = client.get("/no-such-page", headers={"Accept": accept})
     assert response.mimetype == "text/html"
+
+
+CSRF_EXPIRED = "Your form expired or was sent from elsewhere; go back, reload and try again."
+
+
+def test_a_csrf_failure_for_a_json_client_is_a_short_json_400(client):
+    response = client.post("/logout", headers={"Accept": "application/json"})
+
+    assert response.status_code == 400
+    assert response.json == {"error": "Your form expired", "detail": CSRF_EXPIRED}
+
+
+def test_a_csrf_failure_for_htmx_is_a_short_fragment(client):
+    response = client.post("/logout", headers={"HX-Request": "true"})
+
+    assert response.status_code == 400
+    fragment = response.get_data(as_text=True)
+    assert CSRF_EXPIRED in fragment
+    assert "<html" not in fragment
+    assert len(fragment) < 300
+
+
+def test_a_csrf_failure_links_back_only_to_a_page_of_this_site(client):
+    elsewhere = client.post("/logout", headers={"Referer": "https://evil.example/form"})
+
+    assert elsewhere.status_code == 400
+    assert CSRF_EXPIRED in elsewhere.get_data(as_text=True)
+    assert "evil.example" not in elsewhere.get_data(as_text=True)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
+from affiliate import outbox
 from affiliate.extensions import csrf, db, limiter
 from affiliate.jobs import jobs
 
@@ -21,7 +22,9 @@ def favicon() -> ResponseReturnValue:
 @limiter.exempt
 @csrf.exempt
 def healthz() -> ResponseReturnValue:
-    """Report whether the database and Redis answer; 503 if either does not."""
+    """Say which dependency answers: 503 without the database; ``degraded`` (200) when the
+    queue is down or behind, since every committed action still succeeds and waits in the
+    outbox."""
     checks: dict[str, str] = {}
     try:
         db.session.execute(text("SELECT 1"))
@@ -33,10 +36,23 @@ def healthz() -> ResponseReturnValue:
         try:
             jobs.connection.ping()
             checks["redis"] = "ok"
-        except Exception:
-            current_app.logger.exception("health check: redis unreachable")
-            checks["redis"] = "unreachable"
+        except Exception as error:
+            current_app.logger.warning("health check: redis unreachable: %s", error)
+            checks["redis"] = "unreachable (jobs wait in the outbox)"
     else:
         checks["redis"] = "not configured (jobs run in-process)"
-    healthy = all(v == "ok" or v.startswith("not configured") for v in checks.values())
-    return jsonify(status="ok" if healthy else "unhealthy", checks=checks), 200 if healthy else 503
+    outbox_report: dict[str, object] = {}
+    if checks["database"] == "ok":
+        stats = outbox.stats(overdue_after_seconds=current_app.config["OUTBOX_OVERDUE_SECONDS"])
+        outbox_report = {"due": stats.due, "overdue": stats.overdue, "dead": stats.dead}
+        checks["outbox"] = "ok" if stats.overdue == 0 and stats.dead == 0 else "behind"
+    if checks["database"] != "ok":
+        status, code = "unhealthy", 503
+    elif all(value == "ok" or value.startswith("not configured") for value in checks.values()):
+        status, code = "ok", 200
+    else:
+        status, code = "degraded", 200
+    degraded = sorted(
+        name for name, value in checks.items() if value != "ok" and "not configured" not in value
+    )
+    return jsonify(status=status, checks=checks, degraded=degraded, outbox=outbox_report), code

@@ -7,17 +7,13 @@ Each is a thin wrapper: it reads the clock and the configuration and calls one s
 from __future__ import annotations
 
 import logging
-from importlib import import_module
-from typing import Any
 
 from flask import current_app
+from rq import get_current_job
 
-from affiliate.extensions import db
-from affiliate.jobs import PeriodicJob, job, register_periodic
-from affiliate.money import format_money
+from affiliate.jobs import PeriodicJob, job, jobs, register_periodic
 from affiliate.types import utcnow
-from shop.orders import lifecycle
-from shop.orders.models import RefundRequest, RefundStatus
+from shop.orders import lifecycle, refunds
 
 log = logging.getLogger(__name__)
 
@@ -61,87 +57,18 @@ def complete_orders() -> int:
     return count
 
 
-def _provider_for(name: str) -> Any | None:
-    """The payment provider called ``name``, looked up lazily; ``None`` if there is none."""
-    try:
-        payments = import_module("shop.payments.base")
-        return payments.get_provider(name)
-    except (ImportError, AttributeError, ValueError):
-        return None
-
-
-def _is_transient(error: Exception) -> bool:
-    try:
-        payments = import_module("shop.payments.base")
-    except ImportError:
-        return False
-    return isinstance(error, payments.ProviderUnavailable)
+def _retries_remain() -> bool:
+    """Whether RQ runs this job again if it raises (in-process, the outbox retries it)."""
+    current = get_current_job()
+    if not jobs.is_async:
+        return True
+    return bool(current is not None and current.should_retry)
 
 
 @job
 def refund_payment(refund_request_id: int) -> str:
-    """Send a refunded amount back to the buyer's payment method, once.
-
-    The ledger entry was committed before this job was enqueued; this only moves the money at
-    the provider. The refund request's id is the idempotency key, so a retried or duplicated
-    job never refunds twice. A transient provider error raises (RQ retries with back-off); a
-    permanent one is logged for staff to settle by hand. Return what was done.
-    """
-    refund = db.session.get(RefundRequest, refund_request_id)
-    if refund is None or refund.status != RefundStatus.REFUNDED.value:
-        log.warning("refund %s is not a refunded request; nothing to send", refund_request_id)
-        return "skipped"
-    order = refund.order
-    payment = order.payment
-    amount = format_money(refund.amount, order.currency)
-    if payment is None:
-        log.info("refund %s of order #%s: no payment on record", refund.id, order.id)
-        return "no-payment"
-    provider = _provider_for(payment.provider)
-    send = getattr(provider, "refund", None)
-    if send is None or not payment.provider_ref:
-        if payment.provider == "test":
-            log.info(
-                "test payment provider: refund %s of %s for payment %s recorded as sent",
-                refund.id,
-                amount,
-                payment.id,
-            )
-            return "recorded"
-        log.error(
-            "payment provider %r cannot refund: send refund %s of %s for payment %s "
-            "(provider ref %s) by hand",
-            payment.provider,
-            refund.id,
-            amount,
-            payment.id,
-            payment.provider_ref,
-        )
-        return "manual"
-    try:
-        ref = send(payment.provider_ref, refund.amount, idempotency_key=f"shop-refund-{refund.id}")
-    except Exception as error:
-        if _is_transient(error):
-            log.warning("refund %s of %s: provider unavailable, will retry", refund.id, amount)
-            raise
-        log.error(
-            "refund %s of %s for payment %s refused by %s: %s; send it by hand",
-            refund.id,
-            amount,
-            payment.id,
-            payment.provider,
-            error,
-        )
-        return "failed"
-    log.info(
-        "refund %s of %s for payment %s sent through %s (%s)",
-        refund.id,
-        amount,
-        payment.id,
-        payment.provider,
-        ref,
-    )
-    return "sent"
+    """Send one refund on the books to the buyer's payment method (``refunds.send``)."""
+    return refunds.send(refund_request_id, retries_remain=_retries_remain())
 
 
 register_periodic(

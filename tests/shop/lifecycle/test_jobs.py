@@ -1,5 +1,6 @@
-"""The order jobs: unpaid orders released, shipped ones delivered, delivered ones completed,
-and refunds sent back to the card after commit."""
+"""The order jobs: unpaid orders released, shipped ones delivered, delivered ones completed.
+
+Refunds on their way to the card are in ``tests/shop/orders/test_refunds.py``."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from affiliate.jobs import PERIODIC_JOBS
 from shop import signals
 from shop.catalog.models import Variant
 from shop.orders import jobs, lifecycle
-from shop.orders.models import Order, OrderStatus, Payment, RefundRequest
+from shop.orders.models import Order, OrderStatus, RefundRequest
 from tests.shop.lifecycle.helpers import Received, Shop
 
 S = OrderStatus
@@ -140,87 +141,6 @@ def test_return_window_days_come_from_the_config(app_ctx, monkeypatch):
     with freeze_time("2026-11-09 09:00:00"):
         assert run("complete_orders") == 0
     assert status(order) == S.DELIVERED.value
-
-
-def _cancelled_paid(shop: Shop, provider: str = "test") -> RefundRequest:
-    order = shop.paid(provider=provider)
-    refund = lifecycle.cancel(order, shop.seller, "Out of stock")
-    db.session.commit()
-    return refund
-
-
-class FakeProvider:
-    def __init__(self, error: Exception | None = None) -> None:
-        self.error = error
-        self.calls: list[tuple[str, int, str]] = []
-
-    def refund(self, ref: str, amount: int, *, idempotency_key: str) -> str:
-        self.calls.append((ref, amount, idempotency_key))
-        if self.error:
-            raise self.error
-        return f"re_{len(self.calls)}"
-
-
-def test_refund_job_runs_after_commit_with_the_request_as_idempotency_key(app_ctx, monkeypatch):
-    provider = FakeProvider()
-    monkeypatch.setattr(jobs, "_provider_for", lambda name: provider)
-    shop = Shop(price=1000)
-    order = shop.paid((1, 0), provider="stripe")
-    refund = lifecycle.cancel(order, shop.seller, "Out of stock")
-    db.session.flush()
-    assert provider.calls == []  # not before the commit
-    db.session.commit()
-    key = f"shop-refund-{refund.id}"
-    assert provider.calls == [(f"stripe_pay_{order.id}", 1000, key)]
-    assert run("refund_payment", refund.id) == "sent"  # a repeat carries the same key
-    assert provider.calls[-1][2] == key
-
-
-def test_no_refund_job_when_the_cancel_rolls_back(app_ctx, monkeypatch):
-    provider = FakeProvider()
-    monkeypatch.setattr(jobs, "_provider_for", lambda name: provider)
-    shop = Shop()
-    order = shop.paid(provider="stripe")
-    lifecycle.cancel(order, shop.seller, "Out of stock")
-    db.session.rollback()
-    db.session.commit()
-    assert provider.calls == []
-
-
-def test_refund_job_with_the_built_in_test_provider(app_ctx):
-    refund = _cancelled_paid(Shop())
-    assert run("refund_payment", refund.id) in {"sent", "recorded"}
-
-
-def test_refund_job_retries_when_the_provider_is_unavailable(app_ctx, monkeypatch):
-    from shop.payments.base import ProviderError, ProviderUnavailable
-
-    refund = _cancelled_paid(Shop())
-    monkeypatch.setattr(jobs, "_provider_for", lambda n: FakeProvider(ProviderUnavailable("x")))
-    with pytest.raises(ProviderUnavailable):
-        run("refund_payment", refund.id)
-    monkeypatch.setattr(jobs, "_provider_for", lambda n: FakeProvider(ProviderError("no")))
-    assert run("refund_payment", refund.id) == "failed"
-
-
-def test_refund_job_says_when_a_provider_cannot_refund(app_ctx, monkeypatch, caplog):
-    refund = _cancelled_paid(Shop(), provider="stripe")
-    monkeypatch.setattr(jobs, "_provider_for", lambda name: object())
-    caplog.set_level("ERROR", logger="shop.orders.jobs")
-    assert run("refund_payment", refund.id) == "manual"
-    assert "by hand" in caplog.text
-
-
-def test_refund_job_without_a_payment_or_a_refund(app_ctx):
-    shop = Shop()
-    order = shop.paid()
-    refund = lifecycle.cancel(order, shop.seller, "Out of stock")
-    order.payment_id = None
-    db.session.commit()
-    db.session.delete(db.session.scalars(select(Payment)).one())
-    db.session.commit()
-    assert run("refund_payment", refund.id) == "no-payment"
-    assert run("refund_payment", 10**9) == "skipped"
 
 
 @pytest.mark.parametrize("job", ["release_unpaid_orders", "auto_deliver_orders", "complete_orders"])
