@@ -11,6 +11,7 @@ def blueprints() -> tuple[Blueprint, ...]:
     import shop.catalog.seller_views
     import shop.catalog.views
     import shop.orders.buyer_actions
+    import shop.orders.finance_views
     import shop.orders.seller_views
     import shop.orders.views
     import shop.promotions.buyer_views

@@ -348,6 +348,18 @@ def count_by_state() -> dict[str, int]:
     return {str(state): int(count) for state, count in rows}
 
 
+def on_their_way(order: Order) -> list[RefundRequest]:
+    """The order's refunds that are on the books, with where their money is."""
+    return list(
+        db.session.scalars(
+            select(RefundRequest)
+            .where(RefundRequest.order_id == order.id, RefundRequest.provider_state.is_not(None))
+            .options(selectinload(RefundRequest.line))
+            .order_by(RefundRequest.id)
+        )
+    )
+
+
 def state_label(refund: RefundRequest) -> str | None:
     """What the buyer and the seller read of a refund's way back, or ``None`` if not on it."""
     if refund.provider_state is None:

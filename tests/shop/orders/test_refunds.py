@@ -16,8 +16,9 @@ from affiliate.types import utcnow
 from shop.orders import jobs, lifecycle, refunds
 from shop.orders.models import Order, OrderStatus, Payment, PaymentStatus, RefundRequest
 from shop.payments.base import ProviderError, ProviderRefund, ProviderUnavailable
+from tests.conftest import csrf_token
 from tests.factories import make_user
-from tests.shop.lifecycle.helpers import Shop
+from tests.shop.lifecycle.helpers import Shop, signed_in
 
 
 class FakeProvider:
@@ -72,7 +73,7 @@ def test_refund_reaches_the_provider_after_commit_under_an_installation_key(app_
     assert provider.calls == []  # not before the commit
     db.session.commit()
     assert len(provider.calls) == 1
-    ref, amount, key = provider.calls[0]
+    _ref, amount, key = provider.calls[0]
     assert amount == 1000
     assert key.endswith(f"-refund-{refund.id}-0")
     assert key.startswith(app_ctx.config.get("IDEMPOTENCY_KEY_PREFIX") or "yc")
@@ -123,7 +124,8 @@ def test_a_transient_error_is_retried_under_the_same_key(app_ctx, provider):
     assert refund.provider_state == "requested"
     assert refund.provider_error == "down"
     message = db.session.scalars(select(OutboxMessage)).one()
-    assert message.handed_over_at is None and message.attempts == 1
+    assert message.handed_over_at is None
+    assert message.attempts == 1
     assert message.due_at > utcnow()  # backed off
     db.session.commit()
     relay_due(now=utcnow() + timedelta(hours=1))
@@ -227,3 +229,83 @@ def test_a_late_payment_is_returned_whole_and_never_booked(app_ctx, provider):
     assert provider.calls == [("pi_late", 1500, refund.idempotency_key)]
     assert refunds.late_payment_refunds() == [refund]
     assert db.session.get(Order, order.id).status == OrderStatus.CANCELLED.value
+
+
+# --- what finance, the buyer and the seller see ----------------------------------------------
+
+
+def failed_refund(provider: FakeProvider) -> RefundRequest:
+    provider.answers = [ProviderError("card expired"), ProviderRefund("re_9", "succeeded")]
+    shop = Shop(email="seller-refunds@example.com")
+    refund = cancel_paid(shop)
+    db.session.commit()
+    return fresh(refund)
+
+
+def test_finance_sees_a_failed_refund_and_retries_it(app, app_ctx, provider, finance):
+    refund = failed_refund(provider)
+    client = signed_in(app, finance.email)
+    page = client.get("/finance/refunds")
+    assert page.status_code == 200
+    assert f"Retry refund #{refund.id}" in page.text
+    assert "card expired" in page.text
+    token = csrf_token(client, "/finance/refunds")
+    answer = client.post(f"/finance/refunds/{refund.id}/retry", data={"csrf_token": token})
+    assert answer.status_code == 302
+    assert fresh(refund).provider_state == "succeeded"
+    assert "Nothing needs you" in client.get("/finance/refunds").text
+
+
+def test_a_refund_retried_twice_answers_409_the_second_time(app, app_ctx, provider, finance):
+    refund = failed_refund(provider)
+    client = signed_in(app, finance.email)
+    token = csrf_token(client, "/finance/refunds")
+    url = f"/finance/refunds/{refund.id}/retry"
+    assert client.post(url, data={"csrf_token": token}).status_code == 302
+    assert client.post(url, data={"csrf_token": token}).status_code == 409
+    assert len(provider.calls) == 2
+
+
+def test_a_retry_without_its_form_token_changes_nothing(app, app_ctx, provider, finance):
+    refund = failed_refund(provider)
+    client = signed_in(app, finance.email)
+    assert client.post(f"/finance/refunds/{refund.id}/retry").status_code == 400
+    assert fresh(refund).provider_state == "failed"
+
+
+@pytest.mark.parametrize("role", [Role.SELLER, Role.BUYER, Role.CREATOR])
+def test_only_finance_opens_the_refund_desk(app, app_ctx, provider, role):
+    refund = failed_refund(provider)
+    someone = make_user(role, email=f"{role.value}-desk@example.com")
+    client = signed_in(app, someone.email)
+    assert client.get("/finance/refunds").status_code == 403
+    assert client.post(f"/finance/refunds/{refund.id}/retry").status_code in {400, 403}
+    assert fresh(refund).provider_state == "failed"
+
+
+def test_retrying_an_unknown_refund_is_404(app, app_ctx, finance):
+    client = signed_in(app, finance.email)
+    token = csrf_token(client, "/finance/refunds")
+    answer = client.post("/finance/refunds/999999/retry", data={"csrf_token": token})
+    assert answer.status_code == 404
+
+
+def test_the_buyer_reads_where_the_refund_is(app, app_ctx, provider):
+    provider.answers = [ProviderRefund("re_p", "pending")]
+    shop = Shop()
+    refund = cancel_paid(shop)
+    db.session.commit()
+    refund = fresh(refund)
+    client = signed_in(app, shop.buyer.email)
+    assert "Refund sent to the card" in client.get(f"/orders/{refund.order_id}").text
+    refunds.record_provider_outcome("re_p", "succeeded", None)
+    db.session.commit()
+    assert "Refunded to the card" in client.get(f"/orders/{refund.order_id}").text
+
+
+def test_the_seller_reads_a_delayed_refund(app, app_ctx, provider):
+    refund = failed_refund(provider)
+    client = signed_in(app, "seller-refunds@example.com")
+    page = client.get(f"/seller/orders/{refund.order_id}")
+    assert page.status_code == 200
+    assert "Refund delayed" in page.text
