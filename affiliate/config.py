@@ -82,6 +82,13 @@ class BaseConfig:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
 
     STRIPE_MAX_NETWORK_RETRIES = _env_int("STRIPE_MAX_NETWORK_RETRIES", 2)
+    # Stripe.js, the one third-party script (the pay page only; its origin alone is let in
+    # by that page's CSP), and the publishable key its card form runs with.
+    STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")
+    # Starts every idempotency key sent to a provider (default: a hash of SECRET_KEY and the
+    # database URL), so two installations sharing one Stripe account never collide.
+    IDEMPOTENCY_KEY_PREFIX = os.environ.get("IDEMPOTENCY_KEY_PREFIX") or None
 
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     UPLOAD_MAX_IMAGE_BYTES = _env_int("UPLOAD_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
@@ -124,6 +131,17 @@ class BaseConfig:
     SIGNUP_LIMIT_PER_IP = os.environ.get("SIGNUP_LIMIT_PER_IP", "20 per hour")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # While Redis is down, sign-in keeps its limits in this process's memory instead of failing.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # Redis answers fast or is treated as down: a page never hangs on it.
+    REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2"))
+    # The outbox: how long a claimed row is left to its relay, and how old a due row may get
+    # before /healthz calls the queue degraded.
+    OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 300)
+    OUTBOX_OVERDUE_SECONDS = _env_int("OUTBOX_OVERDUE_SECONDS", 120)
+    # The embedded default's clock: periodic jobs on a thread of `flask serve` (no Redis).
+    SCHEDULER_TICK_SECONDS = _env_int("SCHEDULER_TICK_SECONDS", 5)
 
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
     ADMIN_PAGE_SIZE = 25
