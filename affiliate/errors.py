@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from affiliate.extensions import db
@@ -34,20 +37,43 @@ def _wants_json() -> bool:
     )
 
 
-def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
-    title, hint = MESSAGES.get(code, (f"Error {code}", ""))
+CSRF_TITLE = "Your form expired"
+CSRF_HINT = "Your form expired or was sent from elsewhere; go back, reload and try again."
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _back_url() -> str | None:
+    """The page the request came from, if it is one of ours (a link back to the form)."""
+    referrer = urlsplit(request.referrer or "")
+    ours = referrer.scheme in {"http", "https"} and referrer.netloc == request.host
+    path = referrer.path
+    if not ours or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None  # "//host/..." (or "/\\host/...") would leave the site
+    return path + (f"?{referrer.query}" if referrer.query else "")
+
+
+def render_error(
+    code: int, detail: str | None = None, *, title: str | None = None, back_url: str | None = None
+) -> tuple[str, int]:
+    default_title, hint = MESSAGES.get(code, (f"Error {code}", ""))
+    title = title or default_title
     if _wants_json():
         return jsonify(error=title, detail=detail or hint), code  # type: ignore[return-value]
-    return render_template("errors/error.html", code=code, title=title, hint=detail or hint), code
+    if _is_htmx():  # a fragment for the element being swapped, not a whole page
+        fragment = Markup('<div class="alert alert-danger" role="alert">{}</div>')
+        return fragment.format(detail or hint), code
+    return render_template(
+        "errors/error.html", code=code, title=title, hint=detail or hint, back_url=back_url
+    ), code
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return render_error(
-            400,
-            "This form has expired or did not come from our site. Reload the page and try again.",
-        )
+        return render_error(400, CSRF_HINT, title=CSRF_TITLE, back_url=_back_url())
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:

@@ -140,19 +140,20 @@ class JobFailed(Exception):
     """A job run in-process raised; the outbox retries it by its policy."""
 
 
-def dispatch(message: outbox.Claimed) -> Job:
+def dispatch(message: outbox.Claimed) -> Job | None:
     """Hand one claimed outbox message to RQ (or run it in-process); raise if that failed."""
     retry = None
-    if jobs.is_async and message.retry_max:
+    if message.retry_max:  # in-process RQ ignores it: the outbox retries there
         retry = Retry(max=message.retry_max, interval=message.retry_intervals or 0)
-    queued = jobs.queue(message.queue).enqueue_call(
+    queued = enqueue(
         message.func_path,
-        args=tuple(message.args),
-        kwargs=message.kwargs,
+        *message.args,
+        queue=message.queue,
         job_id=message.job_id,
         retry=retry,
+        **message.kwargs,
     )
-    if queued.is_failed:
+    if queued is not None and queued.is_failed:
         result = queued.latest_result()
         raise JobFailed(result.exc_string.strip().splitlines()[-1] if result else "job failed")
     return queued

@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterable, Mapping
 
 from flask import Flask, Response, abort, g, has_request_context, request
 from werkzeug.datastructures import MultiDict
@@ -13,21 +14,37 @@ from werkzeug.datastructures import MultiDict
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+CSP_DIRECTIVES: dict[str, tuple[str, ...]] = {
+    "default-src": ("'self'",),
+    "script-src": ("'self'",),
+    "style-src": ("'self'",),
+    "img-src": ("'self'", "data:", "blob:"),
+    "media-src": ("'self'", "blob:"),
+    "font-src": ("'self'", "data:"),
+    "connect-src": ("'self'",),
+    "frame-src": ("'self'",),
+    "object-src": ("'none'",),
+    "base-uri": ("'self'",),
+    "form-action": ("'self'",),
+    "frame-ancestors": ("'none'",),
+}
+
+
+def content_security_policy(extra: Mapping[str, Iterable[str]] | None = None) -> str:
+    """The site's policy, with ``extra`` sources added to some directives for one page
+    (e.g. ``{"script-src": ["https://js.stripe.com"]}``); a view sets it on its response."""
+    extra = extra or {}
+    unknown = set(extra) - set(CSP_DIRECTIVES)
+    if unknown:
+        raise ValueError(f"unknown CSP directives: {sorted(unknown)}")
+    parts = []
+    for directive, sources in CSP_DIRECTIVES.items():
+        added = [s for s in extra.get(directive, ()) if s not in sources]
+        parts.append(" ".join([directive, *sources, *dict.fromkeys(added)]))
+    return "; ".join(parts)
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 log = logging.getLogger("affiliate.request")
 

@@ -7,13 +7,33 @@ registered.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from shop.orders.cart import Attribution
 
 AttributionResolver = Callable[[int], Attribution | None]
 
 _attribution_resolvers: list[AttributionResolver] = []
+
+
+@dataclass(frozen=True)
+class CommissionTerms:
+    """What a creator's sale of a product earns: the plan that applies (an id, its kind), the
+    rate in basis points, and why that plan won (for the ledger and the creator)."""
+
+    plan_id: int
+    plan_kind: str
+    rate_bps: int
+    basis: str = ""
+
+
+#: ``resolver(creator_id, product_ids, at)``: the terms per product id that earns at ``at``
+#: (a product left out earns nothing).
+CommissionTermsResolver = Callable[[int, Sequence[int], datetime], Mapping[int, CommissionTerms]]
+
+_commission_terms: list[CommissionTermsResolver] = []
 
 
 def register_attribution_resolver(resolver: AttributionResolver) -> None:
@@ -29,3 +49,19 @@ def attribution_for(product_id: int) -> Attribution | None:
         if found is not None:
             return found
     return None
+
+
+def register_commission_terms(resolver: CommissionTermsResolver) -> None:
+    """``resolver`` answers what an attributed sale earns; the first registered is asked."""
+    if resolver not in _commission_terms:
+        _commission_terms.append(resolver)
+
+
+def commission_terms_for(
+    creator_id: int, product_ids: Sequence[int], at: datetime
+) -> Mapping[int, CommissionTerms] | None:
+    """The terms of ``creator_id``'s sales of these products at ``at``; None when nobody
+    answers (the shop on its own: nothing is snapshotted)."""
+    if not _commission_terms:
+        return None
+    return _commission_terms[0](creator_id, product_ids, at)

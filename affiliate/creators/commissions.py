@@ -3,10 +3,14 @@
 The shop announces what happens to an order (``shop.signals``); these receivers run inside
 the shop's transaction, so an order and its commissions commit or fail together.
 
+- **Placed**: the shop asks ``commission_terms`` (registered as its hook) what each
+  attributed line earns, and snapshots the rule's answer on the line: the plan, its kind,
+  its rate and why it won. Later edits to a plan never change an order placed before them.
 - **Paid**: each line added from a creator's content (within the attribution window, not
-  bought by that creator, for a product under a plan open to them at payment) earns the
-  line's amount paid × the rule's rate, half-up to the cent: ``pending``, and one entry
-  (seller receivable → creator pending).
+  bought by that creator, under a plan that applied when the order was placed) earns the
+  line's amount paid × the snapshotted rate, half-up to the cent: ``pending``, and one entry
+  (seller receivable → creator pending). A line placed before snapshots existed asks the
+  rule as of its placement time.
 - **Completed** (the return window passed): ``settled``, one entry (pending → available).
 - **Refunded** before settlement: ``reversed`` (pending → seller receivable); after
   settlement: ``clawed_back`` (available → seller receivable; the balance may go negative).
@@ -30,9 +34,10 @@ from affiliate.extensions import db
 from affiliate.ledger.models import AccountKind
 from affiliate.ledger.services import Cause, account_for, credit, debit, post_entry
 from affiliate.money import percent_of
-from affiliate.plans.rule import applicable_rate
+from affiliate.plans.rule import applicable_rates
 from affiliate.types import utcnow
-from shop import signals
+from shop import hooks, signals
+from shop.hooks import CommissionTerms
 from shop.orders.models import Order, OrderLine
 
 log = logging.getLogger(__name__)
@@ -58,7 +63,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _earns(order: Order, line: OrderLine, paid_at: datetime) -> bool:
-    """Whether the line's attribution may earn at all (the plan is asked next)."""
+    """Whether the line's attribution may earn at all (its terms are read next)."""
     if line.creator_id is None or line.attributed_at is None:
         return False
     if line.content_id is None and line.content_type != CREATOR_CODE:
@@ -80,16 +85,52 @@ def _creator_account(kind: AccountKind, commission: Commission) -> Any:
     return account_for(kind, currency=commission.currency, owner_id=commission.creator_id)
 
 
+def commission_terms(
+    creator_id: int, product_ids: Sequence[int], at: datetime
+) -> dict[int, CommissionTerms]:
+    """What the creator's sale of each product earns at ``at``, by the commission rule (the
+    shop's hook: it snapshots the answer on the order line when the order is placed)."""
+    return {
+        product_id: CommissionTerms(
+            plan_id=rate.plan_id,
+            plan_kind=rate.kind.value,
+            rate_bps=rate.rate_bps,
+            basis=rate.explain(),
+        )
+        for product_id, rate in applicable_rates(creator_id, product_ids, _aware(at)).items()
+    }
+
+
+def terms_of(order: Order, line: OrderLine) -> CommissionTerms | None:
+    """The line's terms as snapshotted when the order was placed (None: no plan applied). A
+    line placed before snapshots existed has none: the rule as of its placement answers."""
+    if line.commission_rate_bps is not None:
+        if line.commission_plan_id is None or line.commission_plan_kind is None:
+            return None
+        if line.commission_rate_bps <= 0:
+            return None
+        return CommissionTerms(
+            plan_id=line.commission_plan_id,
+            plan_kind=line.commission_plan_kind,
+            rate_bps=line.commission_rate_bps,
+            basis=line.commission_basis or "",
+        )
+    if line.creator_id is None:
+        return None
+    placed_at = order.placed_at or order.paid_at or utcnow()
+    return commission_terms(line.creator_id, [line.product_id], placed_at).get(line.product_id)
+
+
 def earn(order: Order, line: OrderLine, *, now: datetime | None = None) -> Commission | None:
     """Record and post the commission of one paid line, if it earns one (once a line: the
     order_paid receiver skips a payment announced again)."""
     paid_at = _aware(order.paid_at or now or utcnow())
     if line.creator_id is None or not _earns(order, line, paid_at):
         return None
-    rate = applicable_rate(line.creator_id, line.product_id, paid_at)
-    if rate is None:
+    terms = terms_of(order, line)
+    if terms is None:
         return None
-    amount = percent_of(line.amount, rate.rate_bps)
+    amount = percent_of(line.amount, terms.rate_bps)
     if amount <= 0:
         return None
     commission = Commission(
@@ -99,9 +140,9 @@ def earn(order: Order, line: OrderLine, *, now: datetime | None = None) -> Commi
         creator_id=line.creator_id,
         product_id=line.product_id,
         content_id=line.content_id,
-        plan_id=rate.plan_id,
-        plan_kind=rate.kind.value,
-        rate_bps=rate.rate_bps,
+        plan_id=terms.plan_id,
+        plan_kind=terms.plan_kind,
+        rate_bps=terms.rate_bps,
         base_amount=line.amount,
         amount=amount,
         currency=order.currency,
@@ -117,7 +158,7 @@ def earn(order: Order, line: OrderLine, *, now: datetime | None = None) -> Commi
             debit(_seller_receivable(commission, order.store.owner_id), amount),
             credit(_creator_account(AccountKind.CREATOR_PENDING, commission), amount),
         ],
-        memo=f"Commission on order #{order.id} ({rate.explain()})",
+        memo=f"Commission on order #{order.id} ({terms.basis or terms.plan_kind + ' plan'})",
     )
     return commission
 
@@ -190,6 +231,9 @@ def take_back(order: Order, line: OrderLine, refunded: int, *, now: datetime | N
 
 
 # ---------------------------------------------------------------------------- receivers
+
+
+hooks.register_commission_terms(commission_terms)
 
 
 @signals.order_paid.connect

@@ -204,6 +204,7 @@ def _live_products(creator_id: int, store_id: int, titles: tuple[str, ...]) -> l
     """The wished-for products, showcased first where a plan allows (others are left out)."""
     from affiliate.plans import services as plans
     from affiliate.plans.exceptions import PlanError
+    from affiliate.plans.models import Plan, PlanMembership
     from shop.catalog.models import Product
 
     found = {
@@ -218,7 +219,17 @@ def _live_products(creator_id: int, store_id: int, titles: tuple[str, ...]) -> l
             continue
         try:
             with db.session.begin_nested():
-                plans.add_to_showcase(creator_id, found[title])
+                added = plans.add_to_showcase(creator_id, found[title])
+                if added.item is None and added.awaiting is not None:
+                    # A request to join: the demo's seller approves it, and the product joins.
+                    plan = db.session.get(Plan, added.awaiting.plan_id)
+                    membership = db.session.scalars(
+                        select(PlanMembership).where(
+                            PlanMembership.plan_id == added.awaiting.plan_id,
+                            PlanMembership.creator_id == creator_id,
+                        )
+                    ).one()
+                    plans.decide_joiner(plan, membership.id, approve=True)
         except PlanError:  # no plan open to this creator covers it: the live goes without
             continue
         chosen.append(found[title])

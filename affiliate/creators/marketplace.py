@@ -1,9 +1,12 @@
 """Read-side queries of the creator's pages: the plan marketplace, invitations, the nav count.
 
 The marketplace is product-centred: every active product the creator could promote, joined to
-the commission rule's winning plan (``prospective=True``), so that filtering, sorting and
-paging by rate or by commission per sale all happen in the database. A page costs two
-statements (a count and the page) whatever the number of products or plans.
+the commission rule's outlook (``prospective=True``): the rate a sale would pay now, and the
+plan waiting for an answer that would beat it ("30% once approved", "25% if you accept"),
+never shown as the rate now. Filtering, sorting and paging by the rate now or by the
+commission per sale now all happen in the database (a product with no rate now, only a
+prospect, comes after those with one). A page costs two statements (a count and the page)
+whatever the number of products or plans.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, defer, raiseload
+from sqlalchemy.sql import Subquery
 
 from affiliate.extensions import db
 from affiliate.money import BPS_PER_WHOLE
@@ -29,7 +33,16 @@ from affiliate.plans.models import (
     PlanStatus,
     ShowcaseItem,
 )
-from affiliate.plans.rule import winning_rates
+from affiliate.plans.rule import (
+    AppliedRate,
+    Prospect,
+    RateOutlook,
+    Standing,
+    format_rate,
+    outlook_rates,
+    rate_outlooks,
+)
+from affiliate.plans.showcase import awaiting_approval
 from affiliate.types import utcnow
 from shop.catalog.models import Product, Store
 
@@ -67,35 +80,105 @@ class MarketFilters:
 
 
 @dataclass(frozen=True)
-class Offer:
-    """One product of the marketplace with the plan that would apply to the creator."""
+class OfferRate:
+    """A plan's rate on one product, with the commission on one sale at the list price."""
 
-    product: Product
     plan_id: int
     plan_name: str
     kind: PlanKind
     rate_bps: int
     commission: int
+    standing: Standing = Standing.NOW
+
+    def describe(self) -> str:
+        """``30% once approved``, ``25% if you accept`` (or just ``10%`` for the rate now)."""
+        rate = format_rate(self.rate_bps)
+        return rate if self.standing is Standing.NOW else f"{rate} {self.standing.condition}"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One product of the marketplace: the rate a sale would pay once added now (None:
+    nothing, until an answer comes), the best waiting plan that would beat it (``next``), the
+    open plan adding asks to join (``ask``, often ``next``), and where the product stands."""
+
+    product: Product
+    now: OfferRate | None
+    next: OfferRate | None
+    ask: OfferRate | None
     in_showcase: bool
+    requested: bool  # waits in the creator's requests for the seller's approval
+
+    @property
+    def asks_the_seller(self) -> bool:
+        """Adding it asks to join an open plan (it joins the showcase once approved)."""
+        return self.ask is not None
+
+    @property
+    def can_add(self) -> bool:
+        """Not in the showcase yet, and adding would put it there or ask the seller."""
+        return not self.in_showcase and (self.now is not None or self.asks_the_seller)
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _commission(rates) -> ColumnElement[int]:
+def _commission(rate_bps) -> ColumnElement[int]:
     """Commission on one sale at the list price, rounded half-up (integer division)."""
-    return (Product.price * rates.c.rate_bps + BPS_PER_WHOLE // 2) // BPS_PER_WHOLE
+    return (Product.price * rate_bps + BPS_PER_WHOLE // 2) // BPS_PER_WHOLE
 
 
-def _filtered(statement: Select, rates, filters: MarketFilters) -> Select:
+def _offer_rate(row, prefix: str) -> OfferRate | None:
+    if getattr(row, f"{prefix}_plan_id") is None:
+        return None
+    standing = getattr(row, f"{prefix}_standing", None)
+    return OfferRate(
+        plan_id=getattr(row, f"{prefix}_plan_id"),
+        plan_name=getattr(row, f"{prefix}_plan_name"),
+        kind=PlanKind(getattr(row, f"{prefix}_kind")),
+        rate_bps=getattr(row, f"{prefix}_rate_bps"),
+        commission=int(getattr(row, f"{prefix}_commission")),
+        standing=Standing(standing) if standing else Standing.NOW,
+    )
+
+
+@dataclass(frozen=True)
+class _Covered:
+    """Active products with a rate now or a prospect, outer-joined to the rule's outlook."""
+
+    statement: Select
+    now: Subquery
+    next: Subquery
+    ask: Subquery
+    showcased: ColumnElement[bool]
+    rate_now: ColumnElement[int]  # NULL where adding asks the seller (``RateOutlook.by_adding``)
+
+
+def _covered(creator_id: int) -> _Covered:
+    now, waiting, ask = outlook_rates(creator_id, prospective=True)
+    showcased = exists().where(
+        ShowcaseItem.creator_id == creator_id, ShowcaseItem.product_id == Product.id
+    )
+    statement = (
+        select(Product)
+        .outerjoin(now, now.c.product_id == Product.id)
+        .outerjoin(waiting, waiting.c.product_id == Product.id)
+        .outerjoin(ask, ask.c.product_id == Product.id)
+        .where(or_(now.c.product_id.is_not(None), waiting.c.product_id.is_not(None)))
+    )
+    rate_now = case((or_(ask.c.product_id.is_(None), showcased), now.c.rate_bps))
+    return _Covered(statement, now, waiting, ask, showcased, rate_now)
+
+
+def _filtered(statement: Select, covered: _Covered, filters: MarketFilters) -> Select:
     if filters.search:
         pattern = f"%{_escape_like(filters.search[:MAX_SEARCH])}%"
         statement = statement.where(Product.title.ilike(pattern, escape="\\"))
     if filters.category_ids is not None:
         statement = statement.where(Product.category_id.in_(filters.category_ids))
     if filters.min_rate_bps is not None:
-        statement = statement.where(rates.c.rate_bps >= filters.min_rate_bps)
+        statement = statement.where(covered.rate_now >= filters.min_rate_bps)
     if filters.min_price is not None:
         statement = statement.where(Product.price >= filters.min_price)
     if filters.max_price is not None:
@@ -105,39 +188,54 @@ def _filtered(statement: Select, rates, filters: MarketFilters) -> Select:
     return statement
 
 
-def _order_by(sort: MarketSort, rates) -> list[ColumnElement]:
+def _order_by(sort: MarketSort, covered: _Covered) -> list[ColumnElement]:
+    """By the rate (or commission) now; products earning nothing now after, by prospect."""
+    waiting = covered.next.c.rate_bps
+    by_rate = [
+        func.coalesce(covered.rate_now, 0).desc(),
+        func.coalesce(waiting, 0).desc(),
+        Product.id.desc(),
+    ]
     return {
-        MarketSort.COMMISSION: [_commission(rates).desc(), Product.id.desc()],
+        MarketSort.COMMISSION: [
+            func.coalesce(_commission(covered.rate_now), 0).desc(),
+            func.coalesce(_commission(waiting), 0).desc(),
+            Product.id.desc(),
+        ],
         MarketSort.NEWEST: [Product.created_at.desc(), Product.id.desc()],
         MarketSort.BEST_SELLING: [Product.sold_count.desc(), Product.id.desc()],
-    }.get(sort, [rates.c.rate_bps.desc(), Product.id.desc()])
+    }.get(sort, by_rate)
+
+
+def _rate_columns(prefix: str, rates: Subquery, rate_bps, *, standing: bool) -> list:
+    columns = [
+        rates.c.plan_id.label(f"{prefix}_plan_id"),
+        rates.c.plan_name.label(f"{prefix}_plan_name"),
+        rates.c.kind.label(f"{prefix}_kind"),
+        rate_bps.label(f"{prefix}_rate_bps"),
+        _commission(rate_bps).label(f"{prefix}_commission"),
+    ]
+    if standing:
+        columns.append(rates.c.standing.label(f"{prefix}_standing"))
+    return columns
 
 
 def marketplace_page(
     creator_id: int, filters: MarketFilters, page: int, *, per_page: int = PER_PAGE
 ) -> Page[Offer]:
-    """One page of the products the creator may promote, with rate and commission: 2 statements."""
-    rates = winning_rates(creator_id, prospective=True)
-    base = (
-        select(Product)
-        .join(rates, rates.c.product_id == Product.id)
-        .join(Store, Store.id == Product.store_id)
-    )
-    base = _filtered(base, rates, filters)
+    """One page of the products the creator may promote, with their rate now and prospects:
+    2 statements."""
+    covered = _covered(creator_id)
+    statement = covered.statement.join(Store, Store.id == Product.store_id)
+    base = _filtered(statement, covered, filters)
     total = db.session.scalar(base.with_only_columns(func.count(), maintain_column_froms=True))
-    showcased = (
-        exists()
-        .where(ShowcaseItem.creator_id == creator_id, ShowcaseItem.product_id == Product.id)
-        .label("in_showcase")
-    )
     rows = db.session.execute(
         base.add_columns(
-            rates.c.plan_id,
-            rates.c.plan_name,
-            rates.c.kind,
-            rates.c.rate_bps,
-            _commission(rates).label("commission"),
-            showcased,
+            *_rate_columns("now", covered.now, covered.now.c.rate_bps, standing=False),
+            *_rate_columns("next", covered.next, covered.next.c.rate_bps, standing=True),
+            *_rate_columns("ask", covered.ask, covered.ask.c.rate_bps, standing=True),
+            covered.showcased.label("in_showcase"),
+            awaiting_approval(creator_id, Product.id).label("requested"),
         )
         .options(
             contains_eager(Product.store).raiseload(Store.owner),
@@ -146,29 +244,32 @@ def marketplace_page(
             raiseload(Product.variants),
             raiseload(Product.images),
         )
-        .order_by(*_order_by(filters.sort, rates))
+        .order_by(*_order_by(filters.sort, covered))
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    offers = [
-        Offer(
-            product=row.Product,
-            plan_id=row.plan_id,
-            plan_name=row.plan_name,
-            kind=PlanKind(row.kind),
-            rate_bps=row.rate_bps,
-            commission=int(row.commission),
-            in_showcase=bool(row.in_showcase),
+    offers = []
+    for row in rows:
+        ask = _offer_rate(row, "ask")
+        in_showcase = bool(row.in_showcase)
+        offers.append(
+            Offer(
+                product=row.Product,
+                # What adding would make it pay (``RateOutlook.by_adding``), unless showcased.
+                now=_offer_rate(row, "now") if in_showcase or ask is None else None,
+                next=_offer_rate(row, "next"),
+                ask=ask,
+                in_showcase=in_showcase,
+                requested=bool(row.requested),
+            )
         )
-        for row in rows
-    ]
     return Page(items=offers, page=page, per_page=per_page, total=total or 0)
 
 
 def marketplace_stores(creator_id: int) -> list[Store]:
     """The stores that have a product the creator may promote (for the store filter)."""
-    rates = winning_rates(creator_id, prospective=True)
-    store_ids = select(Product.store_id).join(rates, rates.c.product_id == Product.id)
+    covered = _covered(creator_id).statement
+    store_ids = covered.with_only_columns(Product.store_id, maintain_column_froms=True)
     return list(
         db.session.scalars(
             select(Store)
@@ -198,14 +299,34 @@ def pending_invitation_count(creator_id: int) -> int:
 
 @dataclass(frozen=True)
 class InvitedProduct:
+    """A product of a plan the creator is invited to, with the plan's rate in force, what a
+    sale pays the creator now, and whether accepting would make the plan apply."""
+
     product: Product
     rate_bps: int | None
+    plan_id: int = 0
+    outlook: RateOutlook | None = None
+    in_showcase: bool = False
+
+    @property
+    def if_accepted(self) -> Prospect | None:
+        """The rate accepting would bring (None: another plan wins, or the plan is not
+        running now)."""
+        return self.outlook.if_granted(self.plan_id) if self.outlook is not None else None
+
+    @property
+    def now(self) -> AppliedRate | None:
+        """What a sale pays now (showcased), or once added (``RateOutlook.by_adding``)."""
+        if self.outlook is None:
+            return None
+        return self.outlook.now if self.in_showcase else self.outlook.by_adding
 
 
 def invitation_products(
-    plan_ids: Iterable[int], at: datetime | None = None
+    creator_id: int, plan_ids: Iterable[int], at: datetime | None = None
 ) -> dict[int, list[InvitedProduct]]:
-    """The products of each plan with their rate in force now: one statement for all plans."""
+    """The products of each plan with their rate in force now, and the creator's outlook on
+    each (the rule's, as if showcased): two statements for all plans."""
     ids = list(plan_ids)
     if not ids:
         return {}
@@ -223,7 +344,14 @@ def invitation_products(
         .scalar_subquery()
     )
     rows = db.session.execute(
-        select(PlanProduct.plan_id, Product, rate.label("rate_bps"))
+        select(
+            PlanProduct.plan_id,
+            Product,
+            rate.label("rate_bps"),
+            exists()
+            .where(ShowcaseItem.creator_id == creator_id, ShowcaseItem.product_id == Product.id)
+            .label("in_showcase"),
+        )
         .join(Product, and_(Product.id == PlanProduct.product_id))
         .where(PlanProduct.plan_id.in_(ids), PlanProduct.removed_at.is_(None))
         .options(
@@ -235,7 +363,11 @@ def invitation_products(
         )
         .order_by(PlanProduct.plan_id, Product.title, Product.id)
     ).all()
+    outlooks = rate_outlooks(creator_id, {row.Product.id for row in rows}, at, prospective=True)
     grouped: dict[int, list[InvitedProduct]] = {plan_id: [] for plan_id in ids}
     for row in rows:
-        grouped[row.plan_id].append(InvitedProduct(row.Product, row.rate_bps))
+        outlook = outlooks.get(row.Product.id)
+        grouped[row.plan_id].append(
+            InvitedProduct(row.Product, row.rate_bps, row.plan_id, outlook, bool(row.in_showcase))
+        )
     return grouped

@@ -276,7 +276,8 @@ class CommissionState(StrEnum):
 
 
 class Commission(db.Model):
-    """What a creator earns on one order line: the plan and rate snapshotted at payment."""
+    """What a creator earns on one order line, at the plan and rate that the line snapshotted
+    when the order was placed (``shop.orders.terms``)."""
 
     __tablename__ = "commission"
 

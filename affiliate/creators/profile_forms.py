@@ -91,14 +91,21 @@ class ProfileForm(FlaskForm):
             raise ValidationError(f"Choose at most {MAX_CATEGORIES} categories.")
 
 
+#: A figure filter is bounded like the figures themselves: a larger number would overflow the
+#: database's integer, and no creator has that many followers anyway.
+FIGURE_FILTER = NumberRange(
+    min=0, max=MAX_FIGURE, message=f"Enter a whole number from 0 to {MAX_FIGURE:,}."
+)
+
+
 class DirectoryForm(Form):
     """The directory's filters, read from the query string (a GET form: no CSRF token)."""
 
     q = SearchField("Search", validators=[Optional(), Length(max=80)], filters=[strip])
     category = SelectField("Category", coerce=int, validators=[Optional()])
-    min_followers = IntegerField("Followers from", validators=[Optional(), NumberRange(min=0)])
-    max_followers = IntegerField("Followers up to", validators=[Optional(), NumberRange(min=0)])
-    min_views = IntegerField("Average views from", validators=[Optional(), NumberRange(min=0)])
+    min_followers = IntegerField("Followers from", validators=[Optional(), FIGURE_FILTER])
+    max_followers = IntegerField("Followers up to", validators=[Optional(), FIGURE_FILTER])
+    min_views = IntegerField("Average views from", validators=[Optional(), FIGURE_FILTER])
     sort = SelectField(
         "Sort by",
         choices=[SelectChoice(s.value, s.label) for s in DirectorySort],
@@ -119,3 +126,15 @@ class DirectoryForm(Form):
         """A field's value if it parsed and validated, else None (a bad filter is ignored)."""
         field = self[name]
         return None if field.errors else field.data
+
+    def problems(self) -> list[str]:
+        """One line per bad filter, as the page shows it (after ``validate``)."""
+        plain = {
+            "category": "That category does not exist.",
+            "sort": "Choose a sort from the list.",
+        }
+        return [
+            f"{field.label.text}: {plain.get(field.name, field.errors[-1])}"
+            for field in self
+            if field.errors
+        ]

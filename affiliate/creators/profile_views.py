@@ -154,7 +154,9 @@ def directory() -> ResponseReturnValue:
     except ValueError:
         sort = profiles.DirectorySort.FOLLOWERS
     currency = current_app.config["DEFAULT_CURRENCY"]
-    min_gmv = _min_gmv(request.args.get("min_gmv", ""), currency)
+    raw_gmv = request.args.get("min_gmv", "").strip()
+    min_gmv = _min_gmv(raw_gmv, currency)
+    gmv_error = bool(raw_gmv) and min_gmv is None
     query = profiles.DirectoryQuery(
         text=form.value("q") or "",
         category_id=form.value("category") or None,
@@ -166,14 +168,16 @@ def directory() -> ResponseReturnValue:
         page=page_arg(),
         currency=currency,
     )
+    # A bad filter is ignored, and the page says so beside the others: a 400, never a 500.
     return render_template(
         "creators/directory.html",
         form=form,
         page=profiles.search_directory(query),
         currency=currency,
-        min_gmv=request.args.get("min_gmv", "").strip()[:20] if min_gmv is not None else "",
+        min_gmv=raw_gmv[:20],
+        gmv_error=gmv_error,
         measured_days=profiles.MEASURED_DAYS,
-    )
+    ), (400 if form.errors or gmv_error else 200)
 
 
 def _min_gmv(raw: str, currency: str) -> int | None:

@@ -31,9 +31,11 @@ from affiliate.ledger import services as ledger
 from affiliate.ledger.models import AccountKind
 from affiliate.pagination import page_arg
 from affiliate.plans import services as plan_services
+from affiliate.plans import showcase as showcase_requests
 from affiliate.plans.exceptions import PlanError
 from affiliate.plans.models import PlanMembership
 from affiliate.plans.rule import format_rate
+from affiliate.plans.showcase import ShowcaseAddition
 from shop.catalog.models import Category
 from shop.catalog.views import category_tree, parse_price_range
 
@@ -112,7 +114,9 @@ def _parse_market_filters() -> tuple[MarketFilters, list[str], Category | None]:
     store_id = None
     raw_store = args.get("store", "")
     if raw_store:
-        if raw_store.isascii() and raw_store.isdigit() and len(raw_store) < 19:
+        # A store id is an INTEGER: a larger one names no store (and would overflow the query).
+        digits = raw_store.isascii() and raw_store.isdigit() and len(raw_store) <= 10
+        if digits and 0 < int(raw_store) < 2**31:
             store_id = int(raw_store)
         else:
             messages.append("That store does not exist; showing every store.")
@@ -167,14 +171,34 @@ def _product_id_from_form() -> int:
 def showcase_add() -> ResponseReturnValue:
     product_id = _product_id_from_form()
     try:
-        plan_services.add_to_showcase(current_user.id, product_id)
+        added = plan_services.add_to_showcase(current_user.id, product_id)
     except PlanError as error:
         db.session.rollback()
         flash(str(error), "danger")
         return _marketplace_response(error.status_code)
     db.session.commit()
-    flash("Added to your showcase.", "success")
+    flash(*_added_message(added))
     return redirect(url_for("creators.marketplace", **request.args, _anchor=f"p{product_id}"))
+
+
+def _added_message(added: ShowcaseAddition) -> tuple[str, str]:
+    title = added.product.title
+    if added.awaiting is None:
+        return "Added to your showcase.", "success"
+    plan = f"“{added.awaiting.plan_name}” ({added.awaiting.describe()})"
+    if added.item is None:
+        return (
+            f"Request sent to join {plan}. “{title}” joins your showcase once the seller "
+            "approves you; until then it is not in your showcase.",
+            "info",
+        )
+    now = "nothing"
+    if added.now is not None:
+        now = f"{format_rate(added.now.rate_bps)} under the {added.now.kind.label}"
+    return (
+        f"Request sent to join {plan}. Until the seller approves you, “{title}” earns {now}.",
+        "info",
+    )
 
 
 @bp.post("/showcase/remove")
@@ -194,13 +218,15 @@ def showcase_remove() -> ResponseReturnValue:
 @role_required(Role.CREATOR)
 def showcase() -> ResponseReturnValue:
     return render_template(
-        "creators/showcase.html", rows=plan_services.showcase_of(current_user.id)
+        "creators/showcase.html",
+        rows=plan_services.showcase_of(current_user.id),
+        waiting=showcase_requests.waiting_of(current_user.id),
     )
 
 
 def _invitations_response(status: int = 200) -> ResponseReturnValue:
     invitations = plan_services.invitations_for(current_user.id)
-    products = marketplace.invitation_products(m.plan_id for m in invitations)
+    products = marketplace.invitation_products(current_user.id, (m.plan_id for m in invitations))
     return (
         render_template("creators/invitations.html", invitations=invitations, products=products),
         status,

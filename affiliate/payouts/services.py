@@ -59,6 +59,7 @@ from affiliate.payouts.exceptions import (
     PayoutError,
     ProviderUnavailable,
     SelfApproval,
+    WithdrawalNotFound,
 )
 from affiliate.payouts.models import (
     REASON_LENGTH,
@@ -85,6 +86,7 @@ log = logging.getLogger(__name__)
 
 W = WithdrawalStatus
 MAX_BULK = 500
+MAX_ID = 2**31 - 1  # the id columns are INTEGER: a larger id names nothing
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
@@ -296,12 +298,32 @@ class BulkResult:
     message: str
 
 
+def _require_all_exist(ids: list[int]) -> None:
+    """Raise ``WithdrawalNotFound`` naming the ids that are no withdrawal, if any."""
+    in_range = [i for i in ids if 0 < i <= MAX_ID]
+    found = (
+        set(db.session.scalars(select(Withdrawal.id).where(Withdrawal.id.in_(in_range))))
+        if in_range
+        else set()
+    )
+    missing = [i for i in ids if i not in found]
+    if missing:
+        names = ", ".join(f"#{i}" for i in missing[:5]) + ("…" if len(missing) > 5 else "")
+        what = "is no withdrawal" if len(missing) == 1 else "are no withdrawals"
+        raise WithdrawalNotFound(f"There {what} {names}: nothing was approved.")
+
+
 def bulk_approve(withdrawal_ids: Iterable[int], officer: User) -> list[BulkResult]:
     """Approve each withdrawal in its own savepoint (in id order, so locks never cross);
-    one refusal does not stop the others. Payouts are enqueued when the caller commits."""
+    one refusal does not stop the others. Payouts are enqueued when the caller commits.
+
+    An id that names no withdrawal refuses the whole batch before anything is approved
+    (``WithdrawalNotFound``): the selection is not what the officer saw, so none of it is
+    taken on trust."""
     ids = sorted({int(i) for i in withdrawal_ids})
     if len(ids) > MAX_BULK:
         raise PayoutError(f"Approve at most {MAX_BULK} withdrawals at once.")
+    _require_all_exist(ids)
     results = []
     for withdrawal_id in ids:
         try:

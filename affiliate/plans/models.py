@@ -183,6 +183,24 @@ class ShowcaseItem(db.Model):
     )
 
 
+class ShowcaseRequest(db.Model):
+    """A product a creator asked to showcase through an open plan that approves joiners: it
+    joins the showcase when the seller approves the creator, and goes when they decline."""
+
+    __tablename__ = "showcase_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("creator_id", "product_id"),
+        Index("ix_showcase_request_plan_creator", "plan_id", "creator_id"),
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Free samples
 # ---------------------------------------------------------------------------------------------

@@ -6,14 +6,21 @@ older plan. "Open to C" means: targeted, C accepted the invitation; open, C join
 approved where the plan asks for it); store, C has P in their showcase. The rate is the
 plan's latest rate effective at T.
 
-With ``prospective=True`` the rule answers what C *could* earn (the marketplace, and the check
-before adding to a showcase): store plans count as if P were showcased, and open plans count
-unless the seller rejected C; targeted plans still need an accepted invitation.
+With ``prospective=True`` the rule answers what a sale would pay C *now* once P is in the
+showcase (the marketplace, and the check before adding to a showcase): store plans count as
+if P were showcased, and open plans that take joiners at once count unless the seller
+rejected C. A plan that waits for an answer never counts as the rate now: an open plan that
+approves joiners counts only once C is approved, a targeted plan only once C accepts.
+
+What a plan waiting for an answer *would become* is the rule's outlook (``rate_outlooks``,
+``outlook_rates``): the same candidates, ranked the same way, each with C's ``Standing`` in
+it; a waiting plan that outranks the rate now is shown as "30% once approved" or "25% if you
+accept", never as the rate now.
 
 The rule is one SQL statement (a window over the candidate plans), used for a single product,
 for a page of the marketplace, and as a subquery to sort and filter by rate. A plan's status
-is read as it is now: the rule is asked at the moment of the sale and the answer is
-snapshotted on the order line.
+is read as it is now: the rule is asked at the moment the order is placed and the answer is
+snapshotted on the order line (``shop.hooks``, ``affiliate.creators.commissions``).
 """
 
 from __future__ import annotations
@@ -21,8 +28,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, true
+from sqlalchemy import CTE, Select, and_, case, exists, func, literal, null, or_, select, true
 from sqlalchemy.sql import Subquery
 
 from affiliate.extensions import db
@@ -45,6 +53,29 @@ PRECEDENCE = case(
     (Plan.kind == PlanKind.OPEN.value, 1),
     else_=2,
 )
+
+
+class Standing(StrEnum):
+    """Where the creator stands with a plan that covers a product."""
+
+    NOW = "now"  # a sale earns under it now
+    AWAITING_APPROVAL = "awaiting_approval"  # asked to join an open plan; no answer yet
+    NEEDS_APPROVAL = "needs_approval"  # an open plan that approves joiners; not asked yet
+    INVITED = "invited"  # a targeted plan's invitation waits for the creator's answer
+
+    @property
+    def condition(self) -> str:
+        """What must happen for the plan to apply: ``30% once approved``."""
+        return {
+            Standing.NOW: "now",
+            Standing.AWAITING_APPROVAL: "once approved",
+            Standing.NEEDS_APPROVAL: "if the seller approves you",
+            Standing.INVITED: "if you accept",
+        }[self]
+
+    @property
+    def asks_the_seller(self) -> bool:
+        return self in (Standing.AWAITING_APPROVAL, Standing.NEEDS_APPROVAL)
 
 
 @dataclass(frozen=True)
@@ -81,6 +112,55 @@ class AppliedRate:
         return f"{winner}, beats " + "; ".join(c.describe() for c in self.beaten)
 
 
+@dataclass(frozen=True)
+class Prospect:
+    """A plan waiting for an answer that would apply, ahead of the rate now, once given."""
+
+    product_id: int
+    plan_id: int
+    plan_name: str
+    kind: PlanKind
+    rate_bps: int
+    standing: Standing
+
+    def commission_on(self, amount: int) -> int:
+        return percent_of(amount, self.rate_bps)
+
+    def describe(self) -> str:
+        """``30% once approved``, ``25% if you accept``."""
+        return f"{format_rate(self.rate_bps)} {self.standing.condition}"
+
+
+@dataclass(frozen=True)
+class RateOutlook:
+    """For one product: the rate a sale pays now, and what waiting plans would make it."""
+
+    product_id: int
+    now: AppliedRate | None
+    prospects: tuple[Prospect, ...] = ()  # waiting plans that outrank ``now``, best first
+
+    @property
+    def next(self) -> Prospect | None:
+        """What the rate becomes if every answer waited for comes (the best prospect)."""
+        return self.prospects[0] if self.prospects else None
+
+    @property
+    def to_ask(self) -> Prospect | None:
+        """The open plan to ask (or already asked) to join: it would apply once approved."""
+        return next((p for p in self.prospects if p.standing.asks_the_seller), None)
+
+    @property
+    def by_adding(self) -> AppliedRate | None:
+        """What a sale pays once the creator adds the product to the showcase now: nothing
+        while an open plan that outranks the rate now needs the seller's approval (adding
+        asks to join it, and the product waits outside the showcase until approved)."""
+        return None if self.to_ask is not None else self.now
+
+    def if_granted(self, plan_id: int) -> Prospect | None:
+        """The plan's prospect, if its answer alone would make it apply."""
+        return next((p for p in self.prospects if p.plan_id == plan_id), None)
+
+
 def format_rate(rate_bps: int) -> str:
     whole, rest = divmod(rate_bps, 100)
     return f"{whole}%" if rest == 0 else f"{whole}.{rest:02d}".rstrip("0") + "%"
@@ -102,39 +182,52 @@ def _current_rate(at: datetime):
     )
 
 
-def _membership(creator_id: int, *statuses: str):
-    return exists().where(
-        PlanMembership.plan_id == Plan.id,
-        PlanMembership.creator_id == creator_id,
-        PlanMembership.status.in_(statuses),
-    )
-
-
-def _open_to_creator(creator_id: int, prospective: bool):
+def _standing(creator_id: int, prospective: bool):
+    """The creator's ``Standing`` in the plan for the product (NULL: the plan is closed to
+    them). ``PlanMembership`` is the creator's membership, outer-joined (at most one)."""
+    status = PlanMembership.status
     in_plan = exists().where(
         PlanProduct.plan_id == Plan.id,
         PlanProduct.product_id == Product.id,
         PlanProduct.removed_at.is_(None),
     )
-    accepted = _membership(creator_id, MembershipStatus.ACCEPTED.value)
     if prospective:
         showcased = true()
-        open_member = ~_membership(creator_id, MembershipStatus.REJECTED.value)
     else:
         showcased = exists().where(
             ShowcaseItem.creator_id == creator_id, ShowcaseItem.product_id == Product.id
         )
-        open_member = _membership(creator_id, MembershipStatus.JOINED.value)
-    return or_(
-        and_(Plan.kind == PlanKind.STORE.value, showcased),
-        and_(Plan.kind == PlanKind.TARGETED.value, in_plan, accepted),
-        and_(Plan.kind == PlanKind.OPEN.value, in_plan, open_member),
+    is_targeted = Plan.kind == PlanKind.TARGETED.value
+    could_ask = literal(Standing.NEEDS_APPROVAL.value) if prospective else null()
+    return case(
+        (and_(Plan.kind == PlanKind.STORE.value, showcased), Standing.NOW.value),
+        (Plan.kind == PlanKind.STORE.value, null()),
+        (~in_plan, null()),
+        (and_(is_targeted, status == MembershipStatus.ACCEPTED.value), Standing.NOW.value),
+        (and_(is_targeted, status == MembershipStatus.INVITED.value), Standing.INVITED.value),
+        (is_targeted, null()),
+        # Open plans from here on.
+        (status == MembershipStatus.JOINED.value, Standing.NOW.value),
+        (status == MembershipStatus.REJECTED.value, null()),
+        (Plan.manual_approval.is_(False), Standing.NOW.value if prospective else null()),
+        (status == MembershipStatus.PENDING.value, Standing.AWAITING_APPROVAL.value),
+        else_=could_ask,
     )
 
 
-def candidates_query(creator_id: int, at: datetime, *, prospective: bool = False) -> Select:
-    """Every plan open to the creator per active product, with its rate and rank (1 wins)."""
+def candidates_query(
+    creator_id: int, at: datetime, *, prospective: bool = False, outlook: bool = False
+) -> Select:
+    """Every plan open to the creator per active product, with its rate and rank (1 wins).
+
+    With ``outlook``, also the plans waiting for an answer: ``rank`` ranks them all,
+    ``rank_now`` ranks each standing's plans among themselves (``standing = 'now'`` and
+    ``rank_now = 1`` is the plan that applies now), ``rank_uninvited`` ranks those that wait
+    for no invitation (``rank_uninvited = 1`` and not ``now``: the open plan to ask to join).
+    """
     rate = _current_rate(at).label("rate_bps")
+    standing = _standing(creator_id, prospective)
+    membership = and_(PlanMembership.plan_id == Plan.id, PlanMembership.creator_id == creator_id)
     ranked = (
         select(
             Product.id.label("product_id"),
@@ -143,25 +236,32 @@ def candidates_query(creator_id: int, at: datetime, *, prospective: bool = False
             Plan.kind.label("kind"),
             rate,
             PRECEDENCE.label("precedence"),
+            standing.label("standing"),
         )
         .join(Plan, Plan.store_id == Product.store_id)
+        .outerjoin(PlanMembership, membership)
         .where(
             Product.status == ProductStatus.ACTIVE.value,
             Plan.status == PlanStatus.ACTIVE.value,
             Plan.starts_at <= at,
             or_(Plan.ends_at.is_(None), Plan.ends_at > at),
-            _open_to_creator(creator_id, prospective),
+            standing.is_not(None) if outlook else standing == Standing.NOW.value,
         )
         .subquery("candidate")
     )
+    order = (ranked.c.precedence, ranked.c.rate_bps.desc(), ranked.c.plan_id)
     return select(
         ranked,
+        func.row_number().over(partition_by=ranked.c.product_id, order_by=order).label("rank"),
+        func.row_number()
+        .over(partition_by=(ranked.c.product_id, ranked.c.standing), order_by=order)
+        .label("rank_now"),
         func.row_number()
         .over(
-            partition_by=ranked.c.product_id,
-            order_by=(ranked.c.precedence, ranked.c.rate_bps.desc(), ranked.c.plan_id),
+            partition_by=(ranked.c.product_id, ranked.c.standing == Standing.INVITED.value),
+            order_by=order,
         )
-        .label("rank"),
+        .label("rank_uninvited"),
     ).where(ranked.c.rate_bps.is_not(None))
 
 
@@ -186,6 +286,45 @@ def winning_rates(
     )
 
 
+def outlook_rates(
+    creator_id: int, at: datetime | None = None, *, prospective: bool = False
+) -> tuple[Subquery, Subquery, Subquery]:
+    """``(now, next, ask)`` subqueries over one ranking, each one row per product at most.
+
+    ``now`` is ``winning_rates``: the plan that applies now. ``next`` is the best plan
+    waiting for an answer where it outranks the rate now, with its ``standing``; ``ask`` the
+    best open plan waiting for the seller's approval that outranks it (``RateOutlook.to_ask``).
+    A product with none of them is not covered at all. Outer-join products to them.
+    """
+    ranked: CTE = candidates_query(
+        creator_id, at or utcnow(), prospective=prospective, outlook=True
+    ).cte("ranked_candidate")
+    columns = (
+        ranked.c.product_id,
+        ranked.c.plan_id,
+        ranked.c.plan_name,
+        ranked.c.kind,
+        ranked.c.rate_bps,
+    )
+    now = (
+        select(*columns)
+        .where(ranked.c.standing == Standing.NOW.value, ranked.c.rank_now == literal(1))
+        .subquery("rate_now")
+    )
+    waiting = (
+        select(*columns, ranked.c.standing)
+        .where(ranked.c.standing != Standing.NOW.value, ranked.c.rank == literal(1))
+        .subquery("rate_next")
+    )
+    asks = (Standing.AWAITING_APPROVAL.value, Standing.NEEDS_APPROVAL.value)
+    ask = (
+        select(*columns, ranked.c.standing)
+        .where(ranked.c.standing.in_(asks), ranked.c.rank_uninvited == literal(1))
+        .subquery("rate_ask")
+    )
+    return now, waiting, ask
+
+
 def applicable_rates(
     creator_id: int,
     product_ids: Iterable[int],
@@ -194,15 +333,8 @@ def applicable_rates(
     prospective: bool = False,
 ) -> dict[int, AppliedRate]:
     """The applied rate (with the plans it beat) for each product that has one: one query."""
-    ids = list(product_ids)
-    if not ids:
-        return {}
-    query = candidates_query(creator_id, at or utcnow(), prospective=prospective)
-    ranked = query.subquery()
-    rows = db.session.execute(
-        select(ranked).where(ranked.c.product_id.in_(ids)).order_by(ranked.c.product_id, "rank")
-    ).all()
-    return _assemble(rows)
+    rows = _ranked_rows(creator_id, product_ids, at, prospective=prospective, outlook=False)
+    return {product_id: _applied(product_id, group) for product_id, group in rows.items()}
 
 
 def applicable_rate(
@@ -217,21 +349,70 @@ def applicable_rate(
     return rates.get(product_id)
 
 
-def _assemble(rows: Sequence) -> dict[int, AppliedRate]:
+def rate_outlooks(
+    creator_id: int,
+    product_ids: Iterable[int],
+    at: datetime | None = None,
+    *,
+    prospective: bool = False,
+) -> dict[int, RateOutlook]:
+    """The rate now and the prospects of each product that a plan covers: one query."""
+    rows = _ranked_rows(creator_id, product_ids, at, prospective=prospective, outlook=True)
+    outlooks = {}
+    for product_id, group in rows.items():
+        earning = [row for row in group if row.standing == Standing.NOW.value]
+        prospects = []
+        for row in group:
+            if row.standing == Standing.NOW.value:
+                break  # the rate now: what ranks below it would not apply
+            prospects.append(
+                Prospect(
+                    product_id=product_id,
+                    plan_id=row.plan_id,
+                    plan_name=row.plan_name,
+                    kind=PlanKind(row.kind),
+                    rate_bps=row.rate_bps,
+                    standing=Standing(row.standing),
+                )
+            )
+        outlooks[product_id] = RateOutlook(
+            product_id=product_id,
+            now=_applied(product_id, earning) if earning else None,
+            prospects=tuple(prospects),
+        )
+    return outlooks
+
+
+def _ranked_rows(
+    creator_id: int,
+    product_ids: Iterable[int],
+    at: datetime | None,
+    *,
+    prospective: bool,
+    outlook: bool,
+) -> dict[int, list]:
+    ids = list(product_ids)
+    if not ids:
+        return {}
+    query = candidates_query(creator_id, at or utcnow(), prospective=prospective, outlook=outlook)
+    ranked = query.subquery()
+    rows = db.session.execute(
+        select(ranked).where(ranked.c.product_id.in_(ids)).order_by(ranked.c.product_id, "rank")
+    ).all()
     grouped: dict[int, list] = {}
     for row in rows:
         grouped.setdefault(row.product_id, []).append(row)
-    result = {}
-    for product_id, group in grouped.items():
-        best, *rest = group
-        result[product_id] = AppliedRate(
-            product_id=product_id,
-            plan_id=best.plan_id,
-            plan_name=best.plan_name,
-            kind=PlanKind(best.kind),
-            rate_bps=best.rate_bps,
-            beaten=tuple(
-                Candidate(r.plan_id, r.plan_name, PlanKind(r.kind), r.rate_bps) for r in rest
-            ),
-        )
-    return result
+    return grouped
+
+
+def _applied(product_id: int, rows: Sequence) -> AppliedRate:
+    """The first of ``rows`` (best first) as the applied rate, beating the rest."""
+    best, *rest = rows
+    return AppliedRate(
+        product_id=product_id,
+        plan_id=best.plan_id,
+        plan_name=best.plan_name,
+        kind=PlanKind(best.kind),
+        rate_bps=best.rate_bps,
+        beaten=tuple(Candidate(r.plan_id, r.plan_name, PlanKind(r.kind), r.rate_bps) for r in rest),
+    )

@@ -25,12 +25,11 @@ from sqlalchemy.orm import raiseload
 from affiliate.accounts.models import Role, User, UserRole
 from affiliate.audit import services as audit
 from affiliate.extensions import db
-from affiliate.plans import notices, rule
+from affiliate.plans import notices, rule, showcase
 from affiliate.plans.exceptions import (
     IllegalPlanTransition,
     InvalidRate,
     InvalidWindow,
-    NoApplicablePlan,
     NotACreator,
     NotFound,
     NotInvited,
@@ -40,7 +39,6 @@ from affiliate.plans.exceptions import (
     StorePlanExists,
 )
 from affiliate.plans.models import (
-    EARNING_STATUSES,
     MAX_RATE_BPS,
     MIN_RATE_BPS,
     MembershipStatus,
@@ -52,7 +50,8 @@ from affiliate.plans.models import (
     PlanStatus,
     ShowcaseItem,
 )
-from affiliate.plans.rule import AppliedRate, format_rate
+from affiliate.plans.rule import AppliedRate, Prospect, format_rate
+from affiliate.plans.showcase import ShowcaseAddition
 from affiliate.types import utcnow
 from shop.catalog.models import Product, ProductStatus, Store
 
@@ -686,6 +685,10 @@ def decide_joiner(
     _check_not_ended(plan)
     membership.status = (MembershipStatus.JOINED if approve else MembershipStatus.REJECTED).value
     membership.responded_at = utcnow()
+    if approve:
+        showcase.admit_requests(plan.id, membership.creator_id)
+    else:
+        showcase.drop_requests(plan.id, membership.creator_id)
     _audit(
         plan,
         "joiner_approved" if approve else "joiner_rejected",
@@ -706,39 +709,18 @@ def decide_joiner(
 class ShowcaseRow:
     item: ShowcaseItem
     product: Product
-    applied: AppliedRate | None
+    applied: AppliedRate | None  # what a sale pays now
+    next: Prospect | None = None  # what it would become once an answer comes
 
 
-def add_to_showcase(creator_id: int, product_id: int) -> ShowcaseItem:
-    """Put a product in the creator's showcase, joining its open plan if that is what applies."""
+def add_to_showcase(creator_id: int, product_id: int) -> ShowcaseAddition:
+    """Put a product in the creator's showcase, joining the open plan that applies; where
+    that plan approves joiners, ask to join it: the product joins once the seller approves."""
     _check_creators([creator_id])
-    existing = db.session.scalar(
-        select(ShowcaseItem).where(
-            ShowcaseItem.creator_id == creator_id, ShowcaseItem.product_id == product_id
-        )
-    )
-    if existing is not None:
-        return existing
-    product = db.session.get(Product, product_id)
-    if product is None or product.status != ProductStatus.ACTIVE.value:
-        raise NotFound("That product is not on sale.")
-    applied = rule.applicable_rate(creator_id, product_id, prospective=True)
-    if applied is None:
-        raise NoApplicablePlan(f"No plan open to you covers “{product.title}” for now.")
-    if applied.kind == PlanKind.OPEN:
-        member = db.session.scalar(
-            select(PlanMembership.id).where(
-                PlanMembership.plan_id == applied.plan_id,
-                PlanMembership.creator_id == creator_id,
-                PlanMembership.status.in_(EARNING_STATUSES),
-            )
-        )
-        if member is None:
-            join_open_plan(applied.plan_id, creator_id)
-    item = ShowcaseItem(creator_id=creator_id, product_id=product_id)
-    db.session.add(item)
-    db.session.flush()
-    return item
+    step = showcase.plan_addition(creator_id, product_id)
+    if step.join_plan_id is not None:
+        join_open_plan(step.join_plan_id, creator_id)
+    return showcase.complete_addition(creator_id, step)
 
 
 def remove_from_showcase(creator_id: int, product_id: int) -> bool:
@@ -753,7 +735,8 @@ def remove_from_showcase(creator_id: int, product_id: int) -> bool:
 
 
 def showcase_of(creator_id: int) -> list[ShowcaseRow]:
-    """The creator's showcase, newest first, each with the rate that applies now (2 queries).
+    """The creator's showcase, newest first, each with the rate that applies now and what a
+    plan waiting for an answer would make it (2 queries).
 
     Products come with their store and category; variants and images are not loaded (use
     ``cover_thumb_path`` and ``price``).
@@ -765,8 +748,12 @@ def showcase_of(creator_id: int) -> list[ShowcaseRow]:
         .order_by(ShowcaseItem.added_at.desc(), ShowcaseItem.id.desc())
         .options(raiseload(Product.variants), raiseload(Product.images))
     ).all()
-    rates = rule.applicable_rates(creator_id, [product.id for _, product in rows])
-    return [ShowcaseRow(item, product, rates.get(product.id)) for item, product in rows]
+    outlooks = rule.rate_outlooks(creator_id, [product.id for _, product in rows])
+    result = []
+    for item, product in rows:
+        outlook = outlooks.get(product.id) or rule.RateOutlook(product.id, None)
+        result.append(ShowcaseRow(item, product, outlook.now, outlook.next))
+    return result
 
 
 def invitations_for(creator_id: int) -> list[PlanMembership]:

@@ -207,6 +207,18 @@ def store() -> ResponseReturnValue:
     return redirect(url_for("seller.store"))
 
 
+@bp.get("/store/view")
+@role_required(Role.SELLER)
+def store_view() -> ResponseReturnValue:
+    """The store as buyers see it. The menu of every Seller centre page links here, so that
+    drawing the menu costs no query: the store is looked up only when the link is followed."""
+    shop = current_store()
+    if shop is None:
+        flash("Open your store first; then buyers can visit it.", "info")
+        return redirect(url_for("seller.store_new"))
+    return redirect(url_for("shop.store", handle=shop.handle))
+
+
 # --- products --------------------------------------------------------------------------------
 
 

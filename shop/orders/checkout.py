@@ -6,9 +6,10 @@ line, the voucher code entered per store; a form never carries a price or a disc
 reserve each variant's stock with a guarded ``UPDATE ... WHERE stock >= q`` in variant-id
 order (so two checkouts never deadlock, and the last item is sold once), then the flash deal
 units and the voucher uses the same way (``shop.promotions.redemptions``); make one order per
-store with snapshotted lines (list price, product discount, voucher share, amount paid) and
-one payment for all of them; clear the bought lines from the cart. Any reservation that
-fails rolls every one of them back.
+store with snapshotted lines (list price, product discount, voucher share, amount paid, and
+what an attributed line earns its creator: ``shop.orders.terms``) and one payment for all of
+them; clear the bought lines from the cart. Any reservation that fails rolls every one of
+them back.
 
 Paying (``mark_payment_succeeded``), in one transaction: lock the payment row; a payment that
 already succeeded is left alone (so duplicate or late webhooks change nothing twice); move
@@ -38,7 +39,7 @@ from affiliate.pagination import Page
 from affiliate.types import utcnow
 from shop import signals
 from shop.catalog.models import Product, ProductStatus, Variant
-from shop.orders.cart import LineView, remove_lines, summarise
+from shop.orders.cart import CartSummary, LineView, is_purchasable, remove_lines, summarise
 from shop.orders.exceptions import (
     CartChanged,
     EmptyCheckout,
@@ -59,6 +60,7 @@ from shop.orders.models import (
     PaymentStatus,
 )
 from shop.orders.states import move
+from shop.orders.terms import fix_commission_terms
 from shop.payments.base import (
     CardDetails,
     PaymentProvider,
@@ -149,6 +151,17 @@ def _reserve(view: LineView) -> None:
         raise OutOfStock(_label(view), available or 0)
 
 
+def _raise_if_sold_out(summary: CartSummary, currency: str | None) -> None:
+    """Nothing is left to buy because a line sold out: the buyer lost the race for the last
+    units, which is ``OutOfStock`` (a conflict), not an empty checkout."""
+    for group in summary.groups:
+        if currency is not None and group.currency != currency:
+            continue
+        for view in group.lines:
+            if is_purchasable(view.variant) and view.variant.stock <= 0:
+                raise OutOfStock(_label(view), 0)
+
+
 def place_orders(
     buyer_id: int,
     cart: Cart,
@@ -180,6 +193,7 @@ def place_orders(
         currency = currencies[0] if currencies else None
     groups = summary.for_currency(currency) if currency else []
     if not groups:
+        _raise_if_sold_out(summary, currency)
         raise EmptyCheckout()
     now = utcnow()
     lines = [view for group in groups for view in group.available_lines]
@@ -330,6 +344,7 @@ def _place_order(
                 created_at=now,
             )
         )
+    fix_commission_terms(buyer_id, order.lines, now)  # what attributed lines earn, fixed now
     items = sum(priced.quantity for priced in store.lines)
     note = f"{items} item{'s' if items != 1 else ''}, awaiting payment"
     if store.discount:

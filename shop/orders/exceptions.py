@@ -1,8 +1,10 @@
 """What can go wrong in the cart, at checkout and when paying; ``str(error)`` is for the user.
 
-Each type maps to one outcome: ``LineNotFound`` is a 404, ``CartError`` and ``CheckoutError``
-are a 400 with the message shown, ``OutOfStock`` a 409, ``PaymentError`` a message on the pay
-page.
+Each type carries the HTTP status that the views answer with (``status_code``): a
+``CartError`` or ``CheckoutError`` is a 400 with the message shown, ``LineNotFound`` a 404;
+stock that another buyer took first (``NotEnoughStock``, ``OutOfStock``) and a cart that
+changed since it was reviewed (``CartChanged``) are a 409 Conflict. ``PaymentError`` is a
+message on the pay page.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 class OrderError(Exception):
     """Base of the cart, checkout and payment errors."""
+
+    status_code = 400
 
 
 class CartError(OrderError):
@@ -27,6 +31,8 @@ class NotAvailable(CartError):
 
 
 class NotEnoughStock(CartError):
+    status_code = 409
+
     def __init__(self, title: str, available: int) -> None:
         if available <= 0:
             message = f"{title} is sold out."
@@ -38,6 +44,8 @@ class NotEnoughStock(CartError):
 
 class LineNotFound(CartError):
     """The cart line is not in this cart (or does not exist): a 404, never someone else's."""
+
+    status_code = 404
 
 
 class CheckoutError(OrderError):
@@ -60,6 +68,8 @@ class MixedCurrencies(CheckoutError):
 
 
 class CartChanged(CheckoutError):
+    status_code = 409
+
     def __init__(self) -> None:
         super().__init__(
             "Your cart changed since you reviewed it (an item, a quantity or a price). "
@@ -69,6 +79,8 @@ class CartChanged(CheckoutError):
 
 class OutOfStock(CheckoutError):
     """Someone bought the last items first: every reservation of this checkout rolled back."""
+
+    status_code = 409
 
     def __init__(self, title: str, available: int) -> None:
         if available <= 0:

@@ -13,8 +13,8 @@ Money protocol of a refund (a cancelled paid order, or an approved line refund):
    by the amount (the reverse of ``order_paid``), so the postings sum to zero;
 4. announce: ``order_line_refunded`` per line (subscribers reverse commissions in this same
    transaction);
-5. after commit only: the job ``shop.orders.jobs.refund_payment`` sends the money back to the
-   buyer's card.
+5. through the outbox, after commit only: ``shop.orders.refunds`` follows the money back to
+   the buyer's card (``requested → sent → succeeded | failed``).
 
 Cancelling an order (by the buyer, the seller, or ``release_unpaid`` when it is not paid in
 time; always before it ships) also gives back the voucher use and the flash deal units it
@@ -37,20 +37,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from rq import Retry
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from affiliate.audit import services as audit
 from affiliate.extensions import db
-from affiliate.jobs import enqueue_after_commit
 from affiliate.ledger.models import AccountKind
 from affiliate.ledger.services import Cause, account_for, credit, debit, post_entry
 from affiliate.money import format_money
 from affiliate.types import utcnow
 from shop import signals
 from shop.catalog.models import Variant
-from shop.orders import states
+from shop.orders import refunds, states
 from shop.orders.lifecycle_exceptions import (
     InvalidOrderInput,
     OrderActionRefused,
@@ -67,6 +65,7 @@ from shop.orders.models import (
     RefundRequest,
     RefundStatus,
 )
+from shop.payments.jobs import cancel_when_released
 from shop.promotions.redemptions import release_for_order
 
 S = OrderStatus
@@ -77,7 +76,6 @@ CARRIER_MAX = 60
 TRACKING_MAX = 80
 REASON_MAX = 500
 BATCH_SIZE = 500
-REFUND_JOB = "shop.orders.jobs.refund_payment"
 
 
 def _actor_id(actor: Any) -> int | None:
@@ -236,12 +234,7 @@ def _post_refund(kind: str, refund: RefundRequest, order: Order, actor_id: int |
 
 
 def _enqueue_provider_refund(refund: RefundRequest) -> None:
-    enqueue_after_commit(
-        REFUND_JOB,
-        refund.id,
-        job_id=f"shop-refund-{refund.id}",
-        retry=Retry(max=5, interval=[10, 60, 300, 900, 3600]),
-    )
+    refunds.start(refund)
 
 
 def _cancel(order: Order, actor_id: int | None, reason: str, now: datetime) -> RefundRequest | None:
@@ -277,6 +270,8 @@ def _cancel(order: Order, actor_id: int | None, reason: str, now: datetime) -> R
         for line in order.lines:
             signals.order_line_refunded.send(order, line=line, amount=line.amount)
         _enqueue_provider_refund(refund)
+    if previous is S.PENDING_PAYMENT:
+        cancel_when_released(order.payment_id)  # the provider cancels it after the commit
     signals.order_cancelled.send(order)
     return refund
 

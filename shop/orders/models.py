@@ -112,6 +112,7 @@ class PaymentStatus(StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # its orders were released unpaid; the provider was told to cancel
 
 
 class Payment(db.Model):
@@ -134,7 +135,9 @@ class Payment(db.Model):
 
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status_known"),
+        CheckConstraint(
+            "status IN ('pending', 'succeeded', 'failed', 'cancelled')", name="status_known"
+        ),
         Index("ix_payment_buyer_id", "buyer_id"),
     )
 
@@ -256,6 +259,15 @@ class OrderLine(db.Model):
     content_type: Mapped[str | None] = mapped_column(String(20))
     content_id: Mapped[int | None] = mapped_column(Integer)
     attributed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the creator's sale earns, fixed when the order is placed (``shop.orders.terms``
+    # asks the registered hook): the plan that applied (an id on the affiliate side, no
+    # foreign key, like ``content_id``), its kind, its rate and why it won. Rate 0 without a
+    # plan: none applied then. All NULL: not asked (unattributed, self-referral, or placed
+    # before the snapshot existed).
+    commission_plan_id: Mapped[int | None] = mapped_column(Integer)
+    commission_plan_kind: Mapped[str | None] = mapped_column(String(10))
+    commission_rate_bps: Mapped[int | None] = mapped_column(Integer)
+    commission_basis: Mapped[str | None] = mapped_column(String(300))
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship(lazy="raise")
@@ -268,6 +280,17 @@ class OrderLine(db.Model):
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         CheckConstraint(
             "status IN ('open', 'refund_requested', 'refunded', 'cancelled')", name="status_known"
+        ),
+        CheckConstraint(
+            "commission_rate_bps IS NULL OR commission_rate_bps BETWEEN 0 AND 10000",
+            name="commission_rate_within_bounds",
+        ),
+        CheckConstraint(
+            "(commission_plan_id IS NULL AND commission_plan_kind IS NULL "
+            "AND (commission_rate_bps IS NULL OR commission_rate_bps = 0)) "
+            "OR (commission_plan_id IS NOT NULL AND commission_plan_kind IS NOT NULL "
+            "AND commission_rate_bps IS NOT NULL AND commission_rate_bps > 0)",
+            name="commission_plan_with_rate",
         ),
         Index("ix_order_line_order_id", "order_id"),
         Index("ix_order_line_creator", "creator_id"),
@@ -298,6 +321,24 @@ class RefundStatus(StrEnum):
     REFUNDED = "refunded"
 
 
+class ProviderRefundState(StrEnum):
+    """Where a refunded amount is on its way back to the buyer's payment method."""
+
+    REQUESTED = "requested"  # on the books; the provider has not been told yet
+    SENT = "sent"  # the provider took it and has not confirmed it yet
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # permanent, or retries ran out: in the finance queue
+
+    @property
+    def label(self) -> str:
+        return {
+            "requested": "Refund on its way",
+            "sent": "Refund sent to the card",
+            "succeeded": "Refunded to the card",
+            "failed": "Refund delayed",
+        }[self.value]
+
+
 class RefundRequest(db.Model):
     __tablename__ = "refund_request"
 
@@ -316,6 +357,15 @@ class RefundRequest(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The money's way back through the payment provider, once the refund is on the books.
+    provider_state: Mapped[str | None] = mapped_column(String(12))
+    provider_refund_id: Mapped[str | None] = mapped_column(String(100))
+    idempotency_key: Mapped[str | None] = mapped_column(String(120))
+    provider_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    provider_error: Mapped[str | None] = mapped_column(String(500))
+    provider_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A payment that succeeded after its order was released: returned whole, never booked.
+    late_payment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     order: Mapped[Order] = relationship()
     line: Mapped[OrderLine | None] = relationship()
@@ -325,7 +375,20 @@ class RefundRequest(db.Model):
         CheckConstraint(
             "status IN ('requested', 'approved', 'declined', 'refunded')", name="status_known"
         ),
+        CheckConstraint(
+            "provider_state IS NULL OR provider_state IN "
+            "('requested', 'sent', 'succeeded', 'failed')",
+            name="provider_state_known",
+        ),
         Index("ix_refund_request_order_id", "order_id"),
+        Index("ix_refund_request_provider_state", "provider_state"),
+        Index(
+            "uq_refund_request_provider_refund_id",
+            "provider_refund_id",
+            unique=True,
+            sqlite_where=text("provider_refund_id IS NOT NULL"),
+            postgresql_where=text("provider_refund_id IS NOT NULL"),
+        ),
         # One open request per line, even when a buyer double-submits the form.
         Index(
             "uq_refund_request_open_line",

@@ -19,6 +19,8 @@ from flask import (
     flash,
     g,
     has_request_context,
+    jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -37,29 +39,30 @@ from shop import hooks, signals
 from shop.blueprints import shop_bp as bp
 from shop.catalog.models import Variant
 from shop.orders import cart as carts
-from shop.orders import checkout
+from shop.orders import checkout, refunds
 from shop.orders.exceptions import (
-    CartChanged,
     CartError,
     CheckoutError,
     LineNotFound,
-    OutOfStock,
     PaymentClosed,
     PaymentError,
 )
 from shop.orders.forms import AddToCartForm, CardForm, CheckoutForm, QuantityForm, RemoveLineForm
 from shop.orders.models import Cart, Order, OrderStatus, Payment, PaymentStatus
 from shop.orders.voucher_forms import RemoveVoucherForm, VoucherForm
+from shop.payments import stripe_js
 from shop.payments import webhooks as _webhooks  # noqa: F401 - registers /webhooks/stripe
 from shop.payments.base import (
     CardDetails,
     InvalidTestCard,
     NextStep,
+    PaymentProvider,
     ProviderError,
+    ProviderStatus,
     get_provider,
 )
+from shop.payments.stripe_provider import StripeProvider
 from shop.promotions.pricing import CartPricing, normalise_code, price_cart
-from shop.promotions.redemptions import PromotionUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +203,7 @@ def cart_add() -> ResponseReturnValue:
         signals.cart_line_added.send(line, attribution=attribution, quantity=form.quantity.data)
     except CartError as error:
         db.session.rollback()
-        return _render_cart(str(error), 400)
+        return _render_cart(str(error), error.status_code)
     title = line.variant.product.title
     db.session.commit()
     if form.buy_now.data:
@@ -224,7 +227,7 @@ def cart_line_quantity(line_id: int) -> ResponseReturnValue:
         carts.set_quantity(cart, line_id, form.quantity.data)
     except CartError as error:
         db.session.rollback()
-        return _render_cart(str(error), 400)
+        return _render_cart(str(error), error.status_code)
     db.session.commit()
     flash("Quantity updated.", "success")
     return redirect(url_for("shop.cart"), 303)
@@ -382,8 +385,8 @@ def place_order() -> ResponseReturnValue:
         )
     except CheckoutError as error:
         db.session.rollback()
-        conflict = OutOfStock | CartChanged | PromotionUnavailable
-        status = 409 if isinstance(error, conflict) else 400
+        # Stock taken by another buyer, a changed cart, a promotion gone: 409; else 400.
+        status = error.status_code
         return _render_checkout(form, currency=currency, error=str(error), status=status)
     db.session.commit()
     for placed in payment.orders:
@@ -413,11 +416,59 @@ def _my_payment_or_404(payment_id: int) -> Payment:
     return payment
 
 
-def _after_paid(payment: Payment) -> ResponseReturnValue:
+def _paid_url(payment: Payment) -> str:
     orders = checkout.orders_of_payment(payment)
     if len(orders) == 1:
-        return redirect(url_for("shop.order", order_id=orders[0].id), 303)
-    return redirect(url_for("shop.orders"), 303)
+        return url_for("shop.order", order_id=orders[0].id)
+    return url_for("shop.orders")
+
+
+def _after_paid(payment: Payment) -> ResponseReturnValue:
+    return redirect(_paid_url(payment), 303)
+
+
+@dataclass(frozen=True)
+class StripeCard:
+    """What the pay page needs to mount Stripe.js's card form for its buyer.
+
+    ``client_secret`` lets a browser confirm the PaymentIntent: it is rendered only on the
+    pay page of the buyer who owns the payment (``_my_payment_or_404``), never stored.
+    """
+
+    script_url: str
+    publishable_key: str
+    client_secret: str
+    confirming: bool  # Stripe has taken the card; we wait for its signed webhook
+
+
+def _stripe_card(
+    payment: Payment, provider: PaymentProvider
+) -> tuple[StripeCard | None, str | None, str | None]:
+    """The card form's settings, or why it cannot be shown: ``(card, problem, closed)``."""
+    if not isinstance(provider, StripeProvider) or not payment.provider_ref:
+        return None, None, None  # not opened with Stripe yet: the page offers to try again
+    key = current_app.config.get("STRIPE_PUBLISHABLE_KEY")
+    if not key:
+        log.error("payment %s: STRIPE_PUBLISHABLE_KEY is not set; no card form", payment.id)
+        return None, "Card payments are not set up here yet. Please try again later.", None
+    ref = payment.provider_ref
+    db.session.commit()  # end the read: no transaction (nor SQLite's lock) open during the call
+    try:
+        intent = provider.retrieve(ref)
+    except ProviderError as error:
+        log.warning("payment %s: could not read %s from Stripe: %s", payment.id, ref, error)
+        return None, "We could not reach the card processor. Reload this page in a moment.", None
+    if intent.status is ProviderStatus.CANCELLED:
+        return None, None, "This payment was cancelled with the card processor."
+    if not intent.client_secret:
+        return None, "The card processor did not open this payment. Please try again.", None
+    card = StripeCard(
+        script_url=stripe_js.script_url(),
+        publishable_key=str(key),
+        client_secret=intent.client_secret,
+        confirming=intent.status is ProviderStatus.SUCCEEDED,
+    )
+    return card, None, None
 
 
 def _render_pay(
@@ -434,16 +485,28 @@ def _render_pay(
             checkout.ensure_payable(payment)
         except PaymentClosed as reason:
             closed = str(reason)
-    return render_template(
-        "shop/pay.html",
-        payment=payment,
-        orders=checkout.orders_of_payment(payment),
-        provider=provider,
-        uses_card_form=provider.next_step is NextStep.CARD_FORM,
-        form=form or CardForm(formdata=None),
-        error=error,
-        closed=closed,
-    ), status
+    stripe_card, stripe_problem = None, None
+    if provider.name == "stripe" and closed is None:
+        stripe_card, stripe_problem, closed = _stripe_card(payment, provider)
+    response = make_response(
+        render_template(
+            "shop/pay.html",
+            payment=payment,
+            orders=checkout.orders_of_payment(payment),
+            provider=provider,
+            uses_card_form=provider.next_step is NextStep.CARD_FORM,
+            form=form or CardForm(formdata=None),
+            error=error,
+            closed=closed,
+            stripe_card=stripe_card,
+            stripe_problem=stripe_problem,
+        ),
+        status,
+    )
+    if stripe_card is not None:
+        # Stripe.js's origin is let in on this page only (see shop.payments.stripe_js).
+        response.headers["Content-Security-Policy"] = stripe_js.pay_page_policy()
+    return response
 
 
 @bp.get("/pay/<int:payment_id>")
@@ -483,6 +546,23 @@ def pay_card(payment_id: int) -> ResponseReturnValue:
         flash("Payment received. Thank you for your order!", "success")
         return _after_paid(payment)
     return _render_pay(payment, error=payment.failure_reason or "The payment failed.", status=402)
+
+
+@bp.get("/pay/<int:payment_id>/status")
+@login_required
+def pay_status(payment_id: int) -> ResponseReturnValue:
+    """Where the payment is, for its buyer's pay page to poll after Stripe.js confirmed the card
+    (the order is paid only by the signed webhook). Another buyer's payment is a 404."""
+    payment = _my_payment_or_404(payment_id)
+    body: dict[str, Any] = {"status": payment.status}
+    if payment.status == PaymentStatus.SUCCEEDED.value:
+        body["next"] = _paid_url(payment)
+        flash("Payment received. Thank you for your order!", "success")
+    elif payment.status == PaymentStatus.FAILED.value:
+        body["failure_reason"] = payment.failure_reason or "The payment failed."
+    elif payment.status == PaymentStatus.CANCELLED.value:
+        body["next"] = url_for("shop.pay", payment_id=payment.id)
+    return jsonify(body)
 
 
 @bp.post("/pay/<int:payment_id>/start")
@@ -529,6 +609,7 @@ EVENT_LABELS = {
     "refunded": "Refunded",
     "refund_requested": "Refund requested",
     "refund_declined": "Refund declined",
+    "refund_delayed": "Refund delayed",
 }
 
 
@@ -581,4 +662,5 @@ def order(order_id: int) -> ResponseReturnValue:
         entries=entries,
         upcoming=upcoming,
         awaiting_payment=found.status == OrderStatus.PENDING_PAYMENT.value,
+        refunds=refunds.on_their_way(found),
     )

@@ -8,9 +8,11 @@ from shop.payments.base import (
     PaymentRequest,
     ProviderError,
     ProviderPayment,
+    ProviderRefund,
     ProviderStatus,
     ProviderUnavailable,
     WebhookEvent,
+    WebhookVersionMismatch,
     get_provider,
 )
 
@@ -22,8 +24,10 @@ __all__ = [
     "PaymentRequest",
     "ProviderError",
     "ProviderPayment",
+    "ProviderRefund",
     "ProviderStatus",
     "ProviderUnavailable",
     "WebhookEvent",
+    "WebhookVersionMismatch",
     "get_provider",
 ]

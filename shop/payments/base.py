@@ -9,7 +9,11 @@ A provider does three things:
 - ``confirm(ref, card)``: charge a card on our own page (only providers whose next step is the
   card form);
 - ``parse_webhook(payload, headers)``: verify a webhook's signature and read what it says;
-- ``refund(ref, amount, idempotency_key=...)``: send money back (the refund job calls it).
+- ``refund(ref, amount, idempotency_key=...)``: send money back (the refund job calls it);
+  the same key always answers with the same refund;
+- ``cancel(ref, idempotency_key=...)``: close a payment nobody will pay any more (its orders
+  were released unpaid); cancelling one already cancelled, or one that succeeded, is no error:
+  the answer says which it is.
 
 Providers never touch the database: the order services record what a provider answered.
 """
@@ -28,6 +32,7 @@ class ProviderStatus(StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 class NextStep(StrEnum):
@@ -51,6 +56,14 @@ class InvalidWebhook(ProviderError):
     """A webhook whose signature, timestamp or body is not valid: answer 400, change nothing."""
 
 
+class WebhookVersionMismatch(InvalidWebhook):
+    """A correctly signed event written for another API version than the one we pin.
+
+    Its fields may not mean what we read them as: refuse it (400) and tell staff, who set the
+    webhook endpoint's version at the provider to ours; the provider sends it again later.
+    """
+
+
 @dataclass(frozen=True)
 class PaymentRequest:
     payment_id: int
@@ -70,6 +83,15 @@ class ProviderPayment:
 
 
 @dataclass(frozen=True)
+class ProviderRefund:
+    """What the provider said of a refund: its id and ``succeeded``, ``pending`` or ``failed``."""
+
+    ref: str
+    status: str
+    failure_reason: str | None = None
+
+
+@dataclass(frozen=True)
 class CardDetails:
     number: str
     expiry: str
@@ -80,7 +102,10 @@ class CardDetails:
 class WebhookEvent:
     """What a verified webhook says, in the provider's neutral terms.
 
-    ``kind`` is ``"succeeded"``, ``"failed"`` or ``"ignored"`` (an event type we do not act on).
+    ``kind`` is ``"succeeded"`` or ``"failed"`` (a payment: ``payment_id``, ``provider_ref``),
+    ``"refund_updated"`` (a refund: its provider id in ``provider_ref``, ``status`` one of
+    ``"succeeded"``, ``"failed"`` or ``"pending"``, and ``failure_reason``), or ``"ignored"``
+    (an event type we do not act on).
     """
 
     id: str
@@ -90,6 +115,7 @@ class WebhookEvent:
     amount: int | None = None
     currency: str | None = None
     failure_reason: str | None = None
+    status: str | None = None
     raw_type: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -103,7 +129,9 @@ class PaymentProvider(Protocol):
 
     def confirm(self, ref: str, card: CardDetails) -> ProviderPayment: ...
 
-    def refund(self, ref: str, amount: int, *, idempotency_key: str) -> str: ...
+    def refund(self, ref: str, amount: int, *, idempotency_key: str) -> ProviderRefund: ...
+
+    def cancel(self, ref: str, *, idempotency_key: str) -> ProviderStatus: ...
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent: ...
 
@@ -120,6 +148,7 @@ def get_provider(name: str | None = None) -> PaymentProvider:
 
         return TestCardProvider()
     if name == "stripe":
+        from affiliate.idempotency import installation_prefix
         from shop.payments.stripe_provider import StripeProvider
 
         return StripeProvider(
@@ -127,5 +156,6 @@ def get_provider(name: str | None = None) -> PaymentProvider:
             webhook_secret=config.get("STRIPE_WEBHOOK_SECRET") or "",
             api_base=config.get("STRIPE_API_BASE") or None,
             max_network_retries=int(config.get("STRIPE_MAX_NETWORK_RETRIES", 2)),
+            key_prefix=installation_prefix(),
         )
     raise ValueError(f"PAYMENT_PROVIDER={name!r} is not one of {PROVIDERS}")

@@ -1,9 +1,18 @@
 """Stripe PaymentIntents through the real ``stripe`` SDK, confirmed only by signed webhooks.
 
-The PaymentIntent is created with our payment's id as its idempotency key and in its
+The PaymentIntent is created under our payment's idempotency key and with its id in the
 metadata, so a repeated create (a retry, a double click) answers with the same intent and a
-webhook leads back to our payment. The buyer would confirm the card with Stripe.js; this
-build loads no third-party script, so the pay page explains that the webhook confirms it.
+webhook leads back to our payment. The buyer confirms the card in the browser with Stripe.js
+(``stripe.confirmCardPayment`` with the intent's client secret, which also runs 3-D Secure);
+the order is marked paid only when the signed ``payment_intent.succeeded`` webhook arrives.
+
+Every idempotency key sent to Stripe starts with this installation's prefix
+(``affiliate.idempotency``), so two databases sharing one Stripe account never answer each
+other's requests; a key that already carries it is sent as it is.
+
+The API version is pinned to the one the installed SDK is written for (``API_VERSION``): our
+requests name it, and a webhook event written for another version is refused
+(``WebhookVersionMismatch``), because its fields may not mean what we read them as.
 """
 
 from __future__ import annotations
@@ -22,24 +31,42 @@ from shop.payments.base import (
     PaymentRequest,
     ProviderError,
     ProviderPayment,
+    ProviderRefund,
     ProviderStatus,
     ProviderUnavailable,
     WebhookEvent,
+    WebhookVersionMismatch,
 )
 
 log = logging.getLogger(__name__)
+
+#: The Stripe API version the installed SDK is written for; requests and webhooks must match.
+API_VERSION: str = stripe.api_version
 
 SIGNATURE_HEADER = "Stripe-Signature"
 EVENT_KINDS = {
     "payment_intent.succeeded": "succeeded",
     "payment_intent.payment_failed": "failed",
 }
+#: Events that tell where a refund is; their object is the refund.
+REFUND_EVENTS = frozenset({"refund.updated", "refund.failed", "charge.refund.updated"})
+_REFUND_STATUSES = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}
+_REFUND_FAILURES = {
+    "lost_or_stolen_card": "The card was reported lost or stolen.",
+    "expired_or_canceled_card": "The card has expired or was cancelled.",
+    "charge_for_pending_refund_disputed": "The buyer disputed the payment.",
+    "insufficient_funds": "The Stripe balance could not cover the refund.",
+    "declined": "The card's bank declined the refund.",
+    "merchant_request": "The refund was cancelled.",
+}
 _STATUSES = {
     "succeeded": ProviderStatus.SUCCEEDED,
-    "canceled": ProviderStatus.FAILED,
+    "canceled": ProviderStatus.CANCELLED,
 }
 # Errors that say "try again later" rather than "this request is wrong".
 _TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
+#: Stripe's answer to cancelling an intent that already succeeded or was cancelled.
+UNEXPECTED_STATE = "payment_intent_unexpected_state"
 
 
 class StripeProvider:
@@ -54,11 +81,13 @@ class StripeProvider:
         webhook_secret: str,
         api_base: str | None = None,
         max_network_retries: int = 2,
+        key_prefix: str = "",
     ) -> None:
         self.secret_key = secret_key
         self.webhook_secret = webhook_secret
         self.api_base = api_base
         self.max_network_retries = max_network_retries
+        self.key_prefix = key_prefix
 
     def _client(self) -> stripe.StripeClient:
         if not self.secret_key:
@@ -67,21 +96,29 @@ class StripeProvider:
             self.secret_key,
             base_addresses={"api": self.api_base} if self.api_base else None,
             max_network_retries=self.max_network_retries,
+            stripe_version=API_VERSION,
         )
+
+    def _key(self, key: str) -> str:
+        """``key`` under this installation's prefix (unchanged if it already has it)."""
+        if not self.key_prefix or key.startswith(f"{self.key_prefix}-"):
+            return key
+        return f"{self.key_prefix}-{key}"
 
     def create_payment(self, request: PaymentRequest) -> ProviderPayment:
         params: dict[str, Any] = {
             "amount": request.amount,
             "currency": request.currency.lower(),
             "metadata": {"payment_id": str(request.payment_id)},
-            "automatic_payment_methods": {"enabled": True},
+            # The pay page collects a card with Stripe.js's card form, and nothing else.
+            "payment_method_types": ["card"],
         }
         if request.description:
             params["description"] = request.description
         try:
             intent = self._client().v1.payment_intents.create(
                 params,  # type: ignore[arg-type]
-                {"idempotency_key": request.idempotency_key},
+                {"idempotency_key": self._key(request.idempotency_key)},
             )
         except _TRANSIENT as error:
             log.warning("Stripe could not create a PaymentIntent: %s", error)
@@ -94,6 +131,7 @@ class StripeProvider:
         return self._payment_from(intent)
 
     def retrieve(self, ref: str) -> ProviderPayment:
+        """The intent as Stripe has it now, with its client secret (for its buyer's page)."""
         try:
             intent = self._client().v1.payment_intents.retrieve(ref)
         except _TRANSIENT as error:
@@ -113,24 +151,53 @@ class StripeProvider:
             failure_reason=getattr(error, "message", None) if error else None,
         )
 
-    def refund(self, ref: str, amount: int, *, idempotency_key: str) -> str:
-        """Refund ``amount`` of the PaymentIntent ``ref``; return the refund's id."""
+    def cancel(self, ref: str, *, idempotency_key: str) -> ProviderStatus:
+        """Cancel the PaymentIntent ``ref``; return where it ends.
+
+        ``CANCELLED`` (now, or before), or ``SUCCEEDED`` if the buyer's card went through
+        first (Stripe refuses to cancel it: its webhook refunds it), or ``PENDING`` if it is
+        still processing. Raises ``ProviderUnavailable`` when Stripe is not answering.
+        """
+        try:
+            intent = self._client().v1.payment_intents.cancel(
+                ref,
+                {"cancellation_reason": "abandoned"},
+                {"idempotency_key": self._key(idempotency_key)},
+            )
+        except _TRANSIENT as error:
+            raise ProviderUnavailable("The card processor is not answering.") from error
+        except stripe.InvalidRequestError as error:
+            if error.code != UNEXPECTED_STATE:
+                raise ProviderError(f"The card processor refused to cancel: {error}") from error
+            return self.retrieve(ref).status
+        except stripe.StripeError as error:
+            raise ProviderError(f"The card processor refused to cancel: {error}") from error
+        return _STATUSES.get(intent.status, ProviderStatus.PENDING)
+
+    def refund(self, ref: str, amount: int, *, idempotency_key: str) -> ProviderRefund:
+        """Refund ``amount`` of the PaymentIntent ``ref``; return the refund and its state."""
         try:
             refund = self._client().v1.refunds.create(
                 {"payment_intent": ref, "amount": amount},
-                {"idempotency_key": idempotency_key},
+                {"idempotency_key": self._key(idempotency_key)},
             )
         except _TRANSIENT as error:
             raise ProviderUnavailable("The card processor is not answering.") from error
         except stripe.StripeError as error:
             raise ProviderError(f"The card processor refused the refund: {error}") from error
-        return str(refund.id)
+        status = str(getattr(refund, "status", "") or "pending")
+        return ProviderRefund(
+            ref=str(refund.id),
+            status=status if status in {"succeeded", "failed"} else "pending",
+            failure_reason=getattr(refund, "failure_reason", None),
+        )
 
     def confirm(self, ref: str, card: CardDetails) -> ProviderPayment:
         raise ProviderError("Stripe payments are confirmed by Stripe, not on this page.")
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent:
-        """Verify the signature and timestamp (``InvalidWebhook`` if either fails), then read."""
+        """Verify the signature and timestamp (``InvalidWebhook`` if either fails), check the
+        event's API version (``WebhookVersionMismatch``), then read it."""
         header = headers.get(SIGNATURE_HEADER)
         try:
             stripe.Webhook.construct_event(payload, header, self.webhook_secret)
@@ -142,19 +209,25 @@ class StripeProvider:
             raise InvalidWebhook(f"bad signature: {error.user_message or error}") from None
         except (ValueError, KeyError, TypeError) as error:
             raise InvalidWebhook(f"malformed event: {error}") from None
-        kind = EVENT_KINDS.get(event_type, "ignored")
-        if kind == "ignored" or not isinstance(obj, dict):
+        version = data.get("api_version")
+        if version != API_VERSION:
+            said = f"API version {version!r}" if version else "no API version"
+            raise WebhookVersionMismatch(
+                f"event {event_id} ({event_type}) carries {said}; we pin {API_VERSION!r}: "
+                f"set the webhook endpoint's API version to {API_VERSION} at Stripe"
+            )
+        if not isinstance(obj, dict):
             return WebhookEvent(id=event_id, kind="ignored", raw_type=event_type)
-        metadata = obj.get("metadata") or {}
-        raw_payment_id = str(metadata.get("payment_id", ""))
-        payment_id = (
-            int(raw_payment_id) if raw_payment_id.isascii() and raw_payment_id.isdigit() else None
-        )
+        if event_type in REFUND_EVENTS:
+            return self._refund_event(event_id, event_type, obj)
+        kind = EVENT_KINDS.get(event_type, "ignored")
+        if kind == "ignored":
+            return WebhookEvent(id=event_id, kind="ignored", raw_type=event_type)
         error = obj.get("last_payment_error") or {}
         return WebhookEvent(
             id=event_id,
             kind=kind,
-            payment_id=payment_id,
+            payment_id=_payment_id(obj),
             provider_ref=obj.get("id"),
             amount=obj.get("amount"),
             currency=(obj.get("currency") or "").upper() or None,
@@ -162,3 +235,30 @@ class StripeProvider:
             or ("The card payment failed." if kind == "failed" else None),
             raw_type=event_type,
         )
+
+    @staticmethod
+    def _refund_event(event_id: str, event_type: str, refund: dict[str, Any]) -> WebhookEvent:
+        raw_status = str(refund.get("status") or "")
+        status = _REFUND_STATUSES.get(raw_status, "pending")
+        reason = None
+        if status == "failed":
+            code = str(refund.get("failure_reason") or "")
+            reason = _REFUND_FAILURES.get(code, "The card processor could not return the money.")
+        return WebhookEvent(
+            id=event_id,
+            kind="refund_updated",
+            payment_id=_payment_id(refund),
+            provider_ref=refund.get("id"),
+            amount=refund.get("amount"),
+            currency=(refund.get("currency") or "").upper() or None,
+            failure_reason=reason,
+            status=status,
+            raw_type=event_type,
+            extra={"provider_status": raw_status, "payment_intent": refund.get("payment_intent")},
+        )
+
+
+def _payment_id(obj: dict[str, Any]) -> int | None:
+    metadata = obj.get("metadata") or {}
+    raw = str(metadata.get("payment_id", "")) if isinstance(metadata, dict) else ""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None

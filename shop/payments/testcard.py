@@ -15,6 +15,7 @@ from shop.payments.base import (
     NextStep,
     PaymentRequest,
     ProviderPayment,
+    ProviderRefund,
     ProviderStatus,
     WebhookEvent,
 )
@@ -52,9 +53,13 @@ class TestCardProvider:
             "Use a test card: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined."
         )
 
-    def refund(self, ref: str, amount: int, *, idempotency_key: str) -> str:
-        """Nothing to send back: no real money moved."""
-        return f"testrefund_{idempotency_key}"
+    def refund(self, ref: str, amount: int, *, idempotency_key: str) -> ProviderRefund:
+        """Nothing to send back: no real money moved, so it succeeds at once."""
+        return ProviderRefund(ref=f"testrefund_{idempotency_key}", status="succeeded")
+
+    def cancel(self, ref: str, *, idempotency_key: str) -> ProviderStatus:
+        """Nothing is held at a provider: the payment is simply closed."""
+        return ProviderStatus.CANCELLED
 
     def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         raise InvalidWebhook("the test-card provider sends no webhooks")

@@ -142,7 +142,7 @@ class PublicVoucher:
     store_id: int
     code: str
     name: str
-    terms: str  # "10% off, up to $20, orders over $50"
+    terms: str  # "10% off, up to $20, orders of $50 or more"
     ends: str  # "ends 30 Nov"
     ends_at: datetime
     scope: str
@@ -217,7 +217,7 @@ def day_label(moment: datetime, now: datetime) -> str:
 
 
 def voucher_terms(voucher: Voucher, currency: str, locale: str = "en_US") -> str:
-    """A voucher's terms as a buyer reads them: ``10% off, up to $20, orders over $50``."""
+    """A voucher's terms as a buyer reads them: ``10% off, up to $20, orders of $50 or more``."""
     if voucher.kind == DiscountKind.PERCENT.value and voucher.percent_bps is not None:
         parts = [f"{_percent_text(voucher.percent_bps)} off"]
         if voucher.cap_amount:
@@ -225,7 +225,8 @@ def voucher_terms(voucher: Voucher, currency: str, locale: str = "en_US") -> str
     else:
         parts = [f"{short_money(voucher.amount_off or 0, currency, locale)} off"]
     if voucher.min_spend:
-        parts.append(f"orders over {short_money(voucher.min_spend, currency, locale)}")
+        # The rule is spend >= minimum: an order of exactly the minimum qualifies.
+        parts.append(f"orders of {short_money(voucher.min_spend, currency, locale)} or more")
     if voucher.scope == VoucherScope.PRODUCTS.value:
         parts.append("selected products")
     return ", ".join(parts)

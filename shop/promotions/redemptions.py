@@ -42,6 +42,8 @@ from shop.promotions.models import FlashDeal, FlashDealPurchase, Voucher, Vouche
 class PromotionUnavailable(CheckoutError):
     """A promotion the buyer reviewed can no longer be had; nothing was written."""
 
+    status_code = 409
+
 
 class VoucherUnavailable(PromotionUnavailable):
     def __init__(self, code: str, why: str) -> None:

@@ -171,7 +171,7 @@ def test_signup_without_csrf_token_is_refused(app, client):
     response = client.post("/signup", data=signup_data())
 
     assert response.status_code == 400
-    assert "This form has expired or did not come from our site" in response.get_data(as_text=True)
+    assert "Your form expired or was sent from elsewhere" in response.get_data(as_text=True)
     assert user_count(app) == 0
 
 

@@ -30,10 +30,18 @@ def make_plan(
     products: Iterable[Product] = (),
     *,
     message: str = "",
+    manual_approval: bool = False,
 ) -> Plan:
     """An active plan whose rate has been ``rate_bps`` since yesterday."""
     since = utcnow() - timedelta(days=1)
-    plan = Plan(store_id=store.id, kind=kind.value, name=name, message=message, starts_at=since)
+    plan = Plan(
+        store_id=store.id,
+        kind=kind.value,
+        name=name,
+        message=message,
+        starts_at=since,
+        manual_approval=manual_approval,
+    )
     db.session.add(plan)
     db.session.flush()
     if kind is PlanKind.STORE:
@@ -51,8 +59,17 @@ def store_plan(store: Store, rate_bps: int, name: str = "Store default") -> Plan
     return make_plan(store, PlanKind.STORE, name, rate_bps)
 
 
-def open_plan(store: Store, rate_bps: int, products: Iterable[Product], name: str = "Everyday"):
-    return make_plan(store, PlanKind.OPEN, name, rate_bps, products)
+def open_plan(
+    store: Store,
+    rate_bps: int,
+    products: Iterable[Product],
+    name: str = "Everyday",
+    *,
+    manual_approval: bool = False,
+) -> Plan:
+    return make_plan(
+        store, PlanKind.OPEN, name, rate_bps, products, manual_approval=manual_approval
+    )
 
 
 def targeted_plan(

@@ -166,6 +166,16 @@ def test_showcase_shows_each_rate_and_why(signed_in, world, creator):
     assert html.count('class="list-group-item showcase-item"') == 3
 
 
+def test_showcase_shows_an_unanswered_invitation_as_what_it_would_become(signed_in, world, creator):
+    post_form(signed_in, "/creator/showcase/add", {"product_id": world.kettle.id})
+    html = signed_in.get("/creator/showcase").get_data(as_text=True)
+    assert 'showcase-rate">15%<' in html  # the open plan pays now
+    assert "open plan Everyday, 15%" in html
+    assert ">25% if you accept<" in html  # the invitation, never the rate now
+    assert 'showcase-rate">25%' not in html
+    assert "answer the invitation" in html
+
+
 def test_remove_from_showcase(signed_in, world, creator):
     showcase(creator.id, world.mug)
     response = post_form(signed_in, "/creator/showcase/remove", {"product_id": world.mug.id})
@@ -193,7 +203,9 @@ def test_invitations_show_store_plan_message_products_and_rates(signed_in, world
     assert "Alpha Goods" in html
     assert "Film it!" in html
     assert "Alpha kettle" in html
-    assert ">25%<" in html
+    # Not the rate now: what the kettle would pay once Cara accepts (the open plan pays now).
+    assert ">25% if you accept<" in html
+    assert "Now, once in your showcase: 15% under the open plan Everyday" in html
     assert "Alpha lamp" not in html  # not in the targeted plan
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
 
@@ -15,11 +15,13 @@ from affiliate.creators.models import CommissionState, EventKind
 from affiliate.extensions import db
 from affiliate.types import utcnow
 from shop.orders.models import OrderStatus
+from tests.clock import today_at
 from tests.creators.helpers_tracking import days_ago, make_commission, make_content
 from tests.factories import make_user
 from tests.shop.factories import make_product
 
 CURRENCY = "USD"
+DAY = timedelta(days=1)
 
 
 @pytest.mark.parametrize(
@@ -43,10 +45,12 @@ def test_period_is_7_30_or_90_days_else_30(raw, days):
 
 
 def test_a_period_is_whole_utc_days_ending_today():
-    period = Period.ending(7, datetime(2026, 11, 25, 23, 59, tzinfo=UTC))
-    assert (period.first.isoformat(), period.last.isoformat()) == ("2026-11-19", "2026-11-25")
-    assert period.since == datetime(2026, 11, 19, tzinfo=UTC)
-    assert period.until == datetime(2026, 11, 26, tzinfo=UTC)
+    late = today_at(23, 59)  # a minute before midnight: still the period's last day
+    midnight = late.replace(hour=0, minute=0)
+    period = Period.ending(7, late)
+    assert (period.first, period.last) == ((midnight - 6 * DAY).date(), midnight.date())
+    assert period.since == midnight - 6 * DAY
+    assert period.until == midnight + DAY
     assert len(period.dates()) == 7
 
 

@@ -96,16 +96,54 @@ def test_sort_by_average_views(seller, creators, client):
             "min_followers=10000&max_followers=100000", ["jonfit", "cleo"], id="followers-range"
         ),
         pytest.param("min_views=60000", ["jonfit", "maya.lens"], id="views-from"),
-        pytest.param(
-            "min_followers=-3",
-            ["maya.lens", "jonfit", "cleo", "ada_cooks"],
-            id="bad-filter-ignored",
-        ),
     ],
 )
 def test_search_and_filters(seller, creators, client, query, expected):
     found = handles(client.get(f"/seller/creators?{query}"))
     assert sorted(found) == sorted(expected)
+
+
+@pytest.mark.parametrize("name", ["min_followers", "max_followers", "min_views"])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        pytest.param("99999999999999999999", "from 0 to 2,000,000,000", id="too-large"),
+        pytest.param("-3", "from 0 to 2,000,000,000", id="negative"),
+        pytest.param("lots", "from 0 to 2,000,000,000", id="not-a-number"),
+        pytest.param("1.5", "from 0 to 2,000,000,000", id="not-whole"),
+    ],
+)
+def test_a_bad_number_filter_is_answered_400_with_its_message_and_ignored(
+    seller, creators, client, name, raw, message
+):
+    response = client.get("/seller/creators", query_string={name: raw})
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert "That filter was ignored." in page
+    assert f'value="{raw}"' in page  # kept in its field, to correct
+    found = re.findall(r'href="/creators/([a-z0-9_.]+)"', page)
+    assert sorted(found) == ["ada_cooks", "cleo", "jonfit", "maya.lens"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("category=lipstick", "Category: That category does not exist. That filter was ignored."),
+        ("category=99999999999999999999", "Category: That category does not exist."),
+        ("sort=loudest", "Sort by: Choose a sort from the list. That filter was ignored."),
+    ],
+)
+def test_an_unknown_choice_is_answered_400_with_its_message_and_ignored(
+    seller, creators, client, query, message
+):
+    response = client.get(f"/seller/creators?{query}")
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert len(re.findall(r'href="/creators/([a-z0-9_.]+)"', page)) == 4
 
 
 def test_category_filter_matches_the_subcategory_and_its_parent(seller, creators, client):

@@ -93,8 +93,6 @@ def test_sort_by_conversion(measured, client):
     [
         ("30", ["big_seller", "small_seller"]),
         ("30.01", ["big_seller"]),
-        ("$30", None),  # malformed: ignored
-        ("-5", None),
         ("", None),
     ],
 )
@@ -104,6 +102,17 @@ def test_gmv_at_least(measured, client, raw, expected):
         assert len(found) == 5
     else:
         assert found == expected
+
+
+@pytest.mark.parametrize("raw", ["$30", "-5", "99999999999999999999"])
+def test_a_bad_gmv_filter_is_answered_400_with_its_message_and_ignored(measured, client, raw):
+    response = client.get("/seller/creators", query_string={"min_gmv": raw, "sort": "gmv"})
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "GMV at least: use an amount of zero or more, such as 250 or 99.50." in page
+    assert "That filter was ignored." in page
+    assert len(re.findall(r'href="/creators/([a-z0-9_.]+)"', page)) == 5
 
 
 def test_rows_show_measured_gmv_and_conversion(measured, client):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -24,12 +24,13 @@ from affiliate.creators.models import Content, ContentProduct, ContentStatus, Li
 from affiliate.extensions import db
 from affiliate.types import utcnow
 from shop.catalog.models import ProductStatus
+from tests.clock import now_to_the_minute
 from tests.creators.factories import make_live
 from tests.creators.helpers_plans import showcase
 from tests.factories import make_user
 from tests.shop.factories import make_product, make_store
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+NOW = now_to_the_minute()  # the clock handed to every call
 STREAM = "https://stream.example.com/cara"
 
 
@@ -84,7 +85,7 @@ def test_scheduling_keeps_title_time_url_and_products_in_order(world):
         ({"title": "x" * 151}, InvalidLive, "too long"),
         ({"scheduled_at": NOW - timedelta(minutes=6)}, InvalidLive, "has passed"),
         ({"scheduled_at": NOW + timedelta(days=366)}, InvalidLive, "a year"),
-        ({"scheduled_at": datetime(2026, 11, 26, 12, 0)}, InvalidLive, "UTC"),  # noqa: DTZ001 - naive on purpose
+        ({"scheduled_at": (NOW + timedelta(days=1)).replace(tzinfo=None)}, InvalidLive, "UTC"),
         ({"stream_url": "ftp://stream.example.com/x"}, InvalidLive, "https://"),
         ({"stream_url": "javascript:alert(1)"}, InvalidLive, "https://"),
         ({"stream_url": "https://"}, InvalidLive, "https://"),

@@ -13,7 +13,7 @@ from affiliate.accounts.models import Role
 from affiliate.extensions import db
 from affiliate.plans.models import MembershipStatus, Plan, PlanMembership
 from affiliate.types import utcnow
-from tests.conftest import Auth
+from tests.conftest import Auth, post_form
 from tests.creators.helpers_plans import member, open_plan, showcase, store_plan, targeted_plan
 from tests.factories import make_user
 from tests.shop.factories import category, make_product, make_store
@@ -25,18 +25,28 @@ _CARD = re.compile(
 _RATE = re.compile(r'market-rate">([^<]+)<')
 _KIND = re.compile(r'market-kind">([^<]+)<')
 _COMMISSION = re.compile(r'market-commission">([^<]+)<')
+_NEXT = re.compile(r'market-next-rate">([^<]+)<')
+
+
+def _found(pattern: re.Pattern, body: str) -> str | None:
+    match = pattern.search(body)
+    return match.group(1) if match else None
 
 
 def offers(response) -> dict[int, SimpleNamespace]:
-    """Product id → what its card shows, in page order."""
+    """Product id → what its card shows, in page order (``rate``: the rate now, or None;
+    ``next``: what a plan waiting for an answer would make it, or None)."""
     assert response.status_code == 200, response.status_code
     found = {}
     for product_id, body in _CARD.findall(response.get_data(as_text=True)):
         found[int(product_id)] = SimpleNamespace(
-            rate=_RATE.search(body).group(1),
-            kind=_KIND.search(body).group(1),
-            commission=_COMMISSION.search(body).group(1),
+            rate=_found(_RATE, body),
+            kind=_found(_KIND, body),
+            commission=_found(_COMMISSION, body),
+            next=_found(_NEXT, body),
             in_showcase="In your showcase" in body,
+            requested="Request sent — awaiting approval" in body,
+            can_add="Add to showcase<" in body,
         )
     return found
 
@@ -95,6 +105,127 @@ def test_an_unanswered_invitation_does_not_raise_the_rate(signed_in, world, crea
     db.session.commit()
     shown = offers(signed_in.get(MARKET))
     assert (shown[world.a1.id].rate, shown[world.a1.id].kind) == ("15%", "open plan")
+
+
+@pytest.fixture
+def launch(creator):
+    """Store Gamma: store plan 10%, and "Launch week", open at 30% on g1 with approval."""
+    g = make_store(name="Gamma Glow")
+    g1 = make_product(g, title="Gamma serum", price=4000)
+    g2 = make_product(g, title="Gamma mist", price=4000)
+    store_plan(g, 1000)
+    plan = open_plan(g, 3000, [g1], name="Launch week", manual_approval=True)
+    return SimpleNamespace(store=g, g1=g1, g2=g2, plan=plan)
+
+
+def test_a_plan_waiting_for_approval_shows_what_it_would_become_not_the_rate_now(
+    signed_in, launch, creator
+):
+    """The reported bug: "30%, earn $12.00" while the request waited; a sale paid 10%. Not in
+    her showcase, the product earns nothing until the seller approves her; in it, 10%."""
+    member(launch.plan, creator.id, MembershipStatus.PENDING)
+    card = offers(signed_in.get(MARKET))[launch.g1.id]
+    assert (card.rate, card.commission) == (None, None)
+    assert card.next == "30% once approved"
+    assert not card.in_showcase
+    html = signed_in.get(MARKET).get_data(as_text=True)
+    assert "Earns nothing until the seller approves you" in html
+    assert "$12.00 per sale · Launch week (open plan)" in html
+
+    showcase(creator.id, launch.g1)
+    card = offers(signed_in.get(MARKET))[launch.g1.id]
+    assert (card.rate, card.kind, card.commission) == ("10%", "store plan", "$4.00")
+    assert card.next == "30% once approved"
+
+
+def test_a_plan_not_asked_yet_shows_that_it_needs_the_sellers_approval(signed_in, launch):
+    card = offers(signed_in.get(MARKET))[launch.g1.id]
+    assert (card.rate, card.next) == (None, "30% if the seller approves you")
+    assert card.can_add
+    html = signed_in.get(MARKET).get_data(as_text=True)
+    assert "it joins your showcase once the seller approves you" in html
+    # Outside the approval plan, the store plan's rate is what adding brings.
+    assert offers(signed_in.get(MARKET))[launch.g2.id].rate == "10%"
+
+
+def test_adding_through_an_approval_plan_says_a_request_was_sent(signed_in, launch, creator):
+    response = post_form(signed_in, "/creator/showcase/add", {"product_id": launch.g1.id})
+    assert response.status_code == 302
+    page = signed_in.get(MARKET)
+    html = page.get_data(as_text=True)
+    assert "Request sent to join “Launch week” (30% once approved)" in html
+    assert "“Gamma serum” joins your showcase once the seller approves you" in html
+    card = offers(page)[launch.g1.id]
+    assert card.requested
+    assert not card.in_showcase
+    assert not card.can_add
+    assert (card.rate, card.next) == (None, "30% once approved")
+    assert not offers(page)[launch.g2.id].requested  # not in the plan: nothing asked
+
+    showcase_page = signed_in.get("/creator/showcase").get_data(as_text=True)
+    assert 'class="list-group-item showcase-item"' not in showcase_page  # not promotable yet
+    assert "Waiting for a seller's approval" in showcase_page
+    assert "Gamma serum" in showcase_page
+
+
+def test_a_showcased_product_can_ask_for_its_better_plan_and_keeps_its_rate(
+    signed_in, launch, creator
+):
+    showcase(creator.id, launch.g1)
+    card = offers(signed_in.get(MARKET))[launch.g1.id]
+    assert card.in_showcase
+    assert (card.rate, card.next) == ("10%", "30% if the seller approves you")
+    html = signed_in.get(MARKET).get_data(as_text=True)
+    assert "Ask to join Launch week" in html
+
+    post_form(signed_in, "/creator/showcase/add", {"product_id": launch.g1.id})
+    page = signed_in.get(MARKET)
+    assert "Until the seller approves you, “Gamma serum” earns 10% under the store plan" in (
+        page.get_data(as_text=True)
+    )
+    card = offers(page)[launch.g1.id]
+    assert card.in_showcase
+    assert card.requested
+    assert (card.rate, card.next) == ("10%", "30% once approved")
+
+
+def test_a_product_with_only_a_waiting_plan_is_listed_as_earning_nothing_yet(signed_in, creator):
+    store = make_store()
+    product = make_product(store, title="Lonely lotion", price=2000)
+    open_plan(store, 2500, [product], name="By approval", manual_approval=True)
+    card = offers(signed_in.get(MARKET))[product.id]
+    assert (card.rate, card.commission) == (None, None)
+    assert card.next == "25% if the seller approves you"
+    assert card.can_add
+    html = signed_in.get(MARKET).get_data(as_text=True)
+    assert "Earns nothing until the seller approves you" in html
+    # The rate filter and the sort go by the rate now: it has none.
+    assert product.id not in ids(signed_in.get(MARKET + "?min_rate=5"))
+
+
+def test_an_invitation_and_an_approval_plan_both_show_as_prospects(signed_in, launch, creator):
+    spring = targeted_plan(launch.store, 2000, [launch.g1], name="Gamma spring")
+    member(spring, creator.id, MembershipStatus.INVITED)
+    response = signed_in.get(MARKET)
+    card = offers(response)[launch.g1.id]
+    assert card.rate is None  # adding asks to join Launch week: nothing until approved
+    assert card.next == "20% if you accept"  # targeted beats open, whatever the rate
+    html = response.get_data(as_text=True)
+    assert "30% if the seller approves you" in html
+    assert "Answer the invitation" in html
+    # Sorted by the rate now: g2 (10% now) before g1 (nothing now).
+    assert ids(response).index(launch.g2.id) < ids(response).index(launch.g1.id)
+
+
+def test_an_invitation_shows_what_accepting_would_bring(signed_in, world, creator):
+    membership = db.session.scalars(
+        select(PlanMembership).where(PlanMembership.creator_id == creator.id)
+    ).one()
+    membership.status = MembershipStatus.INVITED.value
+    db.session.commit()
+    card = offers(signed_in.get(MARKET))[world.a1.id]
+    assert (card.rate, card.next) == ("15%", "25% if you accept")
+    assert "Answer the invitation" in signed_in.get(MARKET).get_data(as_text=True)
 
 
 def test_commission_rounds_half_up(signed_in, creator):
@@ -162,6 +293,8 @@ def test_store_filter_lists_only_stores_with_products_to_promote(signed_in, worl
         ("min=50&max=20", "were swapped"),
         ("category=nope", "That category does not exist"),
         ("store=x1", "That store does not exist"),
+        ("store=999999999999999999", "That store does not exist"),  # beyond an id's range
+        ("min=99999999999999999999", "is not an amount"),
     ],
 )
 def test_bad_filters_are_ignored_with_a_message(signed_in, world, query, message):
@@ -217,6 +350,9 @@ def _fill(count: int, creator_id: int) -> None:
         targeted = targeted_plan(store, 2500, mine[::3], name=f"Targeted {index}")
         member(targeted, creator_id, MembershipStatus.ACCEPTED)
         targeted_plan(store, 3000, mine[1::3], name=f"Invite {index}")
+        waiting = open_plan(store, 3500, mine[1::2], name=f"Launch {index}", manual_approval=True)
+        if index == 0:
+            member(waiting, creator_id, MembershipStatus.PENDING)
     for product in products[::4]:
         showcase(creator_id, product)
 

@@ -12,12 +12,15 @@ from affiliate.creators import tracking
 from affiliate.creators.models import Content, ContentDailyStat, EventKind, RollupCursor
 from affiliate.extensions import db
 from affiliate.jobs import PERIODIC_JOBS
+from tests.clock import today_at
 from tests.creators.helpers_tracking import make_content
 from tests.factories import make_user
 from tests.shop.factories import make_product
 
-DAY_ONE = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
-DAY_TWO = datetime(2026, 11, 21, 0, 30, tzinfo=UTC)  # 90 minutes later, the next UTC day
+# Long settled (the roll-up may leave the newest events for a later run): yesterday at 00:30,
+# and 90 minutes before it, on the UTC day before.
+DAY_TWO = today_at(0, 30) - timedelta(days=1)
+DAY_ONE = DAY_TWO - timedelta(minutes=90)
 
 
 @pytest.fixture

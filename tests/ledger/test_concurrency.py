@@ -30,6 +30,7 @@ from affiliate.ledger.services import (
     debit,
     post_entry,
 )
+from tests.clock import skip_under_faketime
 from tests.factories import make_user
 
 THREADS = 8
@@ -125,6 +126,7 @@ def test_concurrent_guarded_debits_on_postgres_never_overdraw(postgres_only, app
     _assert_holds_serialized(app, funded_creator, results)
 
 
+@skip_under_faketime  # each thread sleeps while it holds its transaction
 def test_concurrent_guarded_debits_on_sqlite_never_overdraw(app, funded_creator, is_postgres):
     if is_postgres:
         pytest.skip("the PostgreSQL variant above covers this database")

@@ -163,7 +163,7 @@ def test_bulk_approve_reports_each_withdrawal(app_ctx, enqueued):
     mine = _request(own)
     fin_own = own
 
-    results = services.bulk_approve([small[2].id, small[0].id, small[1].id, large.id, 424242], fin)
+    results = services.bulk_approve([small[2].id, small[0].id, small[1].id, large.id], fin)
     results += services.bulk_approve([mine.id], fin_own)
     db.session.commit()
 
@@ -172,11 +172,23 @@ def test_bulk_approve_reports_each_withdrawal(app_ctx, enqueued):
     assert by_id[large.id].ok
     assert by_id[large.id].status == "requested"
     assert by_id[large.id].message == "needs a second approval"
-    assert not by_id[424242].ok
     assert not by_id[mine.id].ok
     assert "own" in by_id[mine.id].message
     assert sorted(args[0] for args in enqueued.of(PAYOUT_JOB)) == sorted(w.id for w in small)
     assert reload(mine.id).status == "requested"
+
+
+@pytest.mark.parametrize("unknown", [424242, 0, -1, 2**31, 10**20])
+def test_bulk_approve_with_an_unknown_id_approves_none(app_ctx, enqueued, unknown):
+    known = _request(make_creator(balance=20_000))
+
+    with pytest.raises(WithdrawalNotFound, match=f"no withdrawal #{unknown}: nothing was approved"):
+        services.bulk_approve([known.id, unknown], officer())
+    db.session.rollback()
+
+    assert reload(known.id).status == "requested"
+    assert count(WithdrawalApproval) == 0
+    assert enqueued.calls == []
 
 
 def test_reject_returns_the_money_with_a_reason(app_ctx, enqueued):

@@ -402,6 +402,25 @@ def test_bulk_approve_reports_the_ones_it_refused(app_ctx, client, auth):
     assert reload(other.id).status == "paid"
 
 
+@pytest.mark.parametrize("unknown", ["987654", "99999999999999999999"])
+def test_bulk_approving_an_unknown_withdrawal_is_404_and_approves_nothing(
+    app_ctx, client, auth, unknown
+):
+    w = _request(make_creator(balance=20_000))
+    _signed_in_officer(auth)
+
+    response = post_form(
+        client, "/finance/withdrawals/approve-selected", {"ids": [str(w.id), unknown]}
+    )
+
+    assert response.status_code == 404
+    assert f"There is no withdrawal #{unknown}: nothing was approved." in response.get_data(
+        as_text=True
+    )
+    assert reload(w.id).status == "requested"
+    assert _actions(w.id) == ["withdrawal_requested"]
+
+
 def test_bulk_approve_refuses_ids_that_are_not_numbers(app_ctx, client, auth):
     w = _request(make_creator(balance=20_000))
     _signed_in_officer(auth)

@@ -220,6 +220,24 @@ def test_a_request_without_the_csrf_token_is_refused(app_ctx, client, auth):
     assert count(Withdrawal) == 0
 
 
+def test_a_request_without_the_csrf_token_says_the_form_expired(app_ctx, client, auth):
+    _signed_in_creator(auth, balance=20_000)
+    form_token = _form_token(client)
+
+    response = client.post(
+        "/creator/wallet/withdraw",
+        data={"amount": "100", "request_token": form_token},
+        headers={"Referer": "http://localhost/creator/wallet"},
+    )
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Your form expired" in page
+    assert "Your form expired or was sent from elsewhere; go back, reload and try again." in page
+    assert 'href="/creator/wallet"' in page  # back to the form, to reload it
+    assert count(Withdrawal) == 0
+
+
 # ---------------------------------------------------------------------------- a withdrawal
 
 

@@ -4,7 +4,7 @@ progress, totals by day and month, and the CSV export."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
@@ -221,7 +221,9 @@ def test_run_progress_counts_a_bulk_run(app_ctx, enqueued):
 def test_totals_by_day_and_month(app_ctx):
     creator = make_creator(balance=500_000)
     paid = [_pay(creator, amount) for amount in (10_000, 20_000, 5_000)]
-    days = [datetime(2026, 10, 31, 23, 0, tzinfo=UTC), datetime(2026, 11, 1, 1, 0, tzinfo=UTC)]
+    month_starts = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    # An hour either side of this month's first midnight: two days, in two months.
+    days = [month_starts - timedelta(hours=1), month_starts + timedelta(hours=1)]
     db.session.execute(
         update(Withdrawal).where(Withdrawal.id == paid[0].id).values(paid_at=days[0])
     )
@@ -235,11 +237,11 @@ def test_totals_by_day_and_month(app_ctx):
 
     by_day = queries.payout_totals(by="day")
     assert [(t.period, t.count, t.paid_out, t.fees) for t in by_day] == [
-        ("2026-10-31", 1, 9_800, 200),
-        ("2026-11-01", 2, 24_500, 500),
+        (f"{days[0]:%Y-%m-%d}", 1, 9_800, 200),
+        (f"{days[1]:%Y-%m-%d}", 2, 24_500, 500),
     ]
     by_month = queries.payout_totals(by="month", start=days[1])
-    assert [(t.period, t.amount) for t in by_month] == [("2026-11", 25_000)]
+    assert [(t.period, t.amount) for t in by_month] == [(f"{days[1]:%Y-%m}", 25_000)]
     overall = queries.totals()
     assert (overall.count, overall.paid_out, overall.fees) == (3, 34_300, 700)
     with pytest.raises(ValueError, match="day or by month"):

@@ -90,7 +90,8 @@ STANDINGS = {
     STORE: (None, SHOWCASED),
 }
 EARNING = {M.ACCEPTED.value, M.JOINED.value, SHOWCASED}
-# What "could earn" means (prospective): store always; open unless rejected; targeted accepted.
+# What a sale would pay now once showcased (prospective): store always; open (taking joiners at
+# once: these plans do) unless rejected; targeted accepted. Approval plans: test_rule_outlook.
 PROSPECTIVE = {
     TARGETED: {M.ACCEPTED.value},
     OPEN: {None, M.PENDING.value, M.JOINED.value, M.LEFT.value, M.INVITED.value},
@@ -450,6 +451,7 @@ def plan_specs(draw):
         if kind is STORE
         else draw(st.lists(KIND_STANDINGS[kind], min_size=2, max_size=2)),
         "change": draw(st.none() | st.tuples(st.sampled_from([500, 3000]), st.integers(-3, 3))),
+        "manual": kind is OPEN and draw(st.booleans()),
     }
 
 
@@ -472,6 +474,7 @@ class Oracle:
     product_indexes: set
     standings: list
     rates: list  # (rate, effective_at)
+    manual: bool = False  # an open plan that approves its joiners
 
     def rate_at(self, at: datetime) -> int | None:
         due = [(when, index, rate) for index, (rate, when) in enumerate(self.rates) if when <= at]
@@ -486,9 +489,11 @@ def _open_to(plan: Oracle, creator: int, product: int, showcased: set, prospecti
         return False
     if plan.kind is TARGETED:
         return standing == M.ACCEPTED.value
-    if prospective:
-        return standing != M.REJECTED.value
-    return standing == M.JOINED.value
+    if standing == M.JOINED.value:
+        return True
+    # Prospective: an open plan that takes joiners at once counts unless the seller rejected
+    # the creator; one that approves joiners only once it did (a request is not a rate).
+    return prospective and not plan.manual and standing != M.REJECTED.value
 
 
 def test_rule_never_names_a_plan_closed_to_the_creator(app_ctx):
@@ -528,6 +533,7 @@ def test_rule_never_names_a_plan_closed_to_the_creator(app_ctx):
                     products=covered,
                     state=spec["state"],
                     now=now,
+                    manual_approval=spec["manual"],
                 )
                 rates = [(spec["rate"], now - 30 * DAY)]
                 if spec["change"]:
@@ -547,6 +553,7 @@ def test_rule_never_names_a_plan_closed_to_the_creator(app_ctx):
                         spec["products"],
                         standings,
                         rates,
+                        spec["manual"],
                     )
                 )
             showcased = set()

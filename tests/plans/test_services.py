@@ -444,8 +444,8 @@ def test_joining_a_plan_not_started_or_targeted_or_as_non_creator_is_refused(
 def test_add_to_showcase_joins_the_open_plan_that_applies(store, products, creator):
     services.set_store_plan(store, 1000)
     plan = _open(store, products[:1], rate=1500)
-    item = services.add_to_showcase(creator.id, products[0].id)
-    assert services.add_to_showcase(creator.id, products[0].id).id == item.id
+    item = services.add_to_showcase(creator.id, products[0].id).item
+    assert services.add_to_showcase(creator.id, products[0].id).item.id == item.id
     membership = db.session.scalar(select(PlanMembership))
     assert (membership.plan_id, membership.status) == (plan.id, MembershipStatus.JOINED.value)
     # The store plan covers the other products, without joining anything.

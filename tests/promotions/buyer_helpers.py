@@ -1,16 +1,17 @@
-"""The shared promotion factories with times relative to a moment (``NOW`` by default, a fixed
-one, so that dates on pages read the same on every run) and public vouchers by default."""
+"""The shared promotion factories with times relative to a moment (the real clock's now by
+default: the pages read the real clock, so a promotion built around any other moment may not be
+running when they look) and public vouchers by default."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from affiliate.extensions import db
+from affiliate.types import utcnow
 from shop.catalog.models import Product, Store, Variant
 from shop.promotions.models import FlashDeal, ProductDiscount, Voucher
 from tests.promotions.factories import make_flash_deal, make_product_discount, make_voucher
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 
 
@@ -27,9 +28,10 @@ def add_discount(
     starts: timedelta = -DAY,
     ends: timedelta = DAY,
     ended: timedelta | None = None,
-    now: datetime = NOW,
+    now: datetime | None = None,
 ) -> ProductDiscount:
     """A product discount on ``product`` (or one of its variants) over ``now + starts/ends``."""
+    now = now or utcnow()
     return make_product_discount(
         variant or product,
         percent_bps=percent_bps,
@@ -50,8 +52,9 @@ def add_flash_deal(
     starts: timedelta = -timedelta(hours=1),
     ends: timedelta = timedelta(hours=6),
     ended: timedelta | None = None,
-    now: datetime = NOW,
+    now: datetime | None = None,
 ) -> FlashDeal:
+    now = now or utcnow()
     return make_flash_deal(
         variant,
         deal_price,
@@ -72,11 +75,12 @@ def add_voucher(
     starts: timedelta = -DAY,
     ends: timedelta = 5 * DAY,
     ended: timedelta | None = None,
-    now: datetime = NOW,
+    now: datetime | None = None,
     **options: object,
 ) -> Voucher:
     """A voucher of ``store``, public unless told otherwise; ``creator_id`` makes it a code of
     that creator. ``options`` go to ``make_voucher`` (value, cap, minimum spend, uses...)."""
+    now = now or utcnow()
     voucher = make_voucher(
         store,
         public=public,

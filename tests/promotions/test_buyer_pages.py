@@ -97,7 +97,7 @@ def test_the_product_page_shows_each_options_price_and_the_flash_deal_countdown(
     now = utcnow()
     product = make_product(title="Wool scarf", variants=3, price=6_000)
     small, medium, large = product.variants
-    add_discount(product, amount_off=1_000, variant=medium)
+    add_discount(product, amount_off=1_000, variant=medium, now=now)
     deal = add_flash_deal(small, 3_000, quantity=20, sold=8, now=now)
     ends_at = deal.ends_at
     ids = (product.id, small.id, medium.id, large.id)
@@ -153,14 +153,14 @@ def test_store_and_product_pages_list_the_stores_public_vouchers(app_ctx, client
     release()
 
     store_page = get_page(client, "/s/glow")
-    assert "10% off, up to $20, orders over $50" in store_page
+    assert "10% off, up to $20, orders of $50 or more" in store_page
     assert "$3 off, selected products" in store_page
     assert "SECRET7" not in store_page
     assert "$7 off" not in store_page
     assert store_page.count(">Collect<") == 2
 
     product_page = get_page(client, f"/p/{product_id}")
-    assert "10% off, up to $20, orders over $50" in product_page
+    assert "10% off, up to $20, orders of $50 or more" in product_page
     assert "$3 off" not in product_page  # for another product
     assert f'name="next" value="/p/{product_id}"' in product_page
 
@@ -312,7 +312,8 @@ def test_search_statements_do_not_grow_with_promotions(app_ctx, client, count_qu
     now = utcnow()
     store = make_store()
     for n in range(2):
-        add_discount(make_product(store, title=f"Alpha serum {n}", variants=2), percent_bps=1000)
+        product = make_product(store, title=f"Alpha serum {n}", variants=2)
+        add_discount(product, percent_bps=1000, now=now)
     for n in range(20):
         product = make_product(store, title=f"Beta lamp {n}", variants=3)
         add_discount(product, percent_bps=1000 + n, now=now)

@@ -200,6 +200,22 @@ def test_minimum_spend_is_measured_after_product_discounts(market: Market) -> No
     )
 
 
+@pytest.mark.parametrize(
+    ("min_spend", "applies"),
+    [(4000, True), (4001, False)],
+    ids=["exactly-the-minimum", "one-cent-short"],
+)
+def test_an_order_of_exactly_the_minimum_spend_gets_the_voucher(
+    market: Market, min_spend: int, applies: bool
+) -> None:
+    make_voucher(_store(market), code="MIN40", amount_off=500, min_spend=min_spend)
+
+    store = _price(market, [(market.mug, 2)], {market.store: "MIN40"}).store(market.store)
+
+    assert (store.voucher is not None) is applies
+    assert (store.refusal is None) is applies
+
+
 def test_product_vouchers_apply_to_their_products_only(market: Market) -> None:
     lamp = _variant(market.lamp_s).product
     make_voucher(_store(market), code="LAMPS", percent_bps=1000, products=[lamp])

@@ -3,7 +3,7 @@ store touching only its own promotions, products and variants."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -33,11 +33,12 @@ from shop.promotions.models import (
     Voucher,
     VoucherProduct,
 )
+from tests.clock import now_to_the_minute
 from tests.factories import make_user
 from tests.promotions.helpers import Line, write_order
 from tests.shop.factories import make_product, make_store
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+NOW = now_to_the_minute()  # the services' clock, handed to every call
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
@@ -201,10 +202,11 @@ def test_a_future_start_is_scheduled(store):
 
 
 def test_a_naive_datetime_is_read_as_utc(store):
-    naive = datetime(2026, 11, 26, 9, 0)  # noqa: DTZ001 - what a datetime-local input gives
+    tomorrow = NOW + DAY
+    naive = tomorrow.replace(tzinfo=None)  # what a datetime-local input gives
     created = discount(store, starts_at=naive, ends_at=NOW + 3 * DAY)
 
-    assert created.starts_at == datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    assert created.starts_at == tomorrow  # aware: a naive value would not compare equal
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ what does not, the marketing page's overview by state, and the daily series."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -16,12 +16,13 @@ from shop.promotions import services, stats
 from shop.promotions.models import FlashDeal, ProductDiscount, PromotionState, Voucher
 from shop.promotions.services import PromotionKind
 from shop.promotions.stats import PromotionStats
+from tests.clock import today_at
 from tests.factories import make_user
 from tests.promotions.factories import make_flash_deal, make_product_discount, make_voucher
 from tests.promotions.helpers import Line, write_order
 from tests.shop.factories import make_product, make_store
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+NOW = today_at(12)  # the stats' clock: noon, so that an hour before is still today
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 

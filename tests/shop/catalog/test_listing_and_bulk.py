@@ -52,6 +52,21 @@ def test_list_shows_only_my_products_newest_first(seller, client):
     assert listed(client.get("/seller/products").get_data(as_text=True)) == mine[::-1]
 
 
+def test_only_active_products_link_to_their_shop_page(seller, client):
+    active = make_product(my_store(seller), status="active").id
+    draft = make_product(my_store(seller), status="draft").id
+    archived = make_product(my_store(seller), status="archived").id
+
+    page = client.get("/seller/products").get_data(as_text=True)
+
+    assert f'href="/p/{active}"' in page
+    assert "View in shop" in page
+    assert f'href="/p/{draft}"' not in page
+    assert f'href="/p/{archived}"' not in page
+    assert "Draft: not in the shop yet" in page
+    assert "Archived: no longer in the shop" in page
+
+
 def test_list_filters_by_status(seller, client):
     draft = make_product(my_store(seller), status="draft").id
     make_product(my_store(seller), status="active")

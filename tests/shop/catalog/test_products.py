@@ -113,6 +113,25 @@ def test_edit_page_shows_the_variants_as_typed_money(seller, client):
     assert 'value="TEE-BLK-L"' in page
 
 
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        ("active", "View in shop"),
+        ("draft", "Draft: not in the shop yet"),
+        ("archived", "Archived: no longer in the shop"),
+    ],
+)
+def test_edit_page_links_to_the_shop_page_only_when_the_product_is_active(
+    seller, client, status, says
+):
+    product_id = make_product(db.session.get(Store, seller.store_id), status=status).id
+
+    page = client.get(f"/seller/products/{product_id}").get_data(as_text=True)
+
+    assert says in page
+    assert (f'href="/p/{product_id}"' in page) is (status == "active")
+
+
 def test_two_variants_can_swap_skus(seller, client):
     create(client)
     product = the_product()

@@ -200,3 +200,30 @@ def test_seller_with_a_store_sees_no_invitation(seller, client):
     home = client.get("/seller/").get_data(as_text=True)
 
     assert "Your store is not open yet" not in home
+
+
+@pytest.mark.parametrize(
+    "path", ["/seller/", "/seller/store", "/seller/products", "/seller/orders", "/seller/creators"]
+)
+def test_every_seller_centre_page_links_to_the_public_store(seller, client, path):
+    page = client.get(path).get_data(as_text=True)
+
+    assert '<a class="nav-link" href="/seller/store/view">View your store</a>' in page
+
+
+def test_view_your_store_opens_the_store_as_buyers_see_it(seller, client):
+    response = client.get("/seller/store/view")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/s/glow-lab"
+    assert client.get("/s/glow-lab").status_code == 200
+
+
+def test_view_your_store_without_a_store_invites_to_open_one(app_ctx, client):
+    user = make_user(Role.SELLER, email="new-seller@example.com")
+    Auth(client).login(user.email)
+
+    response = client.get("/seller/store/view", follow_redirects=True)
+
+    assert response.request.path == "/seller/store/new"
+    assert "Open your store first; then buyers can visit it." in response.get_data(as_text=True)

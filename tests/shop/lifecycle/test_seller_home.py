@@ -15,7 +15,16 @@ from shop.orders import lifecycle, seller_queries
 from tests.factories import make_user
 from tests.shop.lifecycle.helpers import Shop, signed_in
 
-NOW = "2026-11-25 15:00:00"  # a Wednesday; the week began on Monday 23 November
+# The figures turn on the weekday (GMV this week) and the home reads the clock, so the orders
+# are placed and the home is read with time frozen, and the queries are handed NOW as their
+# clock: a Wednesday afternoon, whose week began on MONDAY.
+NOW = "2026-11-25 15:00:00"
+MONDAY = "2026-11-23 00:00:00"
+
+
+def utc(frozen: str) -> datetime:
+    """A frozen moment as the aware datetime the queries take as their clock."""
+    return datetime.fromisoformat(frozen).replace(tzinfo=UTC)
 
 
 def stat(body: str, name: str) -> str:
@@ -30,7 +39,7 @@ def shop(app_ctx) -> Shop:
     shop = Shop(price=1000, stock=50, email="seller@example.com")
     with freeze_time("2026-11-20 12:00:00"):  # last week
         shop.paid((1, 0))
-    with freeze_time("2026-11-23 00:00:00"):  # Monday 00:00 UTC
+    with freeze_time(MONDAY):  # the week's first moment
         shop.paid((2, 0))
     with freeze_time("2026-11-24 23:59:59"):
         refunded = shop.paid((1, 1))
@@ -50,16 +59,16 @@ def shop(app_ctx) -> Shop:
 
 
 def test_numbers_are_summed_in_sql(shop):
-    figures = seller_queries.numbers(shop.store.id, datetime(2026, 11, 25, 15, tzinfo=UTC))
+    figures = seller_queries.numbers(shop.store.id, utc(NOW))
     assert figures.orders_today == 2
     # Monday's $20 + Tuesday's $20 less the $10 refund + today's $30 (the cancelled $10 is out).
     assert figures.gmv_week == 2000 + 1000 + 3000
     assert figures.to_ship == 3  # last week's, Monday's and today's paid, unshipped orders
-    assert figures.week_starts == datetime(2026, 11, 23, tzinfo=UTC)
+    assert figures.week_starts == utc(MONDAY)
 
 
 def test_the_chart_has_thirty_days_of_orders_and_gmv(shop):
-    days = seller_queries.daily(shop.store.id, datetime(2026, 11, 25, 15, tzinfo=UTC))
+    days = seller_queries.daily(shop.store.id, utc(NOW))
     assert len(days) == 30
     assert days[0].day.isoformat() == "2026-10-27"
     assert days[-1].day.isoformat() == "2026-11-25"

@@ -109,4 +109,6 @@ def stripe_config(
     monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", stripe_stub.url)
     monkeypatch.setitem(app.config, "STRIPE_MAX_NETWORK_RETRIES", 0)
+    monkeypatch.setitem(app.config, "STRIPE_PUBLISHABLE_KEY", "pk_test_123")
+    monkeypatch.setitem(app.config, "STRIPE_JS_URL", f"{stripe_stub.url}/v3/")
     return stripe_stub

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -122,15 +123,29 @@ def test_guest_without_a_cart_costs_no_query(app: Flask) -> None:
         assert views._cart_item_count() == 0
 
 
-def test_quantity_above_stock_is_refused(client: FlaskClient, shop: Shop) -> None:
+def test_quantity_above_stock_is_a_conflict(client: FlaskClient, shop: Shop) -> None:
     response = add(client, shop.lamp, 3)  # stock 2
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Only 2 of Desk lamp left in stock." in response.get_data(as_text=True)
     assert cart_lines() == {}
     add(client, shop.lamp, 2)
     response = add(client, shop.lamp, 1)
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert cart_lines() == {shop.lamp: 2}
+
+
+@pytest.mark.parametrize("buy_now", ["", "1"], ids=["add-to-cart", "buy-now"])
+def test_adding_an_option_sold_out_meanwhile_is_409(
+    client: FlaskClient, shop: Shop, buy_now: str
+) -> None:
+    db.session.get(Variant, shop.lamp).stock = 0  # another buyer took the last one
+    db.session.commit()
+
+    response = add(client, shop.lamp, 1, buy_now=buy_now)
+
+    assert response.status_code == 409
+    assert "Desk lamp is sold out." in response.get_data(as_text=True)
+    assert cart_lines() == {}
 
 
 def test_quantity_must_be_a_whole_number_from_1_to_99(client: FlaskClient, shop: Shop) -> None:
@@ -172,7 +187,7 @@ def test_change_quantity_and_remove(client: FlaskClient, shop: Shop) -> None:
     assert response.status_code == 303
     assert cart_lines() == {shop.mug: 4}
     response = post_form(client, f"/cart/lines/{line_id}/quantity", {"quantity": 6})  # stock 5
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Only 5 of Speckled mug left" in response.get_data(as_text=True)
     assert post_form(client, f"/cart/lines/{line_id}/quantity", {"quantity": 0}).status_code == 400
     assert cart_lines() == {shop.mug: 4}

@@ -150,6 +150,35 @@ def test_out_of_stock_rolls_everything_back(signed_in: FlaskClient, shop: Shop) 
     assert cart_lines(shop.buyer_id) == {shop.mug: 2, shop.lamp: 2}
 
 
+def _other_buyer_takes_the_last_lamp(shop: Shop) -> None:
+    db.session.get(Variant, shop.lamp).stock = 1
+    cart = get_or_create_cart(user_id=shop.other_buyer_id)
+    add_to_cart(cart, db.session.get(Variant, shop.lamp), 1)
+    fields = {k: v for k, v in NEW_ADDRESS.items() if k != "address"}
+    place_orders(
+        shop.other_buyer_id, cart, add_address(shop.other_buyer_id, **fields), provider="test"
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("reviewed", [True, False], ids=["from-the-checkout-page", "direct"])
+def test_the_buyer_who_loses_the_race_for_the_last_unit_gets_409(
+    signed_in: FlaskClient, shop: Shop, reviewed: bool
+) -> None:
+    add(signed_in, shop.lamp, 1)
+    page = signed_in.get("/checkout").get_data(as_text=True)
+    fingerprint = page.split('name="reviewed" type="hidden" value="')[1].split('"')[0]
+    _other_buyer_takes_the_last_lamp(shop)
+
+    response = place(signed_in, **({"reviewed": fingerprint} if reviewed else {}))
+
+    assert response.status_code == 409
+    assert "Sorry, Desk lamp just sold out. Nothing was charged" in response.get_data(as_text=True)
+    assert stock(shop.lamp) == 0
+    assert count(Order) == 1  # the winner's
+    assert cart_lines(shop.buyer_id) == {shop.lamp: 1}
+
+
 def test_sold_out_in_the_meantime_is_a_clear_error(app_ctx: Flask, shop: Shop) -> None:
     cart = get_or_create_cart(user_id=shop.buyer_id)
     add_to_cart(cart, db.session.get(Variant, shop.lamp), 2)
