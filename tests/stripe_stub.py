@@ -132,6 +132,7 @@ class StripeStub:
     refund_status: str = "succeeded"  # what a new refund says at once ("pending": later)
     held: list[str] = field(default_factory=list)
     delivered: list[tuple[str, int]] = field(default_factory=list)  # (event type, HTTP status)
+    _delivery_condition: threading.Condition = field(default_factory=threading.Condition)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -207,10 +208,10 @@ class StripeStub:
         return [self._deliver(payload) for payload in payloads]
 
     def wait_for_deliveries(self, count: int, timeout: float = 10) -> list[tuple[str, int]]:
-        deadline = time.monotonic() + timeout
-        while len(self.delivered) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return list(self.delivered)
+        # A condition, not a sleep loop: libfaketime (CI's run a year ahead) breaks time.sleep.
+        with self._delivery_condition:
+            self._delivery_condition.wait_for(lambda: len(self.delivered) >= count, timeout)
+            return list(self.delivered)
 
     def _deliver(self, payload: str) -> int:
         assert self.webhook_url
@@ -229,7 +230,9 @@ class StripeStub:
                 status = response.status
         except urllib.error.HTTPError as error:
             status = error.code
-        self.delivered.append((json.loads(payload)["type"], status))
+        with self._delivery_condition:
+            self.delivered.append((json.loads(payload)["type"], status))
+            self._delivery_condition.notify_all()
         return status
 
     def set_intent_status(
