@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from affiliate.config import PROJECT_ROOT, BaseConfig, config_from_environment
+from core.config import PROJECT_ROOT, BaseConfig, config_from_environment
 
 
 def create_app(config: type[BaseConfig] | None = None, **overrides: Any) -> Flask:
@@ -36,7 +36,7 @@ def load_config(app: Flask, config: type[BaseConfig], overrides: dict[str, Any])
     app.config["SECRET_KEY"] = config.secret_key()
     app.config.update(overrides)
     if "DATABASE_URL" in overrides:
-        from affiliate.config import normalise_database_url
+        from core.config import normalise_database_url
 
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(overrides["DATABASE_URL"])
     config.validate(app.config)
@@ -54,16 +54,16 @@ def trust_proxies(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
-    from affiliate.ops import configure_logging as configure
+    from core.web.ops import configure_logging as configure
 
     configure(app)
 
 
 def register_extensions(app: Flask) -> None:
-    from affiliate.accounts.passwords import passwords
-    from affiliate.db import configure_engines
-    from affiliate.extensions import csrf, db, limiter, login_manager, migrate
-    from affiliate.jobs import jobs
+    from core.accounts.passwords import passwords
+    from core.db import configure_engines
+    from core.extensions import csrf, db, limiter, login_manager, migrate
+    from core.jobs import jobs
 
     db.init_app(app)
     configure_engines(app)
@@ -73,14 +73,14 @@ def register_extensions(app: Flask) -> None:
     passwords.init_app(app)
     jobs.init_app(app)
     login_manager.init_app(app)
-    from affiliate.accounts import login as _login  # noqa: F401 - registers the user loader
+    from core.accounts import login as _login  # noqa: F401 - registers the user loader
 
 
 #: The blueprints' modules (each defines ``bp``): the core's, then the shop's, then these.
 CORE_BLUEPRINT_MODULES = (
-    "affiliate.main.views",
-    "affiliate.accounts.views",
-    "affiliate.admin.views",
+    "core.main.views",
+    "core.accounts.views",
+    "core.admin.views",
 )
 AFFILIATE_BLUEPRINT_MODULES = (
     "affiliate.plans.views",
@@ -96,7 +96,7 @@ AFFILIATE_BLUEPRINT_MODULES = (
     "affiliate.payouts.views",
     "affiliate.payouts.wallet_views",
     "affiliate.payouts.webhooks",
-    "affiliate.notifications.views",
+    "core.notifications.views",
 )
 
 
@@ -112,26 +112,26 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from affiliate.ops import register_request_hooks as register
+    from core.web.ops import register_request_hooks as register
 
     register(app)
 
 
 def register_error_handlers(app: Flask) -> None:
-    from affiliate.errors import register_error_handlers as register
+    from core.web.errors import register_error_handlers as register
 
     register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from affiliate.templating import register_template_helpers as register
+    from core.web.templating import register_template_helpers as register
 
     register(app)
 
 
 def register_commands(app: Flask) -> None:
-    from affiliate.cli import demo_cli, users_cli, worker_commands
-    from affiliate.ledger.cli import ledger_cli
+    from core.cli import demo_cli, users_cli, worker_commands
+    from core.ledger.cli import ledger_cli
     from shop.orders.cli import orders_cli
 
     app.cli.add_command(users_cli)
@@ -148,13 +148,13 @@ def register_job_modules() -> None:
     import affiliate.creators.demo
     import affiliate.creators.jobs
     import affiliate.creators.models
-    import affiliate.ledger.jobs
-    import affiliate.notifications.models
     import affiliate.payouts.demo
     import affiliate.payouts.jobs
     import affiliate.payouts.models
     import affiliate.plans.demo
     import affiliate.plans.models  # noqa: F401
+    import core.ledger.jobs
+    import core.notifications.models  # noqa: F401
     import shop.demo
     import shop.models  # noqa: F401 - every model is known before migrations compare
     from shop.orders import jobs as _order_jobs  # noqa: F401

@@ -39,12 +39,12 @@ from flask_migrate import upgrade
 from sqlalchemy import func, insert, select, text
 
 from affiliate import create_app
-from affiliate.config import TestingConfig
 from affiliate.creators import dashboards, tracking
 from affiliate.creators import profile_services as profiles
 from affiliate.creators.models import ContentEvent, EventKind
-from affiliate.extensions import db
 from bench.throwaway_db import make_database
+from core.config import TestingConfig
+from core.extensions import db
 
 BATCH = 20_000
 DAYS = 90

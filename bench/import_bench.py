@@ -26,10 +26,10 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from affiliate import create_app
-from affiliate.accounts.models import Role, User, UserRole
-from affiliate.config import TestingConfig
-from affiliate.extensions import db
 from bench.throwaway_db import make_database
+from core.accounts.models import Role, User, UserRole
+from core.config import TestingConfig
+from core.extensions import db
 from shop.catalog.models import Product, Store, Variant
 from shop.sync import services
 from shop.sync.models import ImportStatus

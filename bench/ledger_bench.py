@@ -27,12 +27,12 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from affiliate import create_app
-from affiliate.accounts.models import User
-from affiliate.config import TestingConfig
-from affiliate.extensions import db
-from affiliate.ledger import services as ledger
-from affiliate.ledger.models import AccountKind, LedgerAccount
 from bench.throwaway_db import make_database
+from core.accounts.models import User
+from core.config import TestingConfig
+from core.extensions import db
+from core.ledger import services as ledger
+from core.ledger.models import AccountKind, LedgerAccount
 
 CURRENCY = "USD"
 

@@ -37,16 +37,16 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import func, insert, select
 
 from affiliate import create_app
-from affiliate.accounts.models import Role, User, UserRole
-from affiliate.config import TestingConfig
-from affiliate.extensions import db
-from affiliate.jobs import jobs
-from affiliate.ledger import services as ledger
-from affiliate.ledger.models import AccountKind
 from affiliate.payouts.models import PayoutAccount, SimulatedTransfer, Withdrawal
 from affiliate.payouts.services import fee_for
-from affiliate.types import utcnow
 from bench.throwaway_db import make_database
+from core.accounts.models import Role, User, UserRole
+from core.config import TestingConfig
+from core.extensions import db
+from core.jobs import jobs
+from core.ledger import services as ledger
+from core.ledger.models import AccountKind
+from core.types import utcnow
 
 PAYOUT_JOB = "affiliate.payouts.jobs.process_withdrawal"
 NOOP_JOB = "bench.payouts_bench.noop"

@@ -40,10 +40,10 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from affiliate import create_app
-from affiliate.accounts.passwords import passwords
-from affiliate.config import DevelopmentConfig
-from affiliate.extensions import db
 from bench.throwaway_db import make_database
+from core.accounts.passwords import passwords
+from core.config import DevelopmentConfig
+from core.extensions import db
 
 WORDS = tuple(
     """

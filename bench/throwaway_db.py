@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from affiliate.config import normalise_database_url
+from core.config import normalise_database_url
 
 
 def make_database(prefix: str = "affiliate_bench") -> tuple[str, Callable[[], None]]:

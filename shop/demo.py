@@ -13,12 +13,12 @@ from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
-from affiliate.accounts import services as accounts
-from affiliate.accounts.models import Role, User
-from affiliate.cli import DEMO_PASSWORD, register_demo_seeder
-from affiliate.demo_pictures import draw_centred_text, initials_of, palette, png_bytes
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.accounts import services as accounts
+from core.accounts.models import Role, User
+from core.cli import DEMO_PASSWORD, register_demo_seeder
+from core.extensions import db
+from core.types import utcnow
+from demo.pictures import draw_centred_text, initials_of, palette, png_bytes
 from shop.catalog import images as image_files
 from shop.catalog import services as catalog
 from shop.catalog.models import Category, ProductStatus, Store, Variant

@@ -3,7 +3,7 @@
 The shop never imports the affiliate packages. Receivers run synchronously inside the
 transaction of the shop's service, so a paid order and what subscribers post for it commit or
 fail together. Receivers must not enqueue jobs or call providers directly: use
-``affiliate.jobs.enqueue_after_commit``.
+``core.jobs.enqueue_after_commit``.
 
 Each signal is sent with the ``Order`` (or ``Product``) as sender and keyword arguments:
 

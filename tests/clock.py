@@ -16,7 +16,7 @@ from datetime import datetime
 
 import pytest
 
-from affiliate.types import utcnow
+from core.types import utcnow
 
 
 def now_to_the_minute() -> datetime:

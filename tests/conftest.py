@@ -25,8 +25,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from affiliate import create_app
-from affiliate.config import TestingConfig, normalise_database_url
-from affiliate.extensions import db, limiter
+from core.config import TestingConfig, normalise_database_url
+from core.extensions import db, limiter
 
 DATABASE_URL = os.environ.get("DATABASE_URL")
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -183,7 +183,7 @@ def _flush_test_redis() -> None:
 
 
 def _assert_ledger_balances() -> None:
-    from affiliate.ledger.services import check_ledger
+    from core.ledger.services import check_ledger
 
     report = check_ledger()
     db.session.remove()

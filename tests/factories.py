@@ -6,9 +6,9 @@ from functools import cache
 
 import factory
 
-from affiliate.accounts.models import Role, User, UserRole
-from affiliate.accounts.passwords import passwords
-from affiliate.extensions import db
+from core.accounts.models import Role, User, UserRole
+from core.accounts.passwords import passwords
+from core.extensions import db
 
 PASSWORD = "correct-horse-battery"
 

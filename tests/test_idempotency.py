@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from affiliate.idempotency import idempotency_key, installation_prefix
+from core.idempotency import idempotency_key, installation_prefix
 from tests.conftest import make_test_app
 
 

@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from affiliate.cli import build_cron_scheduler
-from affiliate.extensions import db
-from affiliate.jobs import (
+from core.cli import build_cron_scheduler
+from core.extensions import db
+from core.jobs import (
     PERIODIC_JOBS,
     enqueue,
     enqueue_after_commit,
@@ -20,9 +20,9 @@ from affiliate.jobs import (
     jobs,
     make_worker,
 )
-from affiliate.ledger.exceptions import DuplicateEntry
-from affiliate.ledger.models import AccountKind, LedgerCheckRun
-from affiliate.ledger.services import (
+from core.ledger.exceptions import DuplicateEntry
+from core.ledger.models import AccountKind, LedgerCheckRun
+from core.ledger.services import (
     Cause,
     CheckReport,
     account_for,
@@ -33,7 +33,7 @@ from affiliate.ledger.services import (
 )
 from tests.conftest import make_test_app, worker_redis_url
 
-VERIFY_LEDGER = "affiliate.ledger.jobs.verify_ledger"
+VERIFY_LEDGER = "core.ledger.jobs.verify_ledger"
 SPY = "tests.test_jobs.remember"
 
 CALLS: list[tuple[Any, ...]] = []
@@ -95,7 +95,7 @@ def test_in_process_job_that_fails_rolls_back_what_it_wrote(app_ctx):
 def test_in_process_job_that_fails_says_so_in_the_log(app_ctx, caplog):
     enqueue("tests.test_jobs.record_then_fail")
 
-    failures = [r for r in caplog.records if r.name == "affiliate.jobs" and r.levelname == "ERROR"]
+    failures = [r for r in caplog.records if r.name == "core.jobs" and r.levelname == "ERROR"]
     assert len(failures) == 1
     assert "tests.test_jobs.record_then_fail failed in-process" in failures[0].getMessage()
     assert "the job failed after writing" in failures[0].getMessage()

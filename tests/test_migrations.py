@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from affiliate.extensions import db
+from core.extensions import db
 
 
 def _type_differs(context, inspected_column, metadata_column, inspected_type, metadata_type):

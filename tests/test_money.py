@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from affiliate.money import format_money, minor_units, parse_amount, percent_of, split_fee
+from core.money import format_money, minor_units, parse_amount, percent_of, split_fee
 
 # --- percent_of ------------------------------------------------------------------------------
 

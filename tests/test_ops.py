@@ -13,19 +13,19 @@ from typing import Any
 import pytest
 from flask import Flask, g
 
-from affiliate import config as config_module
 from affiliate import create_app
-from affiliate.config import (
+from core import config as config_module
+from core.config import (
     DevelopmentConfig,
     InsecureConfigError,
     ProductionConfig,
     TestingConfig,
     config_from_environment,
 )
-from affiliate.extensions import db
-from affiliate.ops import RequestIdFilter
-from affiliate.outbox import add
-from affiliate.types import utcnow
+from core.extensions import db
+from core.jobs.outbox import add
+from core.types import utcnow
+from core.web.ops import RequestIdFilter
 from tests.conftest import make_test_app, worker_redis_url
 
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
@@ -119,7 +119,7 @@ def test_healthz_says_the_outbox_is_behind_when_jobs_wait_too_long(app_ctx, clie
 
 @pytest.mark.parametrize(
     "url",
-    ["sqlite:////nonexistent-directory/for/affiliate.db", UNREACHABLE_POSTGRES],
+    ["sqlite:////nonexistent-directory/for/core.db", UNREACHABLE_POSTGRES],
     ids=["sqlite-bad-path", "postgres-refused"],
 )
 def test_healthz_is_503_when_the_database_is_unreachable(other_app, url):
@@ -405,7 +405,7 @@ def test_production_config_accepts_a_good_configuration():
         ({"SECRET_KEY": ""}, "SECRET_KEY"),
         ({"SECRET_KEY": None}, "SECRET_KEY"),
         ({"SECRET_KEY": "x" * 31}, "SECRET_KEY"),
-        ({"SQLALCHEMY_DATABASE_URI": "sqlite:///instance/affiliate.db"}, "PostgreSQL"),
+        ({"SQLALCHEMY_DATABASE_URI": "sqlite:///instance/core.db"}, "PostgreSQL"),
         ({"DEBUG": True}, "DEBUG"),
         ({"REDIS_URL": None}, "REDIS_URL"),
         ({"REDIS_URL": ""}, "REDIS_URL"),
@@ -446,7 +446,7 @@ def test_production_config_lists_every_problem_at_once():
 
 def test_production_app_refuses_to_start_on_sqlite(other_app):
     with pytest.raises(InsecureConfigError, match="PostgreSQL"):
-        _production_app(other_app, DATABASE_URL="sqlite:///instance/affiliate.db")
+        _production_app(other_app, DATABASE_URL="sqlite:///instance/core.db")
 
 
 def test_production_app_refuses_to_start_without_a_secret_key(monkeypatch, other_app):

@@ -13,12 +13,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.jobs import jobs, make_worker
-from affiliate.outbox import OutboxMessage, relay_due
 from affiliate.payouts import services
-from affiliate.types import utcnow
+from core.accounts.models import Role
+from core.extensions import db
+from core.jobs import jobs, make_worker
+from core.jobs.outbox import OutboxMessage, relay_due
+from core.types import utcnow
 from shop.orders import lifecycle
 from shop.orders.models import RefundRequest
 from tests.conftest import Auth, make_test_app, post_form, worker_redis_url

@@ -6,9 +6,9 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from affiliate.jobs import PERIODIC_JOBS, PeriodicJob
-from affiliate.scheduler import EmbeddedScheduler, next_run_after
-from affiliate.types import utcnow
+from core.jobs import PERIODIC_JOBS, PeriodicJob
+from core.jobs.scheduler import EmbeddedScheduler, next_run_after
+from core.types import utcnow
 
 CALLS: list[str] = []
 
@@ -73,7 +73,7 @@ def test_a_failing_job_is_logged_and_the_others_still_run(app, caplog):
             PeriodicJob("tests.test_scheduler.tick", interval=60),
         ],
     )
-    caplog.set_level(logging.ERROR, logger="affiliate.scheduler")
+    caplog.set_level(logging.ERROR, logger="core.jobs.scheduler")
     assert len(scheduler.run_due()) == 2
     assert CALLS == ["tick"]
     assert "a job that fails" in caplog.text
@@ -94,7 +94,7 @@ def test_the_thread_says_at_start_that_it_runs_the_periodic_jobs(app, caplog):
         return result
 
     scheduler.run_due = run_and_signal  # type: ignore[method-assign]
-    caplog.set_level(logging.INFO, logger="affiliate.scheduler")
+    caplog.set_level(logging.INFO, logger="core.jobs.scheduler")
     scheduler.start()
     try:
         assert ran.wait(5)
@@ -108,8 +108,8 @@ def test_every_periodic_job_of_the_app_is_scheduled(app):
     scheduler = EmbeddedScheduler(app, PERIODIC_JOBS)
     paths = {entry.periodic.func_path for entry in scheduler.entries}
     assert {
-        "affiliate.jobs.relay_outbox",
+        "core.jobs.relay_outbox",
         "shop.orders.jobs.release_unpaid_orders",
         "affiliate.creators.jobs.roll_up_events",
-        "affiliate.ledger.jobs.verify_ledger",
+        "core.ledger.jobs.verify_ledger",
     } <= paths

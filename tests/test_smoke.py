@@ -1,4 +1,4 @@
-from affiliate.accounts.models import Role
+from core.accounts.models import Role
 from tests.conftest import Auth
 from tests.factories import make_user
 

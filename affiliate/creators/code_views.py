@@ -9,11 +9,11 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from affiliate.accounts.authz import role_required
-from affiliate.accounts.models import Role, User
 from affiliate.creators import codes
 from affiliate.creators import profile_services as profiles
-from affiliate.extensions import db
+from core.accounts.authz import role_required
+from core.accounts.models import Role, User
+from core.extensions import db
 from shop.catalog.services import get_store_for_owner
 from shop.promotions.exceptions import PromotionError
 

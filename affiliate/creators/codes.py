@@ -13,11 +13,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role, User
 from affiliate.creators.models import CreatorProfile
-from affiliate.extensions import db
-from affiliate.notifications.services import notify
-from affiliate.types import utcnow
+from core.accounts.models import Role, User
+from core.extensions import db
+from core.notifications.services import notify
+from core.types import utcnow
 from shop.catalog.models import Store
 from shop.orders.models import Order, OrderStatus
 from shop.promotions import services as promotions

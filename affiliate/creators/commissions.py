@@ -30,12 +30,12 @@ from sqlalchemy import select
 
 from affiliate.creators import tracking
 from affiliate.creators.models import Commission, CommissionState, EventKind
-from affiliate.extensions import db
-from affiliate.ledger.models import AccountKind
-from affiliate.ledger.services import Cause, account_for, credit, debit, post_entry
-from affiliate.money import percent_of
 from affiliate.plans.rule import applicable_rates
-from affiliate.types import utcnow
+from core.extensions import db
+from core.ledger.models import AccountKind
+from core.ledger.services import Cause, account_for, credit, debit, post_entry
+from core.money import percent_of
+from core.types import utcnow
 from shop import hooks, signals
 from shop.hooks import CommissionTerms
 from shop.orders.models import Order, OrderLine

@@ -22,8 +22,8 @@ from affiliate.creators.models import (
     ContentStatus,
     CreatorProfile,
 )
-from affiliate.extensions import db
 from affiliate.plans.models import ShowcaseItem
+from core.extensions import db
 from shop.catalog.models import Product, ProductStatus, Store, Variant
 from shop.promotions.display import ProductOffer, product_offers
 

@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy import Integer, Select, case, cast, func, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
-from affiliate.accounts.models import User
 from affiliate.creators import tracking
 from affiliate.creators.models import (
     Commission,
@@ -36,10 +35,11 @@ from affiliate.creators.models import (
     CreatorProfile,
     EventKind,
 )
-from affiliate.extensions import db
-from affiliate.pagination import Page
 from affiliate.plans.models import Plan
-from affiliate.types import utcnow
+from core.accounts.models import User
+from core.extensions import db
+from core.types import utcnow
+from core.web.pagination import Page
 from shop.catalog.models import Product
 from shop.orders.models import Order, OrderLine
 
@@ -388,7 +388,7 @@ class CreatorDashboard:
 
     def chart(self) -> dict[str, Any]:
         """The chart's data for ``static/js/charts.js`` (money in major units)."""
-        from affiliate.money import to_decimal
+        from core.money import to_decimal
 
         return {
             "currency": self.currency,
@@ -573,7 +573,7 @@ class SellerDashboard:
     by_content: list[BreakdownRow]
 
     def chart(self) -> dict[str, Any]:
-        from affiliate.money import to_decimal
+        from core.money import to_decimal
 
         def major(amount: int) -> float:
             return float(to_decimal(amount, self.currency))

@@ -6,13 +6,13 @@ from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from affiliate.accounts import services as accounts
-from affiliate.accounts.models import Role
-from affiliate.cli import DEMO_PASSWORD, register_demo_seeder
 from affiliate.creators import profile_services as profiles
 from affiliate.creators.models import CreatorProfile
-from affiliate.demo_pictures import draw_centred_text, initials_of, palette, png_bytes
-from affiliate.extensions import db
+from core.accounts import services as accounts
+from core.accounts.models import Role
+from core.cli import DEMO_PASSWORD, register_demo_seeder
+from core.extensions import db
+from demo.pictures import draw_centred_text, initials_of, palette, png_bytes
 from shop.catalog import images
 from shop.catalog.models import Category
 
@@ -242,7 +242,7 @@ def seed_lives() -> str:
 
     from affiliate.creators import lives
     from affiliate.creators.models import Content, ContentKind
-    from affiliate.types import utcnow
+    from core.types import utcnow
     from shop.catalog.models import Store
 
     store_id = db.session.scalar(select(Store.id).where(Store.handle == LIVES_STORE_HANDLE))

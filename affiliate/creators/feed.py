@@ -32,8 +32,8 @@ from affiliate.creators.models import (
     LiveState,
 )
 from affiliate.creators.tracking import visitor_key
-from affiliate.extensions import db
-from affiliate.pagination import Page
+from core.extensions import db
+from core.web.pagination import Page
 from shop.catalog.models import Category, Product, ProductStatus
 from shop.catalog.queries import CategoryTree, load_category_tree
 from shop.orders.models import Order, OrderLine, OrderStatus

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from affiliate.creators import tracking
-from affiliate.extensions import db
-from affiliate.jobs import PeriodicJob, job, register_periodic
+from core.extensions import db
+from core.jobs import PeriodicJob, job, register_periodic
 
 log = logging.getLogger(__name__)
 

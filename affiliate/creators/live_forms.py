@@ -10,7 +10,7 @@ from wtforms import DateTimeLocalField, IntegerField, SelectMultipleField, Strin
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from affiliate.creators.lives import STREAM_URL_MAX, TITLE_MAX
-from affiliate.types import utcnow
+from core.types import utcnow
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 

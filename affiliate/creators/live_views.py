@@ -24,8 +24,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.accounts.authz import role_required
-from affiliate.accounts.models import Role
 from affiliate.creators import live_vouchers, lives
 from affiliate.creators.content import (
     ContentError,
@@ -44,9 +42,11 @@ from affiliate.creators.live_forms import (
     next_quarter_hour,
 )
 from affiliate.creators.models import Content, ContentKind, LiveState
-from affiliate.extensions import db
 from affiliate.plans import services as plan_services
-from affiliate.templating import money_filter
+from core.accounts.authz import role_required
+from core.accounts.models import Role
+from core.extensions import db
+from core.web.templating import money_filter
 from shop.catalog.views import media_url
 
 bp = Blueprint("lives", __name__)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from affiliate.creators.content import ContentError, NotYours, own_content
 from affiliate.creators.models import Content, ContentKind, ContentProduct, LiveState
-from affiliate.extensions import db
+from core.extensions import db
 from shop.catalog.models import Product
 from shop.promotions import display
 from shop.promotions.display import PublicVoucher

@@ -47,8 +47,8 @@ from affiliate.creators.models import (
     ContentStatus,
     LiveState,
 )
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Product, ProductStatus
 
 TITLE_MAX = 150

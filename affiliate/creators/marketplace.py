@@ -20,9 +20,6 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, sel
 from sqlalchemy.orm import contains_eager, defer, raiseload
 from sqlalchemy.sql import Subquery
 
-from affiliate.extensions import db
-from affiliate.money import BPS_PER_WHOLE
-from affiliate.pagination import Page
 from affiliate.plans.models import (
     MembershipStatus,
     Plan,
@@ -43,7 +40,10 @@ from affiliate.plans.rule import (
     rate_outlooks,
 )
 from affiliate.plans.showcase import awaiting_approval
-from affiliate.types import utcnow
+from core.extensions import db
+from core.money import BPS_PER_WHOLE
+from core.types import utcnow
+from core.web.pagination import Page
 from shop.catalog.models import Product, Store
 
 PER_PAGE = 24

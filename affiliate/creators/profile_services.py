@@ -16,8 +16,6 @@ from typing import Any
 from sqlalchemy import Float, cast, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
-from affiliate.accounts import services as accounts
-from affiliate.accounts.models import Role, User, UserRole
 from affiliate.creators.dashboards import net_base
 from affiliate.creators.models import (
     HANDLE_PATTERN,
@@ -26,10 +24,12 @@ from affiliate.creators.models import (
     CreatorCategory,
     CreatorProfile,
 )
-from affiliate.extensions import db
-from affiliate.pagination import Page
 from affiliate.plans.models import ShowcaseItem
-from affiliate.types import utcnow
+from core.accounts import services as accounts
+from core.accounts.models import Role, User, UserRole
+from core.extensions import db
+from core.types import utcnow
+from core.web.pagination import Page
 from shop.catalog.models import Category, Product, ProductStatus
 
 _HANDLE = re.compile(HANDLE_PATTERN)

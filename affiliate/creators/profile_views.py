@@ -17,14 +17,14 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from affiliate.accounts.authz import role_required
-from affiliate.accounts.models import Role
 from affiliate.creators import profile_services as profiles
 from affiliate.creators.models import CreatorProfile
 from affiliate.creators.profile_forms import DirectoryForm, ProfileForm
-from affiliate.extensions import db
-from affiliate.money import parse_amount
-from affiliate.pagination import page_arg
+from core.accounts.authz import role_required
+from core.accounts.models import Role
+from core.extensions import db
+from core.money import parse_amount
+from core.web.pagination import page_arg
 from shop.catalog import images
 from shop.catalog.exceptions import ImageError
 from shop.catalog.forms import uploaded

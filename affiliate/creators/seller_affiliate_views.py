@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.accounts.authz import role_required
-from affiliate.accounts.models import Role
 from affiliate.creators import dashboards
+from core.accounts.authz import role_required
+from core.accounts.models import Role
 from shop.orders.seller_queries import store_of
 
 bp = Blueprint("seller_affiliates", __name__)

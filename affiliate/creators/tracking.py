@@ -33,8 +33,8 @@ from affiliate.creators.models import (
     EventKind,
     RollupCursor,
 )
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 
 #: The cursor of ``roll_up`` in ``rollup_cursor``.
 CURSOR_NAME = "content_event"

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from affiliate.creators import tracking
 from affiliate.creators.models import Content, ContentProduct, ContentStatus, EventKind
-from affiliate.extensions import db, limiter
+from core.extensions import db, limiter
 
 bp = Blueprint("tracking", __name__)
 

@@ -19,17 +19,17 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.accounts.authz import role_required
-from affiliate.accounts.models import Role
 from affiliate.creators import content as contents
 from affiliate.creators import feed as feeds
 from affiliate.creators import videos
 from affiliate.creators.content import ContentError, InvalidVideo
 from affiliate.creators.models import MAX_CONTENT_PRODUCTS, ContentKind
 from affiliate.creators.video_forms import VideoEditForm, VideoForm
-from affiliate.extensions import db
-from affiliate.pagination import page_arg
 from affiliate.plans.services import showcase_of
+from core.accounts.authz import role_required
+from core.accounts.models import Role
+from core.extensions import db
+from core.web.pagination import page_arg
 from shop.catalog.views import category_tree
 
 bp = Blueprint("videos", __name__)

@@ -37,7 +37,7 @@ from affiliate.creators.models import (
     ContentProduct,
     ContentStatus,
 )
-from affiliate.extensions import db
+from core.extensions import db
 from shop.catalog import images
 from shop.catalog.exceptions import ImageError
 from shop.catalog.models import Product

@@ -22,20 +22,20 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.accounts.authz import get_or_404, role_required
-from affiliate.accounts.models import Role
 from affiliate.creators import dashboards, marketplace
 from affiliate.creators.marketplace import MarketFilters, MarketSort
-from affiliate.extensions import db
-from affiliate.ledger import services as ledger
-from affiliate.ledger.models import AccountKind
-from affiliate.pagination import page_arg
 from affiliate.plans import services as plan_services
 from affiliate.plans import showcase as showcase_requests
 from affiliate.plans.exceptions import PlanError
 from affiliate.plans.models import PlanMembership
 from affiliate.plans.rule import format_rate
 from affiliate.plans.showcase import ShowcaseAddition
+from core.accounts.authz import get_or_404, role_required
+from core.accounts.models import Role
+from core.extensions import db
+from core.ledger import services as ledger
+from core.ledger.models import AccountKind
+from core.web.pagination import page_arg
 from shop.catalog.models import Category
 from shop.catalog.views import category_tree, parse_price_range
 

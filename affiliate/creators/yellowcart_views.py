@@ -18,11 +18,11 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from affiliate.accounts.authz import get_or_404
-from affiliate.accounts.views import is_safe_next
 from affiliate.creators import attribution, content, tracking
 from affiliate.creators.models import Content, EventKind
-from affiliate.extensions import db
+from core.accounts.authz import get_or_404
+from core.accounts.views import is_safe_next
+from core.extensions import db
 from shop import hooks, signals
 from shop.catalog.models import Variant
 from shop.orders import cart as carts

@@ -24,20 +24,20 @@ from sqlalchemy import select
 # The seeders whose data this builds on must register (and so run) first.
 import affiliate.creators.demo
 import affiliate.plans.demo  # noqa: F401
-from affiliate.accounts import services as accounts
-from affiliate.accounts.models import Role, User
-from affiliate.cli import DEMO_PASSWORD, register_demo_seeder
 from affiliate.creators.models import Content, ContentProduct, ContentStatus
-from affiliate.extensions import db
-from affiliate.ledger.models import AccountKind
-from affiliate.ledger.services import owner_balances
 from affiliate.payouts import payout_accounts, services
 from affiliate.payouts.exceptions import PayoutError
 from affiliate.payouts.models import Withdrawal, WithdrawalStatus
 from affiliate.payouts.providers import BankDetails, SimulatedPayoutProvider
 from affiliate.payouts.transitions import money_text
 from affiliate.plans.rule import applicable_rate
-from affiliate.types import utcnow
+from core.accounts import services as accounts
+from core.accounts.models import Role, User
+from core.cli import DEMO_PASSWORD, register_demo_seeder
+from core.extensions import db
+from core.ledger.models import AccountKind
+from core.ledger.services import owner_balances
+from core.types import utcnow
 from shop.catalog.models import Variant
 from shop.orders import cart as carts
 from shop.orders import checkout, lifecycle

@@ -22,10 +22,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from affiliate.money import parse_amount
 from affiliate.payouts.models import REASON_LENGTH, WithdrawalStatus
 from affiliate.payouts.providers import BankDetails
 from affiliate.payouts.queries import SORTS
+from core.money import parse_amount
 
 MAX_EXPORT_DAYS = 366 * 5
 

@@ -13,9 +13,9 @@ import logging
 
 from rq import get_current_job
 
-from affiliate.extensions import db
-from affiliate.jobs import PeriodicJob, job, jobs, register_periodic
 from affiliate.payouts import processing, providers
+from core.extensions import db
+from core.jobs import PeriodicJob, job, jobs, register_periodic
 
 log = logging.getLogger(__name__)
 

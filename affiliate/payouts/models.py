@@ -24,9 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from affiliate.accounts.models import User
-from affiliate.extensions import db
-from affiliate.types import UTCDateTime, utcnow
+from core.accounts.models import User
+from core.extensions import db
+from core.types import UTCDateTime, utcnow
 
 REASON_LENGTH = 500
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from affiliate.extensions import db
-from affiliate.money import to_decimal
 from affiliate.payouts import queries
 from affiliate.payouts.models import Withdrawal
+from core.extensions import db
+from core.money import to_decimal
 
 CHART_DAYS = 30
 CHART_MONTHS = 12

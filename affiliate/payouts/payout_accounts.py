@@ -16,10 +16,6 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role, User
-from affiliate.audit import services as audit
-from affiliate.extensions import db
-from affiliate.notifications.services import notify
 from affiliate.payouts import providers
 from affiliate.payouts.exceptions import (
     InvalidDestination,
@@ -29,7 +25,11 @@ from affiliate.payouts.exceptions import (
 )
 from affiliate.payouts.models import PayoutAccount, PayoutAccountStatus
 from affiliate.payouts.providers import BankDetails
-from affiliate.types import utcnow
+from core.accounts.models import Role, User
+from core.audit import services as audit
+from core.extensions import db
+from core.notifications.services import notify
+from core.types import utcnow
 
 SUBJECT = "payout_account"
 WALLET_PATH = "/creator/wallet"

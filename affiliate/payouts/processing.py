@@ -26,7 +26,6 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import or_, select
 
-from affiliate.extensions import db
 from affiliate.payouts import providers
 from affiliate.payouts.exceptions import WithdrawalNotFound
 from affiliate.payouts.models import REASON_LENGTH, PayoutAccount, Withdrawal, WithdrawalStatus
@@ -42,7 +41,8 @@ from affiliate.payouts.transitions import (
     require_move,
     tell,
 )
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -32,9 +32,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from affiliate.extensions import db
 from affiliate.payouts.models import PayoutAccountStatus, SimulatedTransfer
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 
 log = logging.getLogger(__name__)
 

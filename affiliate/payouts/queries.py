@@ -15,19 +15,19 @@ from typing import Literal
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import contains_eager, lazyload
 
-from affiliate.accounts.models import User
-from affiliate.audit.models import AuditEvent
 from affiliate.creators.commissions import CLAWED_BACK, SETTLED
-from affiliate.extensions import db
-from affiliate.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerPosting
-from affiliate.ledger.services import owner_balances
-from affiliate.money import to_decimal
-from affiliate.pagination import Page
 from affiliate.payouts import services
 from affiliate.payouts.exceptions import NotAllowed, WithdrawalNotFound
 from affiliate.payouts.models import PayoutAccount, Withdrawal, WithdrawalStatus
 from affiliate.payouts.transitions import HOLD, PAID, RETURNED, SUBJECT
-from affiliate.types import utcnow
+from core.accounts.models import User
+from core.audit.models import AuditEvent
+from core.extensions import db
+from core.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerPosting
+from core.ledger.services import owner_balances
+from core.money import to_decimal
+from core.types import utcnow
+from core.web.pagination import Page
 
 W = WithdrawalStatus
 #: A withdrawal this many times the creator's average paid one is flagged.

@@ -40,12 +40,6 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from affiliate.accounts.models import Role, User
-from affiliate.extensions import db
-from affiliate.ledger.exceptions import InsufficientFunds
-from affiliate.ledger.models import AccountKind
-from affiliate.ledger.services import owner_balances
-from affiliate.money import MAX_MINOR_UNITS, parse_amount, split_fee
 from affiliate.payouts import providers
 from affiliate.payouts.exceptions import (
     DuplicateApproval,
@@ -80,7 +74,13 @@ from affiliate.payouts.transitions import (
     require_move,
     tell,
 )
-from affiliate.types import utcnow
+from core.accounts.models import Role, User
+from core.extensions import db
+from core.ledger.exceptions import InsufficientFunds
+from core.ledger.models import AccountKind
+from core.ledger.services import owner_balances
+from core.money import MAX_MINOR_UNITS, parse_amount, split_fee
+from core.types import utcnow
 
 log = logging.getLogger(__name__)
 

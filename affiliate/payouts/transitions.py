@@ -18,17 +18,17 @@ from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
-from affiliate.audit import services as audit
-from affiliate.extensions import db
-from affiliate.jobs import enqueue_after_commit
-from affiliate.ledger.models import AccountKind, LedgerAccount
-from affiliate.ledger.services import Cause, account_for, credit, debit, post_entry
-from affiliate.money import MAX_MINOR_UNITS, format_money
-from affiliate.notifications.services import notify
 from affiliate.payouts.exceptions import InvalidTransition, WithdrawalNotFound
 from affiliate.payouts.models import REASON_LENGTH, TRANSITIONS, Withdrawal, WithdrawalStatus
 from affiliate.payouts.providers import TransferResult
-from affiliate.types import utcnow
+from core.audit import services as audit
+from core.extensions import db
+from core.jobs import enqueue_after_commit
+from core.ledger.models import AccountKind, LedgerAccount
+from core.ledger.services import Cause, account_for, credit, debit, post_entry
+from core.money import MAX_MINOR_UNITS, format_money
+from core.notifications.services import notify
+from core.types import utcnow
 
 log = logging.getLogger(__name__)
 

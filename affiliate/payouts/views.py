@@ -35,12 +35,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.accounts.authz import role_required
-from affiliate.accounts.models import Role, User
-from affiliate.errors import render_error
-from affiliate.extensions import db
-from affiliate.ledger import services as ledger
-from affiliate.pagination import page_arg
 from affiliate.payouts import page_queries, queries, services
 from affiliate.payouts.exceptions import PayoutError, WithdrawalNotFound
 from affiliate.payouts.forms import (
@@ -53,7 +47,13 @@ from affiliate.payouts.forms import (
 from affiliate.payouts.models import WithdrawalStatus
 from affiliate.payouts.pages import decode_ids, encode_ids, status_for, timeline_label
 from affiliate.payouts.transitions import money_text
-from affiliate.types import utcnow
+from core.accounts.authz import role_required
+from core.accounts.models import Role, User
+from core.extensions import db
+from core.ledger import services as ledger
+from core.types import utcnow
+from core.web.errors import render_error
+from core.web.pagination import page_arg
 
 bp = Blueprint("payouts", __name__, url_prefix="/finance")
 

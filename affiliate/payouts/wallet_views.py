@@ -23,16 +23,16 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.accounts.authz import role_required
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.money import minor_units
-from affiliate.pagination import page_arg
 from affiliate.payouts import page_queries, payout_accounts, providers, queries, services
 from affiliate.payouts.exceptions import InsufficientBalance, InvalidAmount, PayoutError
 from affiliate.payouts.forms import ActionForm, PayoutAccountForm, WithdrawalForm
 from affiliate.payouts.pages import status_for, timeline_label
 from affiliate.payouts.transitions import money_text
+from core.accounts.authz import role_required
+from core.accounts.models import Role
+from core.extensions import db
+from core.money import minor_units
+from core.web.pagination import page_arg
 
 bp = Blueprint("wallet", __name__, url_prefix="/creator")
 

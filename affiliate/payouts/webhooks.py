@@ -16,9 +16,9 @@ import stripe
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from affiliate.extensions import csrf, db
 from affiliate.payouts import payout_accounts
 from affiliate.payouts.providers import status_from_stripe_account
+from core.extensions import csrf, db
 
 log = logging.getLogger(__name__)
 

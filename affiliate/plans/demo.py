@@ -11,14 +11,14 @@ from sqlalchemy import select
 # The shop's and the creators' seeders must run first: importing them registers them first.
 import affiliate.creators.demo  # noqa: F401
 import shop.demo  # noqa: F401
-from affiliate.accounts import services as accounts
-from affiliate.accounts.models import Role, User
-from affiliate.cli import register_demo_seeder
-from affiliate.extensions import db
 from affiliate.plans import samples, services
 from affiliate.plans.exceptions import PlanError
 from affiliate.plans.models import Plan, PlanKind, SampleRequest
-from affiliate.types import utcnow
+from core.accounts import services as accounts
+from core.accounts.models import Role, User
+from core.cli import register_demo_seeder
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Product, Store
 from shop.orders import lifecycle
 from shop.orders.checkout import add_address, addresses_of

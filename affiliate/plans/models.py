@@ -23,8 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from affiliate.extensions import db
-from affiliate.types import UTCDateTime, utcnow
+from core.extensions import db
+from core.types import UTCDateTime, utcnow
 
 MIN_RATE_BPS = 100
 MAX_RATE_BPS = 8000

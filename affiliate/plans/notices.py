@@ -11,8 +11,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from affiliate.extensions import db
-from affiliate.notifications.services import notify, notify_many
 from affiliate.plans.models import (
     EARNING_STATUSES,
     Plan,
@@ -21,6 +19,8 @@ from affiliate.plans.models import (
     ShowcaseItem,
 )
 from affiliate.plans.rule import format_rate
+from core.extensions import db
+from core.notifications.services import notify, notify_many
 from shop.catalog.models import Product, Store
 
 INVITATIONS = "/creator/invitations"

@@ -33,8 +33,6 @@ from enum import StrEnum
 from sqlalchemy import CTE, Select, and_, case, exists, func, literal, null, or_, select, true
 from sqlalchemy.sql import Subquery
 
-from affiliate.extensions import db
-from affiliate.money import percent_of
 from affiliate.plans.models import (
     MembershipStatus,
     Plan,
@@ -45,7 +43,9 @@ from affiliate.plans.models import (
     PlanStatus,
     ShowcaseItem,
 )
-from affiliate.types import utcnow
+from core.extensions import db
+from core.money import percent_of
+from core.types import utcnow
 from shop.catalog.models import Product, ProductStatus
 
 PRECEDENCE = case(

@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from affiliate.money import format_money
 from affiliate.plans.models import (
     DECLINE_REASON_MAX,
     DECLINE_REASON_MIN,
@@ -16,6 +15,7 @@ from affiliate.plans.models import (
     SAMPLE_NOTE_MIN,
 )
 from affiliate.plans.samples import MAX_CAP
+from core.money import format_money
 from shop.orders.forms import CheckoutForm, strip
 
 

@@ -15,16 +15,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.accounts.authz import get_or_404, role_required
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.pagination import page_arg
 from affiliate.plans import samples
 from affiliate.plans import services as plan_services
 from affiliate.plans.exceptions import PlanError
 from affiliate.plans.forms import ConfirmForm
 from affiliate.plans.models import SampleRequest, SampleStatus
 from affiliate.plans.sample_forms import DeclineSampleForm, SampleCapForm, SampleRequestForm
+from core.accounts.authz import get_or_404, role_required
+from core.accounts.models import Role
+from core.extensions import db
+from core.web.pagination import page_arg
 from shop.catalog.models import Product, Store
 from shop.catalog.services import get_store_for_owner
 from shop.orders.checkout import addresses_of

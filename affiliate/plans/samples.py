@@ -31,10 +31,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import raiseload
 
-from affiliate.accounts.models import Role, User
-from affiliate.audit import services as audit
-from affiliate.extensions import db
-from affiliate.pagination import Page
 from affiliate.plans.exceptions import (
     IllegalSampleTransition,
     InvalidSampleRequest,
@@ -55,7 +51,11 @@ from affiliate.plans.models import (
     SampleStatus,
     ShowcaseItem,
 )
-from affiliate.types import utcnow
+from core.accounts.models import Role, User
+from core.audit import services as audit
+from core.extensions import db
+from core.types import utcnow
+from core.web.pagination import Page
 from shop.catalog.models import Product, ProductStatus, Store, Variant
 from shop.orders.checkout import add_address, get_address
 from shop.orders.complimentary import place_complimentary_order

@@ -22,9 +22,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import raiseload
 
-from affiliate.accounts.models import Role, User, UserRole
-from affiliate.audit import services as audit
-from affiliate.extensions import db
 from affiliate.plans import notices, rule, showcase
 from affiliate.plans.exceptions import (
     IllegalPlanTransition,
@@ -52,7 +49,10 @@ from affiliate.plans.models import (
 )
 from affiliate.plans.rule import AppliedRate, Prospect, format_rate
 from affiliate.plans.showcase import ShowcaseAddition
-from affiliate.types import utcnow
+from core.accounts.models import Role, User, UserRole
+from core.audit import services as audit
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Product, ProductStatus, Store
 
 NAME_MAX = 100

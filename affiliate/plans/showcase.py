@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import raiseload
 
-from affiliate.extensions import db
 from affiliate.plans import rule
 from affiliate.plans.exceptions import NoApplicablePlan, NotFound
 from affiliate.plans.models import (
@@ -31,6 +30,7 @@ from affiliate.plans.models import (
     ShowcaseRequest,
 )
 from affiliate.plans.rule import AppliedRate, Prospect, Standing
+from core.extensions import db
 from shop.catalog.models import Product, ProductStatus
 
 

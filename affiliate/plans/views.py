@@ -13,9 +13,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.accounts.authz import get_or_404, role_required
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
 from affiliate.plans import services
 from affiliate.plans.exceptions import PlanError
 from affiliate.plans.forms import (
@@ -31,7 +28,10 @@ from affiliate.plans.forms import (
 )
 from affiliate.plans.models import MembershipStatus, Plan, PlanKind, PlanStatus
 from affiliate.plans.rule import format_rate
-from affiliate.types import utcnow
+from core.accounts.authz import get_or_404, role_required
+from core.accounts.models import Role
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Store
 from shop.catalog.services import get_store_for_owner
 

@@ -25,7 +25,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from affiliate.money import minor_units, parse_amount, to_decimal
+from core.money import minor_units, parse_amount, to_decimal
 from shop.catalog import services
 from shop.catalog.models import ProductStatus
 

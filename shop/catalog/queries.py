@@ -14,8 +14,8 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import defer, joinedload, raiseload, selectinload
 
-from affiliate.extensions import db
-from affiliate.pagination import Page
+from core.extensions import db
+from core.web.pagination import Page
 from shop.catalog.models import Category, Product, ProductStatus, Store
 from shop.catalog.search import SearchClause
 

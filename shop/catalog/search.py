@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, literal_column, table
 from sqlalchemy.sql import column
 
-from affiliate.extensions import db
+from core.extensions import db
 from shop.catalog.models import Product
 
 MAX_QUERY_LENGTH = 200

@@ -25,10 +25,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from affiliate.accounts.authz import get_or_404, role_required
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.pagination import page_arg
+from core.accounts.authz import get_or_404, role_required
+from core.accounts.models import Role
+from core.extensions import db
+from core.web.pagination import page_arg
 from shop.blueprints import seller_bp as bp
 from shop.blueprints import shop_bp
 from shop.catalog import images, services

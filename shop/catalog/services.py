@@ -18,11 +18,11 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, raiseload
 
-from affiliate.accounts import services as accounts
-from affiliate.accounts.models import Role, User
-from affiliate.audit import services as audit
-from affiliate.extensions import db
-from affiliate.pagination import Page
+from core.accounts import services as accounts
+from core.accounts.models import Role, User
+from core.audit import services as audit
+from core.extensions import db
+from core.web.pagination import Page
 from shop import signals
 from shop.catalog.exceptions import (
     CurrencyLocked,

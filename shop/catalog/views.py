@@ -20,9 +20,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from affiliate.extensions import db
-from affiliate.money import parse_amount
-from affiliate.pagination import page_arg
+from core.extensions import db
+from core.money import parse_amount
+from core.web.pagination import page_arg
 from shop.blueprints import shop_bp as bp
 from shop.catalog import queries
 from shop.catalog.models import Category

@@ -14,8 +14,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from affiliate.accounts.authz import get_or_404
-from affiliate.extensions import db
+from core.accounts.authz import get_or_404
+from core.extensions import db
 from shop.blueprints import shop_bp as bp
 from shop.orders import lifecycle
 from shop.orders.jobs import return_window_days

@@ -19,8 +19,8 @@ from typing import Protocol
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Product, Store, Variant
 from shop.orders.exceptions import InvalidQuantity, LineNotFound, NotAvailable, NotEnoughStock
 from shop.orders.models import Cart, CartLine

@@ -31,12 +31,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from affiliate.extensions import db
-from affiliate.ledger.models import AccountKind
-from affiliate.ledger.services import Cause, account_for, credit, debit, post_entry
-from affiliate.money import format_money
-from affiliate.pagination import Page
-from affiliate.types import utcnow
+from core.extensions import db
+from core.ledger.models import AccountKind
+from core.ledger.services import Cause, account_for, credit, debit, post_entry
+from core.money import format_money
+from core.types import utcnow
+from core.web.pagination import Page
 from shop import signals
 from shop.catalog.models import Product, ProductStatus, Variant
 from shop.orders.cart import CartSummary, LineView, is_purchasable, remove_lines, summarise

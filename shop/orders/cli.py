@@ -8,8 +8,8 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup
 
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 from shop.orders import lifecycle
 from shop.orders.jobs import auto_deliver_days, return_window_days
 

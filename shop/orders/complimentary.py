@@ -14,8 +14,8 @@ the order straight in ``paid`` (there is nothing to wait for), its one line and 
 
 from __future__ import annotations
 
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Variant
 from shop.orders.cart import LineView
 from shop.orders.checkout import _reserve

@@ -9,10 +9,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from affiliate.accounts.authz import get_or_404, role_required
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.money import format_money
+from core.accounts.authz import get_or_404, role_required
+from core.accounts.models import Role
+from core.extensions import db
+from core.money import format_money
 from shop.blueprints import shop_bp as bp
 from shop.orders import refunds
 from shop.orders.models import RefundRequest

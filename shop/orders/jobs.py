@@ -11,8 +11,8 @@ import logging
 from flask import current_app
 from rq import get_current_job
 
-from affiliate.jobs import PeriodicJob, job, jobs, register_periodic
-from affiliate.types import utcnow
+from core.jobs import PeriodicJob, job, jobs, register_periodic
+from core.types import utcnow
 from shop.orders import lifecycle, refunds
 
 log = logging.getLogger(__name__)

@@ -40,12 +40,12 @@ from typing import Any
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
-from affiliate.audit import services as audit
-from affiliate.extensions import db
-from affiliate.ledger.models import AccountKind
-from affiliate.ledger.services import Cause, account_for, credit, debit, post_entry
-from affiliate.money import format_money
-from affiliate.types import utcnow
+from core.audit import services as audit
+from core.extensions import db
+from core.ledger.models import AccountKind
+from core.ledger.services import Cause, account_for, credit, debit, post_entry
+from core.money import format_money
+from core.types import utcnow
 from shop import signals
 from shop.catalog.models import Variant
 from shop.orders import refunds, states

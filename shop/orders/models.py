@@ -26,8 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from affiliate.extensions import db
-from affiliate.types import UTCDateTime, utcnow
+from core.extensions import db
+from core.types import UTCDateTime, utcnow
 from shop.catalog.models import Product, Store, Variant
 
 

@@ -33,12 +33,12 @@ from rq import Retry
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from affiliate.audit import services as audit
-from affiliate.extensions import db
-from affiliate.idempotency import idempotency_key
-from affiliate.jobs import enqueue_after_commit
-from affiliate.money import format_money
-from affiliate.types import utcnow
+from core.audit import services as audit
+from core.extensions import db
+from core.idempotency import idempotency_key
+from core.jobs import enqueue_after_commit
+from core.money import format_money
+from core.types import utcnow
 from shop.orders.models import (
     Order,
     OrderEvent,

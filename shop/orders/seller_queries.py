@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from affiliate.accounts.models import User
-from affiliate.extensions import db
+from core.accounts.models import User
+from core.extensions import db
 from shop.catalog.models import Store
 from shop.orders.models import (
     LineStatus,

@@ -14,10 +14,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.accounts.authz import get_or_404, role_required
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.pagination import Page, page_arg
+from core.accounts.authz import get_or_404, role_required
+from core.accounts.models import Role
+from core.extensions import db
+from core.web.pagination import Page, page_arg
 from shop.blueprints import seller_bp as bp
 from shop.catalog.models import Store
 from shop.orders import lifecycle, seller_queries

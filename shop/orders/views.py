@@ -31,10 +31,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, user_logged_in
 from sqlalchemy.exc import SQLAlchemyError
 
-from affiliate.accounts.authz import get_or_404
-from affiliate.extensions import db
-from affiliate.money import format_money
-from affiliate.pagination import page_arg
+from core.accounts.authz import get_or_404
+from core.extensions import db
+from core.money import format_money
+from core.web.pagination import page_arg
 from shop import hooks, signals
 from shop.blueprints import shop_bp as bp
 from shop.catalog.models import Variant

@@ -148,7 +148,7 @@ def get_provider(name: str | None = None) -> PaymentProvider:
 
         return TestCardProvider()
     if name == "stripe":
-        from affiliate.idempotency import installation_prefix
+        from core.idempotency import installation_prefix
         from shop.payments.stripe_provider import StripeProvider
 
         return StripeProvider(

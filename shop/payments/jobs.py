@@ -19,9 +19,9 @@ import logging
 from rq import Retry
 from sqlalchemy import select
 
-from affiliate.extensions import db
-from affiliate.idempotency import idempotency_key
-from affiliate.jobs import enqueue_after_commit, job
+from core.extensions import db
+from core.idempotency import idempotency_key
+from core.jobs import enqueue_after_commit, job
 from shop.orders.models import Order, OrderStatus, Payment, PaymentStatus
 from shop.payments.base import ProviderError, ProviderStatus, ProviderUnavailable, get_provider
 

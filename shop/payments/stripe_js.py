@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from affiliate.ops import content_security_policy
+from core.web.ops import content_security_policy
 
 DEFAULT_URL = "https://js.stripe.com/v3/"
 #: What Stripe's own script reaches besides its origin (Stripe's CSP guide).

@@ -7,7 +7,7 @@ webhook leads back to our payment. The buyer confirms the card in the browser wi
 the order is marked paid only when the signed ``payment_intent.succeeded`` webhook arrives.
 
 Every idempotency key sent to Stripe starts with this installation's prefix
-(``affiliate.idempotency``), so two databases sharing one Stripe account never answer each
+(``core.idempotency``), so two databases sharing one Stripe account never answer each
 other's requests; a key that already carries it is sent as it is.
 
 The API version is pinned to the one the installed SDK is written for (``API_VERSION``): our

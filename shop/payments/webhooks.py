@@ -20,7 +20,7 @@ from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from affiliate.extensions import csrf, db
+from core.extensions import csrf, db
 from shop.blueprints import shop_bp as bp
 from shop.orders import checkout, refunds
 from shop.orders.exceptions import PaymentMismatch

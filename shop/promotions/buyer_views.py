@@ -7,8 +7,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from affiliate.accounts.views import is_safe_next
-from affiliate.extensions import db
+from core.accounts.views import is_safe_next
+from core.extensions import db
 from shop.blueprints import shop_bp as bp
 from shop.promotions import display
 from shop.promotions.exceptions import CollectError, VoucherNotFound

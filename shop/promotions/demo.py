@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from affiliate.accounts import services as accounts
-from affiliate.accounts.models import Role, User
-from affiliate.cli import DEMO_PASSWORD, register_demo_seeder
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.accounts import services as accounts
+from core.accounts.models import Role, User
+from core.cli import DEMO_PASSWORD, register_demo_seeder
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Store, Variant
 from shop.orders import cart as carts
 from shop.orders import checkout, lifecycle

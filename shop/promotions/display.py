@@ -20,9 +20,9 @@ from babel.numbers import format_currency
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from affiliate.extensions import db
-from affiliate.money import format_money, minor_units, to_decimal
-from affiliate.types import utcnow
+from core.extensions import db
+from core.money import format_money, minor_units, to_decimal
+from core.types import utcnow
 from shop.catalog.models import Product, Store, Variant
 from shop.promotions.exceptions import CollectError, VoucherNotFound
 from shop.promotions.models import (

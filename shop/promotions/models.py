@@ -29,8 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql import ColumnElement
 
-from affiliate.extensions import db
-from affiliate.types import UTCDateTime, utcnow
+from core.extensions import db
+from core.types import UTCDateTime, utcnow
 
 MAX_PERCENT_BPS = 10_000
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from affiliate.money import format_money, minor_units, parse_amount
+from core.money import format_money, minor_units, parse_amount
 from shop.promotions.exceptions import (
     InvalidCode,
     InvalidLimit,

@@ -31,9 +31,9 @@ from enum import StrEnum
 
 from sqlalchemy import and_, func, literal, or_, select
 
-from affiliate.extensions import db
-from affiliate.money import format_money
-from affiliate.types import utcnow
+from core.extensions import db
+from core.money import format_money
+from core.types import utcnow
 from shop.catalog.models import Store
 from shop.orders.cart import LineView
 from shop.promotions.display import voucher_terms

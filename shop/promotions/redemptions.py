@@ -34,7 +34,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm.util import identity_key
 
-from affiliate.extensions import db
+from core.extensions import db
 from shop.orders.exceptions import CheckoutError
 from shop.promotions.models import FlashDeal, FlashDealPurchase, Voucher, VoucherRedemption
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from affiliate.money import percent_of
+from core.money import percent_of
 
 MIN_UNIT_PRICE = 1  # a discounted price never goes below one cent
 

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 from wtforms.fields.choices import SelectChoice
 
-from affiliate.accounts.authz import role_required
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.money import format_money, to_decimal
-from affiliate.types import utcnow
+from core.accounts.authz import role_required
+from core.accounts.models import Role
+from core.extensions import db
+from core.money import format_money, to_decimal
+from core.types import utcnow
 from shop.blueprints import seller_bp as bp
 from shop.catalog.models import Product, ProductStatus, Store
 from shop.catalog.seller_views import current_store

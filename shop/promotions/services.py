@@ -18,9 +18,9 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from affiliate.extensions import db
-from affiliate.money import format_money
-from affiliate.types import utcnow
+from core.extensions import db
+from core.money import format_money
+from core.types import utcnow
 from shop.catalog.models import Product, ProductStatus, Store, Variant
 from shop.promotions.exceptions import (
     AlreadyEnded,

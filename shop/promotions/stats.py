@@ -27,8 +27,8 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Product, Variant
 from shop.orders.models import LineStatus, Order, OrderLine, OrderStatus
 from shop.promotions.models import (

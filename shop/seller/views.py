@@ -7,12 +7,12 @@ from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.accounts.authz import role_required
-from affiliate.accounts.models import Role
-from affiliate.ledger import services as ledger
-from affiliate.ledger.models import AccountKind
-from affiliate.money import to_decimal
-from affiliate.types import utcnow
+from core.accounts.authz import role_required
+from core.accounts.models import Role
+from core.ledger import services as ledger
+from core.ledger.models import AccountKind
+from core.money import to_decimal
+from core.types import utcnow
 from shop.blueprints import seller_bp as bp
 from shop.orders import seller_queries
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from affiliate.money import parse_amount, to_decimal
+from core.money import parse_amount, to_decimal
 
 COLUMNS = (
     "handle",

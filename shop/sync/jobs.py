@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from affiliate.extensions import db
-from affiliate.jobs import job
+from core.extensions import db
+from core.jobs import job
 from shop.sync import services
 from shop.sync.exceptions import FileRejected, SyncError
 

@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from affiliate.extensions import db
-from affiliate.types import UTCDateTime, utcnow
+from core.extensions import db
+from core.types import UTCDateTime, utcnow
 
 
 class ImportStatus(StrEnum):

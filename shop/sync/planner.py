@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Category, Product, ProductStatus, Store, Variant
 from shop.sync import csv_format
 from shop.sync.csv_format import ParsedFile, Row, RowError

@@ -22,10 +22,10 @@ from pathlib import Path
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from affiliate.db import is_sqlite
-from affiliate.extensions import db
-from affiliate.pagination import Page
-from affiliate.types import utcnow
+from core.db import is_sqlite
+from core.extensions import db
+from core.types import utcnow
+from core.web.pagination import Page
 from shop.catalog.models import Category, Product, Store, Variant
 from shop.sync import csv_format
 from shop.sync.exceptions import ImportConflict, ImportInvalid, ImportNotPending
@@ -154,7 +154,7 @@ def commit_import(catalog_import: CatalogImport, upload_dir: str | Path) -> Impo
     """
     if runs_as_job(catalog_import):
         _claim(catalog_import, ImportStatus.PREVIEWED, ImportStatus.QUEUED)
-        from affiliate.jobs import enqueue_after_commit
+        from core.jobs import enqueue_after_commit
 
         enqueue_after_commit("shop.sync.jobs.run_catalog_import", catalog_import.id)
         return None

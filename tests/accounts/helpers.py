@@ -17,9 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role, User
-from affiliate.audit.models import AuditEvent
-from affiliate.extensions import db
+from core.accounts.models import Role, User
+from core.audit.models import AuditEvent
+from core.extensions import db
 from tests.factories import make_user
 
 PASSWORD = "correct-horse-battery"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from affiliate.accounts.models import Role
+from core.accounts.models import Role
 from tests.accounts.helpers import (
     PASSWORD,
     audit_events,

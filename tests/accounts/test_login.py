@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from limits import parse
 
-from affiliate.accounts.models import Role, User
-from affiliate.extensions import db
+from core.accounts.models import Role, User
+from core.extensions import db
 from tests.accounts.helpers import PASSWORD, create_user, is_signed_in, redirect_target
 from tests.conftest import csrf_token, post_form
 

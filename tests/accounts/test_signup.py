@@ -8,9 +8,9 @@ import pytest
 from limits import parse
 from sqlalchemy import select
 
-from affiliate.accounts import services
-from affiliate.accounts.models import User
-from affiliate.extensions import db
+from core.accounts import services
+from core.accounts.models import User
+from core.extensions import db
 from tests.accounts.helpers import (
     create_user,
     is_signed_in,

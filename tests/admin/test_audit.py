@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from affiliate.accounts.models import Role
-from affiliate.audit import services as audit
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.audit import services as audit
+from core.extensions import db
 from tests.accounts.helpers import create_user, redirect_target
 from tests.conftest import Auth
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from tests.accounts.helpers import (
     audit_events,
     create_user,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from affiliate.extensions import db
+from core.extensions import db
 
 pytestmark = pytest.mark.browser
 

@@ -8,9 +8,9 @@ import os
 
 import pytest
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
 from affiliate.plans.models import MembershipStatus
+from core.accounts.models import Role
+from core.extensions import db
 from tests.browser.test_accessibility import SIZES, violations
 from tests.browser.test_navigation import sign_in
 from tests.creators.helpers_plans import member, open_plan, store_plan, targeted_plan

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
 from affiliate.plans.models import MembershipStatus, PlanMembership, ShowcaseItem
+from core.accounts.models import Role
+from core.extensions import db
 from tests.browser.test_navigation import sign_in
 from tests.creators.helpers_plans import member, open_plan, targeted_plan
 from tests.factories import make_user

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from tests.browser.test_navigation import sign_in
 from tests.creators.factories import make_live, make_profile
 from tests.factories import make_user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from affiliate.accounts.models import Role
+from core.accounts.models import Role
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from shop.orders.models import Order, OrderStatus
 from tests.browser.test_navigation import sign_in
 from tests.factories import make_user

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from shop.orders.cart import add_to_cart, get_or_create_cart
 from shop.orders.checkout import add_address, open_provider_payment, place_orders
 from shop.orders.models import Order, Payment

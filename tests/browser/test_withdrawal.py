@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
 from affiliate.creators.commissions import SETTLED
-from affiliate.extensions import db
 from affiliate.payouts.models import Withdrawal
+from core.accounts.models import Role
+from core.extensions import db
 from tests.browser.conftest import PageWatcher
 from tests.browser.test_navigation import sign_in
 from tests.factories import make_user

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role, User
-from affiliate.extensions import db
+from core.accounts.models import Role, User
+from core.extensions import db
 from shop.orders.models import Order, OrderStatus
 from tests.creators.factories import make_profile, make_video
 from tests.creators.helpers_plans import showcase, store_plan

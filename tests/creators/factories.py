@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import factory
 
-from affiliate.accounts.models import Role
 from affiliate.creators.models import CreatorCategory, CreatorProfile
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from tests.factories import BaseFactory, make_user
 from tests.shop.factories import category
 
@@ -36,7 +36,7 @@ from collections.abc import Sequence  # noqa: E402
 from datetime import timedelta  # noqa: E402
 
 from affiliate.creators.models import Content, ContentKind, ContentProduct  # noqa: E402
-from affiliate.types import utcnow  # noqa: E402
+from core.types import utcnow  # noqa: E402
 from shop.catalog.models import Product  # noqa: E402
 
 

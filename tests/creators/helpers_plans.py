@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from affiliate.extensions import db
 from affiliate.plans.models import (
     MembershipStatus,
     Plan,
@@ -18,7 +17,8 @@ from affiliate.plans.models import (
     PlanRate,
     ShowcaseItem,
 )
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Product, Store
 
 

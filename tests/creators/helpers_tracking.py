@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from affiliate.accounts.models import Role, User
 from affiliate.creators.models import (
     Commission,
     CommissionState,
@@ -18,10 +17,11 @@ from affiliate.creators.models import (
     ContentProduct,
     ContentStatus,
 )
-from affiliate.extensions import db
-from affiliate.money import percent_of
 from affiliate.plans.models import Plan, PlanKind
-from affiliate.types import utcnow
+from core.accounts.models import Role, User
+from core.extensions import db
+from core.money import percent_of
+from core.types import utcnow
 from shop.catalog.models import Product
 from shop.orders.models import OrderStatus
 from tests.creators.helpers_plans import make_plan

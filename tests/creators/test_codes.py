@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
 from affiliate.creators import codes
-from affiliate.extensions import db
-from affiliate.notifications.models import Notification
+from core.accounts.models import Role
+from core.extensions import db
+from core.notifications.models import Notification
 from shop.promotions.exceptions import PromotionError
 from shop.promotions.models import Voucher
 from tests.conftest import post_form
@@ -30,7 +30,7 @@ def creator_profile(app_ctx):
 
 
 def creator_of(profile):
-    from affiliate.accounts.models import User
+    from core.accounts.models import User
 
     return db.session.get(User, profile.user_id)
 

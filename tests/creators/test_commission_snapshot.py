@@ -13,13 +13,13 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role, User
 from affiliate.creators.models import Commission, Content, ContentKind
-from affiliate.extensions import db
 from affiliate.plans import services as plans
 from affiliate.plans.models import MembershipStatus, PlanMembership, ShowcaseItem
 from affiliate.plans.rule import applicable_rate
-from affiliate.types import utcnow
+from core.accounts.models import Role, User
+from core.extensions import db
+from core.types import utcnow
 from shop.orders.cart import Attribution, add_to_cart, get_or_create_cart
 from shop.orders.checkout import add_address, mark_payment_succeeded, place_orders
 from shop.orders.models import OrderLine

@@ -11,15 +11,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role, User
 from affiliate.creators import commissions
 from affiliate.creators.models import Commission, Content, ContentEvent, ContentKind
-from affiliate.extensions import db
-from affiliate.ledger.models import AccountKind, LedgerEntry
-from affiliate.ledger.services import owner_balances
 from affiliate.plans.models import MembershipStatus
 from affiliate.plans.services import change_rate
-from affiliate.types import utcnow
+from core.accounts.models import Role, User
+from core.extensions import db
+from core.ledger.models import AccountKind, LedgerEntry
+from core.ledger.services import owner_balances
+from core.types import utcnow
 from shop import signals
 from shop.orders import lifecycle
 from shop.orders.models import Order, OrderLine, OrderStatus

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
 from affiliate.plans.models import MembershipStatus, PlanMembership, ShowcaseItem
+from core.accounts.models import Role
+from core.extensions import db
 from tests.conftest import Auth, post_form
 from tests.creators.helpers_plans import member, open_plan, showcase, store_plan, targeted_plan
 from tests.factories import make_user

@@ -8,12 +8,12 @@ from datetime import timedelta
 
 import pytest
 
-from affiliate.accounts.models import Role
 from affiliate.creators import dashboards, tracking
 from affiliate.creators.dashboards import Activity, Period
 from affiliate.creators.models import CommissionState, EventKind
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.accounts.models import Role
+from core.extensions import db
+from core.types import utcnow
 from shop.orders.models import OrderStatus
 from tests.clock import today_at
 from tests.creators.helpers_tracking import days_ago, make_commission, make_content

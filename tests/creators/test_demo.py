@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role, UserRole
-from affiliate.accounts.services import authenticate
-from affiliate.cli import DEMO_PASSWORD
 from affiliate.creators.models import CreatorCategory, CreatorProfile
-from affiliate.extensions import db
+from core.accounts.models import Role, UserRole
+from core.accounts.services import authenticate
+from core.cli import DEMO_PASSWORD
+from core.extensions import db
 
 
 def _seed(app) -> None:
@@ -42,8 +42,8 @@ def test_demo_creators_have_profiles_avatars_and_categories_once(app, app_ctx, c
 
 def test_demo_activity_gives_every_dashboard_data_once(app, app_ctx):
     from affiliate.creators.models import Commission, ContentDailyStat, ContentEvent
-    from affiliate.ledger.models import AccountKind
-    from affiliate.ledger.services import owner_balances
+    from core.ledger.models import AccountKind
+    from core.ledger.services import owner_balances
 
     _seed(app)
     events = db.session.scalar(select(func.count(ContentEvent.id)))

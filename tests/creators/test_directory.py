@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from affiliate.accounts.models import Role
+from core.accounts.models import Role
 from tests.creators.factories import make_profile
 from tests.factories import make_user
 from tests.shop.factories import category

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from affiliate.accounts.models import Role, User
 from affiliate.creators.models import CommissionState, ContentDailyStat
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.accounts.models import Role, User
+from core.extensions import db
+from core.types import utcnow
 from tests.creators.factories import make_profile
 from tests.creators.helpers_tracking import days_ago, make_commission, make_content
 from tests.factories import make_user

@@ -9,12 +9,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role, User
 from affiliate.creators import feed as feeds
 from affiliate.creators.models import ContentStatus, EventKind
 from affiliate.creators.tracking import record_event, visitor_key
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.accounts.models import Role, User
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Category
 from shop.catalog.queries import load_category_tree
 from shop.orders.models import OrderStatus

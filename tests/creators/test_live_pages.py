@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
 from affiliate.creators.models import Content, ContentStatus
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.accounts.models import Role
+from core.extensions import db
+from core.types import utcnow
 from tests.conftest import Auth, csrf_token, post_form
 from tests.creators.factories import make_live, make_profile
 from tests.creators.helpers_plans import showcase
@@ -340,9 +340,9 @@ def test_state_json_after_the_end_says_ended(client, world):
 
 
 def _live_with_voucher():
-    from affiliate.accounts.models import Role
     from affiliate.creators.models import Content, ContentKind, ContentProduct, LiveState
-    from affiliate.types import utcnow
+    from core.accounts.models import Role
+    from core.types import utcnow
     from tests.factories import make_user
     from tests.promotions.factories import make_voucher
     from tests.shop.factories import make_product, make_store
@@ -390,7 +390,7 @@ def test_a_private_code_cannot_be_pinned(app_ctx, client, auth):
 
 
 def test_another_creator_cannot_pin_a_voucher_on_my_live(app_ctx, client, auth):
-    from affiliate.accounts.models import Role
+    from core.accounts.models import Role
     from tests.factories import make_user
 
     _, live, voucher = _live_with_voucher()

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
 from affiliate.creators import lives
 from affiliate.creators.content import (
     ContentError,
@@ -21,8 +20,9 @@ from affiliate.creators.content import (
     TooManyProducts,
 )
 from affiliate.creators.models import Content, ContentProduct, ContentStatus, LiveState
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.accounts.models import Role
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import ProductStatus
 from tests.clock import now_to_the_minute
 from tests.creators.factories import make_live
@@ -408,7 +408,7 @@ def test_set_products_of_a_live_are_content_products(world):
 
 
 def test_demo_has_cleo_on_air_with_a_pin_and_a_live_scheduled_tomorrow(app, app_ctx, client):
-    from affiliate.accounts.services import find_by_email
+    from core.accounts.services import find_by_email
 
     for _ in range(2):  # the seed is idempotent
         result = app.test_cli_runner().invoke(args=["demo", "seed"])

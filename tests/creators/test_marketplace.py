@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
 from affiliate.plans.models import MembershipStatus, Plan, PlanMembership
-from affiliate.types import utcnow
+from core.accounts.models import Role
+from core.extensions import db
+from core.types import utcnow
 from tests.conftest import Auth, post_form
 from tests.creators.helpers_plans import member, open_plan, showcase, store_plan, targeted_plan
 from tests.factories import make_user

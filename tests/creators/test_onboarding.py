@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role, User
 from affiliate.creators.models import CreatorCategory, CreatorProfile
-from affiliate.extensions import db
+from core.accounts.models import Role, User
+from core.extensions import db
 from tests.conftest import post_form
 from tests.creators.factories import make_profile
 from tests.factories import make_user

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from affiliate.extensions import db
 from affiliate.plans.models import ShowcaseItem
+from core.extensions import db
 from shop.catalog.models import ProductStatus
 from tests.creators.factories import make_profile
 from tests.shop.factories import make_product

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
 from affiliate.creators import tracking
 from affiliate.creators.models import Content, ContentDailyStat, EventKind, RollupCursor
-from affiliate.extensions import db
-from affiliate.jobs import PERIODIC_JOBS
+from core.accounts.models import Role
+from core.extensions import db
+from core.jobs import PERIODIC_JOBS
 from tests.clock import today_at
 from tests.creators.helpers_tracking import make_content
 from tests.factories import make_user

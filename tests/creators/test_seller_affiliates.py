@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from affiliate.accounts.models import Role, User
 from affiliate.creators import dashboards
 from affiliate.creators.dashboards import Period
 from affiliate.creators.models import CommissionState, ContentKind
-from affiliate.extensions import db
 from affiliate.plans.models import PlanKind
+from core.accounts.models import Role, User
+from core.extensions import db
 from tests.creators.factories import make_profile
 from tests.creators.helpers_plans import make_plan
 from tests.creators.helpers_tracking import days_ago, make_commission, make_content

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
 from affiliate.creators import tracking
 from affiliate.creators.models import ContentEvent, EventKind
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from tests.creators.helpers_tracking import make_content
 from tests.factories import make_user
 from tests.shop.factories import make_product

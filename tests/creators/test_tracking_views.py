@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role, User
 from affiliate.creators.models import ContentEvent, ContentStatus, EventKind
 from affiliate.creators.tracking import visitor_key
-from affiliate.extensions import db
+from core.accounts.models import Role, User
+from core.extensions import db
 from tests.conftest import Auth, csrf_token
 from tests.creators.helpers_tracking import make_content
 from tests.factories import make_user

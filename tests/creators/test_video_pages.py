@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role, User
 from affiliate.creators.models import ContentStatus
-from affiliate.extensions import db
+from core.accounts.models import Role, User
+from core.extensions import db
 from shop.orders.models import CartLine
 from tests.creators.factories import make_profile, make_video
 from tests.creators.helpers_plans import store_plan

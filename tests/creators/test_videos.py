@@ -12,7 +12,6 @@ from PIL import Image
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
-from affiliate.accounts.models import Role, User
 from affiliate.creators import videos
 from affiliate.creators.content import (
     InvalidUpload,
@@ -24,7 +23,8 @@ from affiliate.creators.content import (
     product_ids_of,
 )
 from affiliate.creators.models import Content, ContentStatus
-from affiliate.extensions import db
+from core.accounts.models import Role, User
+from core.extensions import db
 from shop.catalog import images
 from tests.conftest import Auth, post_form
 from tests.creators.factories import make_profile, make_video

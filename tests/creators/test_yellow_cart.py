@@ -8,7 +8,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role, User
 from affiliate.creators import attribution
 from affiliate.creators.models import (
     Commission,
@@ -18,7 +17,8 @@ from affiliate.creators.models import (
     ContentProduct,
     ContentStatus,
 )
-from affiliate.extensions import db
+from core.accounts.models import Role, User
+from core.extensions import db
 from shop.catalog.models import Product
 from shop.orders.models import CartLine
 from tests.conftest import Auth, post_form

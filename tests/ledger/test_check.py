@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.ledger.models import AccountKind, LedgerAccount, LedgerCheckRun, LedgerEntry
-from affiliate.ledger.services import (
+from core.accounts.models import Role
+from core.extensions import db
+from core.ledger.models import AccountKind, LedgerAccount, LedgerCheckRun, LedgerEntry
+from core.ledger.services import (
     Cause,
     account_for,
     check_ledger,

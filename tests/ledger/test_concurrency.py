@@ -17,11 +17,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.ledger.exceptions import DuplicateEntry, InsufficientFunds
-from affiliate.ledger.models import AccountKind, LedgerAccount, LedgerEntry
-from affiliate.ledger.services import (
+from core.accounts.models import Role
+from core.extensions import db
+from core.ledger.exceptions import DuplicateEntry, InsufficientFunds
+from core.ledger.models import AccountKind, LedgerAccount, LedgerEntry
+from core.ledger.services import (
     Cause,
     account_for,
     balance,

@@ -6,16 +6,16 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.ledger.exceptions import (
+from core.accounts.models import Role
+from core.extensions import db
+from core.ledger.exceptions import (
     DuplicateEntry,
     InsufficientFunds,
     InvalidPosting,
     UnbalancedEntry,
 )
-from affiliate.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerPosting
-from affiliate.ledger.services import (
+from core.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerPosting
+from core.ledger.services import (
     Cause,
     Leg,
     account_for,

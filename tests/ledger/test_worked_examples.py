@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.ledger.exceptions import InsufficientFunds
-from affiliate.ledger.models import AccountKind
-from affiliate.ledger.services import (
+from core.accounts.models import Role
+from core.extensions import db
+from core.ledger.exceptions import InsufficientFunds
+from core.ledger.models import AccountKind
+from core.ledger.services import (
     Cause,
     account_for,
     balance,
@@ -23,7 +23,7 @@ from affiliate.ledger.services import (
     platform_balances,
     post_entry,
 )
-from affiliate.money import percent_of, split_fee
+from core.money import percent_of, split_fee
 from tests.factories import make_user
 
 USD = "USD"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.extensions import db
-from affiliate.notifications import services
-from affiliate.notifications.models import Notification
+from core.extensions import db
+from core.notifications import services
+from core.notifications.models import Notification
 from tests.factories import make_user
 
 

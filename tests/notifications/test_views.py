@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from affiliate.extensions import db
-from affiliate.notifications import services
-from affiliate.notifications.models import Notification
+from core.extensions import db
+from core.notifications import services
+from core.notifications.models import Notification
 from tests.accounts.helpers import redirect_target
 from tests.conftest import Auth, post_form
 from tests.factories import make_user

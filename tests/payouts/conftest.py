@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-import affiliate.jobs
+import core.jobs
 from tests.payouts.helpers import Enqueued
 from tests.stripe_stub import StripeStub
 
@@ -20,7 +20,7 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> Enqueued:
     def record(func_path: str, *args: Any, **kwargs: Any) -> None:
         recorded.calls.append((func_path, args, kwargs))
 
-    monkeypatch.setattr(affiliate.jobs, "enqueue", record)
+    monkeypatch.setattr(core.jobs, "enqueue", record)
     return recorded
 
 

@@ -9,10 +9,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role, User
-from affiliate.extensions import db
-from affiliate.ledger.models import AccountKind
-from affiliate.ledger.services import (
+from affiliate.payouts import payout_accounts
+from affiliate.payouts.models import PayoutAccount, SimulatedTransfer, Withdrawal
+from affiliate.payouts.providers import BankDetails
+from core.accounts.models import Role, User
+from core.extensions import db
+from core.ledger.models import AccountKind
+from core.ledger.services import (
     Cause,
     account_for,
     credit,
@@ -21,9 +24,6 @@ from affiliate.ledger.services import (
     platform_balances,
     post_entry,
 )
-from affiliate.payouts import payout_accounts
-from affiliate.payouts.models import PayoutAccount, SimulatedTransfer, Withdrawal
-from affiliate.payouts.providers import BankDetails
 from tests.factories import make_user
 
 USD = "USD"

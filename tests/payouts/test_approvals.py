@@ -8,9 +8,6 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
-from affiliate.audit.models import AuditEvent
-from affiliate.extensions import db
 from affiliate.payouts import services
 from affiliate.payouts.exceptions import (
     DuplicateApproval,
@@ -22,6 +19,9 @@ from affiliate.payouts.exceptions import (
 )
 from affiliate.payouts.models import WithdrawalApproval
 from affiliate.payouts.transitions import PAYOUT_JOB
+from core.accounts.models import Role
+from core.audit.models import AuditEvent
+from core.extensions import db
 from tests.factories import make_user
 from tests.payouts.helpers import balances, count, make_creator, officer, reload, token
 
@@ -276,7 +276,7 @@ def _at_once(app, calls) -> list[object]:
 
 
 def _officer_call(withdrawal_id: int, officer_id: int):
-    from affiliate.accounts.models import User
+    from core.accounts.models import User
 
     return lambda: services.approve(withdrawal_id, db.session.get(User, officer_id))
 

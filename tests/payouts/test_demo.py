@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
-from affiliate.accounts.services import find_by_email
 from affiliate.creators.commissions import CLAWED_BACK, SETTLED
-from affiliate.extensions import db
-from affiliate.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerPosting
-from affiliate.ledger.services import check_ledger
 from affiliate.payouts import payout_accounts, queries, services
 from affiliate.payouts.models import Withdrawal
 from affiliate.payouts.providers import BankDetails
+from core.accounts.models import Role
+from core.accounts.services import find_by_email
+from core.extensions import db
+from core.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerPosting
+from core.ledger.services import check_ledger
 from tests.payouts.helpers import token
 
 

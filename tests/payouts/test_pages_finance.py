@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
-from affiliate.audit.models import AuditEvent
-from affiliate.extensions import db
-from affiliate.ledger.models import LedgerEntry
 from affiliate.payouts import services
 from affiliate.payouts.models import Withdrawal
+from core.accounts.models import Role
+from core.audit.models import AuditEvent
+from core.extensions import db
+from core.ledger.models import LedgerEntry
 from tests.conftest import post_form
 from tests.factories import make_user
 from tests.payouts.helpers import (

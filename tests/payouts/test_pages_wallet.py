@@ -9,13 +9,13 @@ import re
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
-from affiliate.audit.models import AuditEvent
 from affiliate.creators.commissions import SETTLED
-from affiliate.extensions import db
-from affiliate.ledger.models import LedgerEntry
 from affiliate.payouts import services
 from affiliate.payouts.models import PayoutAccount, Withdrawal
+from core.accounts.models import Role
+from core.audit.models import AuditEvent
+from core.extensions import db
+from core.ledger.models import LedgerEntry
 from tests.conftest import post_form
 from tests.factories import make_user
 from tests.payouts.helpers import balances, count, fund, make_creator, officer, token

@@ -11,17 +11,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from affiliate.audit.models import AuditEvent
-from affiliate.extensions import db
-from affiliate.jobs import PERIODIC_JOBS
-from affiliate.ledger.models import LedgerEntry
-from affiliate.notifications.models import Notification
 from affiliate.payouts import jobs as payout_jobs
 from affiliate.payouts import processing, providers, services, transitions
 from affiliate.payouts.exceptions import InsufficientBalance, InvalidTransition, ProviderUnavailable
 from affiliate.payouts.models import PayoutAccount, SimulatedTransfer, Withdrawal
 from affiliate.payouts.transitions import PAYOUT_JOB
-from affiliate.types import utcnow
+from core.audit.models import AuditEvent
+from core.extensions import db
+from core.jobs import PERIODIC_JOBS
+from core.ledger.models import LedgerEntry
+from core.notifications.models import Notification
+from core.types import utcnow
 from tests.payouts.helpers import (
     balances,
     connect,

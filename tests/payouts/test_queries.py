@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from affiliate.extensions import db
 from affiliate.payouts import queries, services
 from affiliate.payouts.exceptions import NotAllowed, WithdrawalNotFound
 from affiliate.payouts.models import Withdrawal
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 from tests.payouts.helpers import (
     claw_back,
     fund,

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from rq import Retry
 
-from affiliate.extensions import db
-from affiliate.jobs import jobs, make_worker
 from affiliate.payouts import services, transitions
+from core.extensions import db
+from core.jobs import jobs, make_worker
 from tests.conftest import make_test_app, worker_redis_url
 from tests.payouts.helpers import balances, make_creator, officer, reload, token, transfers
 

@@ -8,11 +8,6 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
-from affiliate.audit.models import AuditEvent
-from affiliate.extensions import db
-from affiliate.ledger.models import LedgerEntry
-from affiliate.notifications.models import Notification
 from affiliate.payouts import services
 from affiliate.payouts.exceptions import (
     InsufficientBalance,
@@ -22,6 +17,11 @@ from affiliate.payouts.exceptions import (
     PayoutAccountNotReady,
 )
 from affiliate.payouts.models import PayoutAccount, Withdrawal
+from core.accounts.models import Role
+from core.audit.models import AuditEvent
+from core.extensions import db
+from core.ledger.models import LedgerEntry
+from core.notifications.models import Notification
 from tests.factories import make_user
 from tests.payouts.helpers import balances, count, fund, make_creator, token
 

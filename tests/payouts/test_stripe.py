@@ -10,9 +10,6 @@ import time
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.notifications.models import Notification
 from affiliate.payouts import payout_accounts, services
 from affiliate.payouts.models import PayoutAccount, PayoutAccountStatus
 from affiliate.payouts.providers import (
@@ -22,6 +19,9 @@ from affiliate.payouts.providers import (
     get_provider,
     status_from_stripe_account,
 )
+from core.accounts.models import Role
+from core.extensions import db
+from core.notifications.models import Notification
 from tests.factories import make_user
 from tests.payouts.helpers import balances, fund, officer, reload, run_payout, token
 from tests.stripe_stub import StripeStub, event_payload, sign

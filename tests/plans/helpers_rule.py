@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from affiliate.extensions import db
 from affiliate.plans.models import (
     Plan,
     PlanKind,
@@ -19,7 +18,8 @@ from affiliate.plans.models import (
     PlanStatus,
     ShowcaseItem,
 )
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Product, Store
 
 DAY = timedelta(days=1)

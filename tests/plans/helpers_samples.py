@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from affiliate.accounts.models import Role, User
-from affiliate.extensions import db
 from affiliate.plans import samples
 from affiliate.plans.models import SampleRequest
+from core.accounts.models import Role, User
+from core.extensions import db
 from shop.catalog.models import Product, Store, Variant
 from shop.orders.checkout import add_address
 from shop.orders.models import Address

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.notifications.models import Notification
 from affiliate.plans import services
 from affiliate.plans.models import MembershipStatus, PlanKind
+from core.accounts.models import Role
+from core.extensions import db
+from core.notifications.models import Notification
 from tests.creators.helpers_plans import make_plan, member, showcase, store_plan
 from tests.factories import make_user
 from tests.shop.factories import make_product, make_store

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
 from affiliate.plans.models import MembershipStatus, Plan, PlanKind, PlanProduct, PlanRate
 from affiliate.plans.rule import applicable_rate, applicable_rates
-from affiliate.types import utcnow
+from core.accounts.models import Role
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import ProductStatus
 from tests.factories import make_user
 from tests.plans.helpers_rule import DAY, STATES, add_member, make_plan, set_rate, showcase

@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from affiliate.accounts.models import Role
 from affiliate.plans.models import MembershipStatus, PlanKind
 from affiliate.plans.rule import Standing, applicable_rate, rate_outlooks
-from affiliate.types import utcnow
+from core.accounts.models import Role
+from core.types import utcnow
 from tests.factories import make_user
 from tests.plans.helpers_rule import add_member, make_plan, showcase
 from tests.shop.factories import make_product, make_store

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role, User
-from affiliate.extensions import db
 from affiliate.plans import samples
 from affiliate.plans.models import SamplePolicy, SampleRequest, SampleStatus
+from core.accounts.models import Role, User
+from core.extensions import db
 from shop.catalog.models import Variant
 from shop.orders.models import Address, Order
 from tests.conftest import Auth, post_form

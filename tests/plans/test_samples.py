@@ -6,10 +6,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from affiliate.accounts.models import Role
-from affiliate.audit.models import AuditEvent
-from affiliate.extensions import db
-from affiliate.ledger.models import LedgerEntry
 from affiliate.plans import samples
 from affiliate.plans.exceptions import (
     IllegalSampleTransition,
@@ -21,6 +17,10 @@ from affiliate.plans.exceptions import (
     SampleOutOfStock,
 )
 from affiliate.plans.models import SamplePolicy, SampleRequest, SampleStatus
+from core.accounts.models import Role
+from core.audit.models import AuditEvent
+from core.extensions import db
+from core.ledger.models import LedgerEntry
 from shop.catalog.models import ProductStatus, Variant
 from shop.orders import lifecycle
 from shop.orders.models import Address, Order, OrderStatus

@@ -7,8 +7,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
 from affiliate.plans import services
 from affiliate.plans.models import (
     MembershipStatus,
@@ -18,7 +16,9 @@ from affiliate.plans.models import (
     PlanRate,
     PlanStatus,
 )
-from affiliate.types import utcnow
+from core.accounts.models import Role
+from core.extensions import db
+from core.types import utcnow
 from tests.conftest import Auth, post_form
 from tests.creators.factories import make_profile
 from tests.factories import make_user

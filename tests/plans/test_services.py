@@ -7,9 +7,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role, User
-from affiliate.audit.models import AuditEvent
-from affiliate.extensions import db
 from affiliate.plans import services
 from affiliate.plans.exceptions import (
     IllegalPlanTransition,
@@ -34,7 +31,10 @@ from affiliate.plans.models import (
     ShowcaseItem,
 )
 from affiliate.plans.rule import applicable_rate
-from affiliate.types import utcnow
+from core.accounts.models import Role, User
+from core.audit.models import AuditEvent
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import ProductStatus
 from tests.creators.factories import make_profile
 from tests.factories import make_user

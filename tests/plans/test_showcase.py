@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
 from affiliate.plans import services, showcase
 from affiliate.plans.exceptions import NoApplicablePlan
 from affiliate.plans.models import MembershipStatus, PlanMembership, ShowcaseItem, ShowcaseRequest
 from affiliate.plans.rule import Standing, applicable_rate
-from affiliate.types import utcnow
+from core.accounts.models import Role
+from core.extensions import db
+from core.types import utcnow
 from tests.factories import make_user
 from tests.shop.factories import make_product, make_store
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Product, Store, Variant
 from shop.promotions.models import FlashDeal, ProductDiscount, Voucher
 from tests.promotions.factories import make_flash_deal, make_product_discount, make_voucher

@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from shop.catalog.models import Variant
 from shop.orders.cart import LineView, add_to_cart, get_or_create_cart, summarise
 from tests.conftest import Auth, post_form

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from itertools import count
 
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Product, Store, Variant
 from shop.promotions.models import (
     FlashDeal,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from affiliate.accounts.models import User
-from affiliate.extensions import db
+from core.accounts.models import User
+from core.extensions import db
 from shop.catalog.models import Store, Variant
 from shop.orders.models import LineStatus, Order, OrderLine, OrderStatus
 from shop.promotions.models import Voucher, VoucherRedemption

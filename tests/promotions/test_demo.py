@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import User
-from affiliate.extensions import db
-from affiliate.ledger.services import check_ledger
+from core.accounts.models import User
+from core.extensions import db
+from core.ledger.services import check_ledger
 from shop.catalog.models import Store
 from shop.orders.models import Order
 from shop.promotions import stats

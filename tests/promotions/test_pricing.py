@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from affiliate.accounts.models import User
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.accounts.models import User
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Variant
 from shop.promotions.models import FlashDealPurchase, VoucherRedemption
 from shop.promotions.pricing import Refusal, price_cart

@@ -14,11 +14,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import delete, func, select
 
-from affiliate.accounts.models import User
-from affiliate.extensions import db
-from affiliate.ledger.models import AccountKind
-from affiliate.ledger.services import account_for, balance, check_ledger
-from affiliate.types import utcnow
+from core.accounts.models import User
+from core.extensions import db
+from core.ledger.models import AccountKind
+from core.ledger.services import account_for, balance, check_ledger
+from core.types import utcnow
 from shop.catalog.models import Variant
 from shop.orders import lifecycle
 from shop.orders.models import Order, OrderLine, RefundRequest

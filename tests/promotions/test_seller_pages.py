@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.accounts.models import Role
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Store
 from shop.promotions.models import FlashDeal, ProductDiscount, Voucher
 from tests.conftest import Auth, csrf_token, post_form

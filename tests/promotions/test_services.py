@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from shop.orders.models import OrderLine
 from shop.promotions import parsing, services
 from shop.promotions.exceptions import (

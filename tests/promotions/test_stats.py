@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from shop.catalog.models import Store
 from shop.orders.models import LineStatus, OrderStatus
 from shop.promotions import services, stats

@@ -6,8 +6,8 @@ from __future__ import annotations
 import factory
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role, User
-from affiliate.extensions import db
+from core.accounts.models import Role, User
+from core.extensions import db
 from shop.catalog.models import Category, Product, ProductStatus, Store, Variant
 from shop.orders.models import Order, OrderLine, OrderStatus
 from tests.factories import BaseFactory, make_user

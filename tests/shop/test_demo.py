@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from affiliate.extensions import db
-from affiliate.ledger.services import check_ledger
+from core.extensions import db
+from core.ledger.services import check_ledger
 from shop.catalog.models import Product, ProductImage, Store, Variant
 from shop.orders.models import Order, OrderStatus
 

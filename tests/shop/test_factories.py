@@ -1,4 +1,4 @@
-from affiliate.accounts.models import Role
+from core.accounts.models import Role
 from shop.orders.models import OrderStatus
 from tests.factories import make_user
 from tests.shop.factories import make_order, make_product

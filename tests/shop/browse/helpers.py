@@ -6,7 +6,7 @@ import re
 
 from flask.testing import FlaskClient
 
-from affiliate.extensions import db
+from core.extensions import db
 from shop.catalog.models import Product, ProductImage
 
 _PRODUCT_LINK = re.compile(r'href="/p/(\d+)"')

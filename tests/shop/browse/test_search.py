@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from affiliate.extensions import db
+from core.extensions import db
 from shop.catalog.models import Product, ProductStatus
 from shop.catalog.search import SearchClause, fts5_query
 from tests.shop.browse.helpers import get_page, listed_ids, release

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from flask import has_app_context
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from tests.conftest import Auth, IsolatedClient
 from tests.factories import make_user
 from tests.shop.factories import make_store

@@ -10,7 +10,7 @@ from typing import Any
 from PIL import Image
 from sqlalchemy import func, select
 
-from affiliate.extensions import db
+from core.extensions import db
 from shop.catalog.models import Product, ProductImage, Store, Variant
 from tests.shop.factories import category
 

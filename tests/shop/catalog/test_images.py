@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from affiliate.extensions import db
+from core.extensions import db
 from shop.catalog import images
 from shop.catalog.exceptions import ImageTooLarge, NotAnImage
 from shop.catalog.models import Product

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from shop.catalog.models import Product, Store, Variant
 from tests.conftest import Auth, post_form
 from tests.factories import make_user

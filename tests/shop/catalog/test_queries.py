@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from affiliate.extensions import db
+from core.extensions import db
 from shop.catalog.models import ProductImage, Store
 from tests.shop.factories import make_product
 

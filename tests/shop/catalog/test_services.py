@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from shop import signals
 from shop.catalog import images, services
 from shop.catalog.exceptions import (

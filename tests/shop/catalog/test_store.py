@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from affiliate.accounts.models import Role, User
-from affiliate.audit.models import AuditEvent
-from affiliate.extensions import db
+from core.accounts.models import Role, User
+from core.audit.models import AuditEvent
+from core.extensions import db
 from shop.catalog.models import Store
 from tests.conftest import Auth, post_form
 from tests.factories import make_user

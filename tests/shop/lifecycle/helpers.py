@@ -18,10 +18,10 @@ from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from affiliate.accounts.models import Role, User
-from affiliate.extensions import db
-from affiliate.ledger.models import AccountKind, LedgerEntry
-from affiliate.ledger.services import (
+from core.accounts.models import Role, User
+from core.extensions import db
+from core.ledger.models import AccountKind, LedgerEntry
+from core.ledger.services import (
     Cause,
     account_for,
     account_key,
@@ -30,7 +30,7 @@ from affiliate.ledger.services import (
     debit,
     post_entry,
 )
-from affiliate.types import utcnow
+from core.types import utcnow
 from shop import signals
 from shop.catalog.models import Product, Store, Variant
 from shop.orders import states

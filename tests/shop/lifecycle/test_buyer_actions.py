@@ -8,8 +8,8 @@ import pytest
 from flask import render_template
 from freezegun import freeze_time
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from shop.orders import lifecycle
 from shop.orders.models import LineStatus, Order, OrderStatus, RefundRequest
 from tests.conftest import post_form

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from affiliate.accounts.models import User
-from affiliate.extensions import db
+from core.accounts.models import User
+from core.extensions import db
 from shop.orders import lifecycle
 from shop.orders.lifecycle_exceptions import OrderLifecycleError
 from shop.orders.models import Order, RefundRequest

@@ -10,8 +10,8 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from affiliate.extensions import db
-from affiliate.jobs import PERIODIC_JOBS
+from core.extensions import db
+from core.jobs import PERIODIC_JOBS
 from shop import signals
 from shop.catalog.models import Variant
 from shop.orders import jobs, lifecycle

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from freezegun import freeze_time
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from shop.orders import lifecycle, seller_queries
 from tests.factories import make_user
 from tests.shop.lifecycle.helpers import Shop, signed_in

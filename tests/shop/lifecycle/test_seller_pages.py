@@ -9,9 +9,9 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
-from affiliate.audit.models import AuditEvent
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.audit.models import AuditEvent
+from core.extensions import db
 from shop.orders import lifecycle
 from shop.orders.models import Order, OrderStatus, RefundRequest
 from tests.conftest import post_form

@@ -8,9 +8,9 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from affiliate.audit.models import AuditEvent
-from affiliate.extensions import db
-from affiliate.ledger.services import check_ledger
+from core.audit.models import AuditEvent
+from core.extensions import db
+from core.ledger.services import check_ledger
 from shop import signals
 from shop.catalog.models import Variant
 from shop.orders import lifecycle

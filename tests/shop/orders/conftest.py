@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask, has_app_context
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from tests.conftest import IsolatedClient
 from tests.factories import make_user
 from tests.shop.factories import make_product, make_store

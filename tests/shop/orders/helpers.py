@@ -7,8 +7,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from affiliate.extensions import db
-from affiliate.ledger.models import LedgerEntry
+from core.extensions import db
+from core.ledger.models import LedgerEntry
 from shop.catalog.models import Variant
 from shop.orders.models import Cart, CartLine, Order, Payment
 from tests.conftest import post_form

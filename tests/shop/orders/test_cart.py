@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from affiliate.extensions import db
+from core.extensions import db
 from shop.catalog.models import Product, ProductStatus, Variant
 from shop.orders.cart import Attribution, add_to_cart, get_or_create_cart, summarise
 from shop.orders.models import Cart, CartLine

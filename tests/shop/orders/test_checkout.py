@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Product, ProductStatus, Variant
 from shop.orders.cart import Attribution, add_to_cart, get_or_create_cart
 from shop.orders.checkout import add_address, place_orders

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.ledger.models import LedgerEntry
-from affiliate.ledger.services import check_ledger
+from core.accounts.models import Role
+from core.extensions import db
+from core.ledger.models import LedgerEntry
+from core.ledger.services import check_ledger
 from shop import signals
 from shop.catalog.models import Variant
 from shop.orders import lifecycle

@@ -13,7 +13,7 @@ import time
 from flask import Flask
 from sqlalchemy import func, select
 
-from affiliate.extensions import db
+from core.extensions import db
 from shop.catalog.models import Variant
 from shop.orders.cart import add_to_cart, get_or_create_cart
 from shop.orders.checkout import add_address, place_orders

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from affiliate.extensions import db
-from affiliate.types import utcnow
+from core.extensions import db
+from core.types import utcnow
 from shop.catalog.models import Variant
 from shop.orders.checkout import ORDERS_PER_PAGE
 from shop.orders.models import Order, OrderEvent, OrderStatus
@@ -28,7 +28,7 @@ def test_no_orders_yet_shows_an_empty_state(client: FlaskClient, shop: Shop) -> 
 
 
 def test_orders_are_listed_newest_first_and_paginated(client: FlaskClient, shop: Shop) -> None:
-    from affiliate.accounts.models import User
+    from core.accounts.models import User
 
     buyer = db.session.get(User, shop.buyer_id)
     mug = db.session.get(Variant, shop.mug)
@@ -85,7 +85,7 @@ def test_an_unpaid_order_links_to_its_pay_page(client: FlaskClient, shop: Shop) 
 def test_a_buyer_cannot_see_another_buyers_order(
     app: Flask, client: FlaskClient, shop: Shop
 ) -> None:
-    from affiliate.accounts.models import User
+    from core.accounts.models import User
 
     order = make_order(
         db.session.get(User, shop.buyer_id), [(db.session.get(Variant, shop.mug), 1)]

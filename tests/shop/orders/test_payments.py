@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from affiliate.extensions import db
-from affiliate.ledger.models import AccountKind
-from affiliate.ledger.services import balance, owner_balances, platform_balances
+from core.extensions import db
+from core.ledger.models import AccountKind
+from core.ledger.services import balance, owner_balances, platform_balances
 from shop import signals
 from shop.catalog.models import Product
 from shop.orders.checkout import mark_payment_failed, mark_payment_succeeded
@@ -170,7 +170,7 @@ def test_a_failure_reported_after_success_changes_nothing(client: FlaskClient, p
 def test_an_expired_checkout_cannot_be_paid(client: FlaskClient, placed: int) -> None:
     from datetime import timedelta
 
-    from affiliate.types import utcnow
+    from core.types import utcnow
 
     for order in orders_of(placed):
         order.pay_by = utcnow() - timedelta(minutes=1)
@@ -205,7 +205,7 @@ def test_someone_elses_pay_page_is_404(app: Flask, shop: Shop, placed: int) -> N
 
 
 def test_the_ledger_balances_after_the_paid_flow(client: FlaskClient, placed: int) -> None:
-    from affiliate.ledger.services import check_ledger
+    from core.ledger.services import check_ledger
 
     pay(client, placed)
     report = check_ledger()

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
-from affiliate.ledger.models import LedgerEntry
-from affiliate.outbox import OutboxMessage, relay_due
-from affiliate.types import utcnow
+from core.accounts.models import Role
+from core.extensions import db
+from core.jobs.outbox import OutboxMessage, relay_due
+from core.ledger.models import LedgerEntry
+from core.types import utcnow
 from shop.orders import jobs, lifecycle, refunds
 from shop.orders.models import Order, OrderStatus, Payment, PaymentStatus, RefundRequest
 from shop.payments.base import ProviderError, ProviderRefund, ProviderUnavailable

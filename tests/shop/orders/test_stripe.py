@@ -11,8 +11,8 @@ import stripe
 from flask import Flask
 from flask.testing import FlaskClient
 
-from affiliate.extensions import db
-from affiliate.idempotency import idempotency_key
+from core.extensions import db
+from core.idempotency import idempotency_key
 from shop.orders.checkout import open_provider_payment
 from shop.orders.models import Payment
 from shop.payments import get_provider

@@ -17,11 +17,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from affiliate.accounts.models import User
-from affiliate.extensions import db
-from affiliate.idempotency import idempotency_key
-from affiliate.outbox import OutboxMessage
-from affiliate.types import utcnow
+from core.accounts.models import User
+from core.extensions import db
+from core.idempotency import idempotency_key
+from core.jobs.outbox import OutboxMessage
+from core.types import utcnow
 from shop.orders import lifecycle
 from shop.orders.models import RefundRequest
 from shop.payments import jobs as payment_jobs

@@ -9,8 +9,8 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from shop.catalog.models import Store
 from shop.sync.csv_format import COLUMNS
 from tests.conftest import Auth, IsolatedClient, csrf_token

@@ -7,8 +7,8 @@ import io
 
 from sqlalchemy import func, select
 
-from affiliate.accounts.models import Role
-from affiliate.extensions import db
+from core.accounts.models import Role
+from core.extensions import db
 from shop.catalog.models import Product, Variant
 from shop.sync.models import CatalogImport
 from tests.conftest import Auth

@@ -7,8 +7,8 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
-import affiliate.jobs
-from affiliate.extensions import db
+import core.jobs
+from core.extensions import db
 from shop.catalog.models import Product, Variant
 from shop.sync import services
 from shop.sync.models import CatalogImport, ImportStatus
@@ -48,13 +48,13 @@ def big_csv(rows: int, variants_per_product: int = 4, price_cents: int = 1000) -
 @pytest.fixture
 def enqueued(monkeypatch) -> list[str]:
     calls: list[str] = []
-    original = affiliate.jobs.enqueue
+    original = core.jobs.enqueue
 
     def spy(func_path, *args, **kwargs):
         calls.append(func_path)
         return original(func_path, *args, **kwargs)
 
-    monkeypatch.setattr(affiliate.jobs, "enqueue", spy)
+    monkeypatch.setattr(core.jobs, "enqueue", spy)
     return calls
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.extensions import db
+from core.extensions import db
 from shop.catalog.models import Product
 from shop.sync import csv_format
 from shop.sync.csv_format import FileRejected, parse

@@ -1,0 +1,31 @@
+"""Flask-Login wiring: how a session id becomes a user, and what anonymous visitors are."""
+
+from __future__ import annotations
+
+from flask_login import AnonymousUserMixin
+
+from core.accounts import services
+from core.accounts.models import Role, User
+from core.extensions import login_manager
+
+
+class AnonymousUser(AnonymousUserMixin):
+    role_set: frozenset[Role] = frozenset()
+
+    def has_role(self, *roles: Role) -> bool:
+        return False
+
+
+login_manager.anonymous_user = AnonymousUser
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please sign in to continue."
+login_manager.login_message_category = "info"
+# "basic": a session seen from a new address or browser is no longer "fresh", but stays signed
+# in; "strong" would sign out every buyer whose phone moves from Wi-Fi to mobile data. Sessions
+# are renewed at sign-in and ended at once by rotating the user's session token.
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    return services.load_session_user(session_id)

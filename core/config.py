@@ -1,0 +1,227 @@
+"""Configuration classes, read from the environment with embedded development defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+
+class InsecureConfigError(RuntimeError):
+    """The production configuration was asked to start on an insecure default."""
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw is None or raw.strip() == "" else int(raw)
+
+
+def _development_secret_key() -> str:
+    """Read the development secret key from ``instance/``, creating it once.
+
+    The file is written under a temporary name with owner-only permissions and then linked
+    into place, so it is never readable by others, never seen half-written, and two
+    processes starting at once agree on one key.
+    """
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists() and (existing := path.read_text().strip()):
+        return existing
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    temporary = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key)
+    try:
+        os.link(temporary, path)  # fails if another process got there first
+    except FileExistsError:
+        if existing := path.read_text().strip():
+            return existing
+        os.replace(temporary, path)  # an empty file left by a crash: replace it
+    finally:
+        temporary.unlink(missing_ok=True)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class BaseConfig:
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'core.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    REDIS_URL: str | None = os.environ.get("REDIS_URL") or None
+    RQ_QUEUES = ("default", "payouts")
+
+    PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "test")
+    PAYOUT_PROVIDER = os.environ.get("PAYOUT_PROVIDER", "simulated")
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
+
+    STRIPE_MAX_NETWORK_RETRIES = _env_int("STRIPE_MAX_NETWORK_RETRIES", 2)
+    # Stripe.js, the one third-party script (the pay page only; its origin alone is let in
+    # by that page's CSP), and the publishable key its card form runs with.
+    STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")
+    # Starts every idempotency key sent to a provider (default: a hash of SECRET_KEY and the
+    # database URL), so two installations sharing one Stripe account never collide.
+    IDEMPOTENCY_KEY_PREFIX = os.environ.get("IDEMPOTENCY_KEY_PREFIX") or None
+
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    UPLOAD_MAX_IMAGE_BYTES = _env_int("UPLOAD_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
+
+    ORDER_PAY_WITHIN_MINUTES = _env_int("ORDER_PAY_WITHIN_MINUTES", 30)
+    SHOP_AUTO_DELIVER_DAYS = _env_int("SHOP_AUTO_DELIVER_DAYS", 14)
+    SHOP_RETURN_WINDOW_DAYS = _env_int("SHOP_RETURN_WINDOW_DAYS", 7)
+    PLAN_RATE_CUT_NOTICE_DAYS = _env_int("PLAN_RATE_CUT_NOTICE_DAYS", 30)
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    # Creators' content: video uploads are streamed to disk, so this may exceed the above.
+    UPLOAD_MAX_VIDEO_BYTES = _env_int("UPLOAD_MAX_VIDEO_BYTES", 200 * 1024 * 1024)
+    ATTRIBUTION_WINDOW_DAYS = _env_int("ATTRIBUTION_WINDOW_DAYS", 7)
+    # Repeated views (and clicks) by one visitor within this window count once.
+    EVENT_DEDUP_SECONDS = _env_int("EVENT_DEDUP_SECONDS", 30 * 60)
+
+    DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "USD")
+    WITHDRAWAL_FEE_BPS = _env_int("WITHDRAWAL_FEE_BPS", 200)
+    WITHDRAWAL_MIN_AMOUNT = _env_int("WITHDRAWAL_MIN_AMOUNT", 1000)  # minor units: $10.00
+    # A withdrawal above this (minor units: $1,000.00) needs two different finance officers.
+    FOUR_EYES_THRESHOLD = _env_int("FOUR_EYES_THRESHOLD", 100_000)
+    # A payout left in processing this long (a worker died) is resolved by the recovery job.
+    PAYOUT_STUCK_MINUTES = _env_int("PAYOUT_STUCK_MINUTES", 15)
+    STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET")
+    MONEY_LOCALE = os.environ.get("MONEY_LOCALE", "en_US")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    HSTS_ENABLED = False
+
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 64 * 1024
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 5 minutes")
+    SIGNUP_LIMIT_PER_IP = os.environ.get("SIGNUP_LIMIT_PER_IP", "20 per hour")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # While Redis is down, sign-in keeps its limits in this process's memory instead of failing.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # Redis answers fast or is treated as down: a page never hangs on it.
+    REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2"))
+    # The outbox: how long a claimed row is left to its relay, and how old a due row may get
+    # before /healthz calls the queue degraded.
+    OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 300)
+    OUTBOX_OVERDUE_SECONDS = _env_int("OUTBOX_OVERDUE_SECONDS", 120)
+    # The embedded default's clock: periodic jobs on a thread of `flask serve` (no Redis).
+    SCHEDULER_TICK_SECONDS = _env_int("SCHEDULER_TICK_SECONDS", 5)
+
+    TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+    ADMIN_PAGE_SIZE = 25
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+    @classmethod
+    def secret_key(cls) -> str:
+        return os.environ.get("SECRET_KEY") or _development_secret_key()
+
+    @classmethod
+    def validate(cls, config: dict[str, Any]) -> None:
+        """Refuse to start on a configuration that is unsafe for this environment."""
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+
+
+class TestingConfig(BaseConfig):
+    ENV_NAME = "testing"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    REDIS_URL = None
+    RATELIMIT_STORAGE_URI = "memory://"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8 * 1024
+    UPLOAD_DIR = str(INSTANCE_DIR / "test-uploads")
+    DEMO_IMAGE_SIZE = 64  # the demo draws its product pictures; small ones keep tests fast
+    DEMO_IMAGES_PER_PRODUCT = 1
+
+    @classmethod
+    def secret_key(cls) -> str:
+        return "test-secret-key-not-for-production"
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS_ENABLED = True
+    PREFERRED_URL_SCHEME = "https"
+    ALLOW_TEST_PROVIDERS = _env_bool("ALLOW_TEST_PROVIDERS", False)
+
+    @classmethod
+    def secret_key(cls) -> str:
+        return os.environ.get("SECRET_KEY", "")
+
+    @classmethod
+    def validate(cls, config: dict[str, Any]) -> None:
+        problems = []
+        if len(config.get("SECRET_KEY") or "") < 32:
+            problems.append("SECRET_KEY must be set to at least 32 random characters")
+        if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+            problems.append("DATABASE_URL must point at PostgreSQL, not SQLite")
+        if config.get("DEBUG"):
+            problems.append("DEBUG must be off")
+        if not config.get("REDIS_URL"):
+            problems.append("REDIS_URL must be set: jobs may not run inside web requests")
+        test_providers = config["PAYMENT_PROVIDER"] == "test" or (
+            config["PAYOUT_PROVIDER"] == "simulated"
+        )
+        if test_providers and not config.get("ALLOW_TEST_PROVIDERS"):
+            problems.append(
+                "PAYMENT_PROVIDER/PAYOUT_PROVIDER are the built-in test providers; "
+                "set them to stripe (or ALLOW_TEST_PROVIDERS=1 for a staging site)"
+            )
+        if problems:
+            raise InsecureConfigError("refusing to start: " + "; ".join(problems))
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment() -> type[BaseConfig]:
+    name = os.environ.get("APP_ENV", "development").strip().lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise InsecureConfigError(f"APP_ENV={name!r} is not one of {sorted(CONFIGS)}") from None

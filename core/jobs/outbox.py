@@ -1,0 +1,309 @@
+"""The transactional outbox: work that must follow a commit is a row written in that commit.
+
+Protocol, for every message (``relay`` is the only code that hands messages over):
+
+1. ``enqueue_after_commit`` adds an ``OutboxMessage`` to the caller's session, so the message
+   commits or rolls back with the change that causes it (a savepoint rolled back takes it too).
+2. Right after the commit, the same process tries to hand the new rows over at once.
+3. Handing over is: **claim** (one UPDATE that pushes ``due_at`` a lease ahead, committed; a
+   row another relay claimed is skipped), **hand over** (enqueue on RQ, or run in-process on
+   the embedded default), **record** (``handed_over_at`` on success; on failure the attempt, the
+   error and a back-off ``due_at``), committed. A relay that dies between steps leaves a row
+   that becomes due again when its lease ends: delivery is at least once, so jobs are idempotent.
+4. ``relay_due`` hands over every due row. It runs under ``flask cron``, at every worker start
+   and between its jobs, and on the embedded scheduler thread.
+
+With Redis, a failed hand-over means Redis is down: the row is retried with back-off for as
+long as it takes, and RQ's own ``Retry`` policy handles failures of the job. In-process, the
+job runs inside the hand-over, so a failing job is retried here by the message's policy and
+then marked dead (``dead_at``) for staff, with its last error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, func, select, text, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.extensions import db
+from core.types import UTCDateTime, utcnow
+
+log = logging.getLogger(__name__)
+
+#: Back-off between hand-over attempts when the message has no retry policy of its own.
+DEFAULT_BACKOFF_SECONDS = (5, 30, 120, 300)
+#: How long a claimed row is left alone before another relay may take it again.
+DEFAULT_LEASE_SECONDS = 300
+BATCH_SIZE = 100
+ERROR_MAX = 1000
+
+
+class OutboxMessage(db.Model):
+    """One job to hand over after its transaction committed."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    func_path: Mapped[str] = mapped_column(String(200))
+    args: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    kwargs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    queue: Mapped[str] = mapped_column(String(40), default="default")
+    job_id: Mapped[str | None] = mapped_column(String(200))
+    retry_max: Mapped[int] = mapped_column(Integer, default=0)
+    retry_intervals: Mapped[list[int] | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(ERROR_MAX))
+
+    __table_args__ = (
+        Index(
+            "ix_outbox_message_due",
+            "due_at",
+            sqlite_where=text("handed_over_at IS NULL AND dead_at IS NULL"),
+            postgresql_where=text("handed_over_at IS NULL AND dead_at IS NULL"),
+        ),
+    )
+
+    @property
+    def state(self) -> str:
+        if self.handed_over_at is not None:
+            return "handed over"
+        if self.dead_at is not None:
+            return "dead"
+        return "due"
+
+
+_NEW_IDS_KEY = "core.jobs.outbox.new_ids"
+
+
+def add(
+    session: Session,
+    func_path: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    *,
+    queue: str = "default",
+    job_id: str | None = None,
+    retry_max: int = 0,
+    retry_intervals: Sequence[int] | None = None,
+) -> OutboxMessage:
+    """Write a message in ``session``'s transaction; it is handed over after the commit."""
+    message = OutboxMessage(
+        func_path=func_path,
+        args=list(args),
+        kwargs=dict(kwargs),
+        queue=queue,
+        job_id=job_id,
+        retry_max=retry_max,
+        retry_intervals=list(retry_intervals) if retry_intervals else None,
+        attempts=0,
+        created_at=utcnow(),
+        due_at=utcnow(),
+    )
+    session.add(message)
+    return message
+
+
+def note_flushed(session: Session, messages: Iterable[OutboxMessage]) -> None:
+    """Remember ids written in this transaction, to hand them over right after its commit."""
+    ids = [message.id for message in messages]
+    if ids:
+        session.info.setdefault(_NEW_IDS_KEY, []).extend(ids)
+
+
+def take_committed_ids(session: Session) -> list[int]:
+    return list(session.info.pop(_NEW_IDS_KEY, []))
+
+
+def forget_ids(session: Session) -> None:
+    session.info.pop(_NEW_IDS_KEY, None)
+
+
+# --- relaying ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    func_path: str
+    args: list[Any]
+    kwargs: dict[str, Any]
+    queue: str
+    job_id: str
+    retry_max: int
+    retry_intervals: list[int] | None
+    attempts: int
+
+
+@dataclass
+class RelayReport:
+    handed_over: int = 0
+    failed: int = 0
+    dead: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.handed_over or self.failed or self.dead)
+
+
+def _lease_seconds() -> int:
+    return int(current_app.config.get("OUTBOX_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
+def _claim(message_id: int, now: datetime) -> Claimed | None:
+    """Take one due row for this relay (committed at once), or ``None`` if it is not due."""
+    lease = now + timedelta(seconds=_lease_seconds())
+    with db.engine.begin() as connection:
+        claimed = connection.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.handed_over_at.is_(None),
+                OutboxMessage.dead_at.is_(None),
+                OutboxMessage.due_at <= now,
+            )
+            .values(due_at=lease)
+        ).rowcount
+        if claimed != 1:
+            return None
+        row = connection.execute(
+            select(OutboxMessage.__table__).where(OutboxMessage.id == message_id)
+        ).one()
+    return Claimed(
+        id=row.id,
+        func_path=row.func_path,
+        args=list(row.args or []),
+        kwargs=dict(row.kwargs or {}),
+        queue=row.queue,
+        job_id=row.job_id or f"outbox-{row.id}",
+        retry_max=row.retry_max,
+        retry_intervals=row.retry_intervals,
+        attempts=row.attempts,
+    )
+
+
+def _record(message_id: int, values: dict[str, Any]) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+        )
+
+
+def _backoff(claimed: Claimed, attempt: int) -> int:
+    intervals = claimed.retry_intervals or list(DEFAULT_BACKOFF_SECONDS)
+    return int(intervals[min(attempt - 1, len(intervals) - 1)])
+
+
+def hand_over(message_ids: Iterable[int], *, now: datetime | None = None) -> RelayReport:
+    """Hand over the given rows (those still due); never raises for a failed hand-over."""
+    from core import jobs as job_queue  # jobs imports this module: the cycle is broken here
+
+    report = RelayReport()
+    for message_id in message_ids:
+        claimed = _claim(message_id, now or utcnow())
+        if claimed is None:
+            continue
+        try:
+            job_queue.dispatch(claimed)
+        except Exception as error:  # Redis down, or the in-process job failed
+            attempt = claimed.attempts + 1
+            detail = f"{type(error).__name__}: {error}"[:ERROR_MAX]
+            values: dict[str, Any] = {"attempts": attempt, "last_error": detail}
+            in_process_gave_up = not job_queue.jobs.is_async and attempt > claimed.retry_max
+            if in_process_gave_up:
+                values["dead_at"] = utcnow()
+                report.dead += 1
+                log.error(
+                    "outbox %s (%s) failed for good: %s", claimed.id, claimed.func_path, detail
+                )
+            else:
+                values["due_at"] = utcnow() + timedelta(seconds=_backoff(claimed, attempt))
+                report.failed += 1
+                log.warning(
+                    "outbox %s (%s) not handed over (attempt %d), retried later: %s",
+                    claimed.id,
+                    claimed.func_path,
+                    attempt,
+                    detail,
+                )
+            _record(claimed.id, values)
+            continue
+        _record(claimed.id, {"handed_over_at": utcnow(), "attempts": claimed.attempts + 1})
+        report.handed_over += 1
+    return report
+
+
+def due_ids(now: datetime, limit: int = BATCH_SIZE) -> list[int]:
+    with db.engine.connect() as connection:
+        return list(
+            connection.execute(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.handed_over_at.is_(None),
+                    OutboxMessage.dead_at.is_(None),
+                    OutboxMessage.due_at <= now,
+                )
+                .order_by(OutboxMessage.due_at, OutboxMessage.id)
+                .limit(limit)
+            ).scalars()
+        )
+
+
+def relay_due(*, now: datetime | None = None, max_batches: int = 20) -> RelayReport:
+    """Hand over every due row, a batch at a time; return what happened."""
+    total = RelayReport()
+    for _ in range(max_batches):
+        moment = now or utcnow()
+        ids = due_ids(moment)
+        if not ids:
+            break
+        report = hand_over(ids, now=moment)
+        total.handed_over += report.handed_over
+        total.failed += report.failed
+        total.dead += report.dead
+        if report.handed_over == 0:
+            break  # everything left is failing: wait for the back-off
+    if total:
+        log.info(
+            "outbox relay: %d handed over, %d to retry, %d dead",
+            total.handed_over,
+            total.failed,
+            total.dead,
+        )
+    return total
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    due: int
+    overdue: int
+    dead: int
+    oldest_due_at: datetime | None
+
+
+def stats(now: datetime | None = None, *, overdue_after_seconds: int = 120) -> OutboxStats:
+    """How much is waiting (for ``/healthz`` and the finance pages)."""
+    now = now or utcnow()
+    pending = (OutboxMessage.handed_over_at.is_(None), OutboxMessage.dead_at.is_(None))
+    session = db.session  # the caller's: a second connection would wait on its SQLite lock
+    due, oldest = session.execute(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(*pending)
+    ).one()
+    overdue = session.execute(
+        select(func.count()).where(
+            *pending,
+            OutboxMessage.created_at < now - timedelta(seconds=overdue_after_seconds),
+        )
+    ).scalar_one()
+    dead = session.execute(
+        select(func.count()).where(OutboxMessage.dead_at.is_not(None))
+    ).scalar_one()
+    return OutboxStats(due=due, overdue=overdue, dead=dead, oldest_due_at=oldest)

@@ -1,0 +1,29 @@
+"""Ledger jobs: the periodic verification that every entry balances and every cache is true."""
+
+from __future__ import annotations
+
+import logging
+
+from core.jobs import PeriodicJob, job, register_periodic
+from core.ledger import services
+
+log = logging.getLogger(__name__)
+
+
+@job
+def verify_ledger() -> bool:
+    """Run the ledger check and record its result for the finance centre."""
+    report = services.check_ledger()
+    services.record_check(report)
+    if not report.ok:
+        log.error("ledger check found %d problem(s): %s", len(report.problems), report.problems[:5])
+    return report.ok
+
+
+register_periodic(
+    PeriodicJob(
+        "core.ledger.jobs.verify_ledger",
+        cron="17 * * * *",
+        description="verify the ledger every hour",
+    )
+)

@@ -1,0 +1,360 @@
+"""Posting to the ledger and reading balances.
+
+The protocol of ``post_entry``, in order:
+
+1. validate: integer, non-zero postings that sum to zero per currency (else nothing is written);
+2. key: insert the entry, whose ``(kind, cause_type, cause_id)`` is unique, so one cause can
+   never post twice, even from two processes at once;
+3. lock: update the cached balance of every per-creator account touched, in primary-key order
+   (the row stays locked until the transaction ends, so concurrent debits queue per account,
+   never behind a platform-wide row);
+4. check: a guarded account whose balance fell below zero aborts the entry;
+5. record: insert the postings.
+
+All of it runs in a savepoint, so a failed entry leaves the caller's transaction usable. The
+caller (the request or the job) commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.extensions import db
+from core.ledger.exceptions import (
+    DuplicateEntry,
+    InsufficientFunds,
+    InvalidPosting,
+    UnbalancedEntry,
+)
+from core.ledger.models import (
+    AccountKind,
+    LedgerAccount,
+    LedgerCheckRun,
+    LedgerEntry,
+    LedgerPosting,
+)
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One side of an entry: a signed amount on an account (+ debit, - credit)."""
+
+    account: LedgerAccount
+    amount: int
+
+
+def debit(account: LedgerAccount, amount: int) -> Leg:
+    """Debit ``amount`` (> 0): raises an asset, lowers what the platform owes or earned."""
+    _require_positive(amount)
+    return Leg(account, amount)
+
+
+def credit(account: LedgerAccount, amount: int) -> Leg:
+    """Credit ``amount`` (> 0): raises what the platform owes or earned, lowers an asset."""
+    _require_positive(amount)
+    return Leg(account, -amount)
+
+
+def _require_positive(amount: int) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise InvalidPosting(f"an amount is a positive integer of minor units, not {amount!r}")
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What caused an entry: ``Cause("order_line", 42)``. One entry per kind and cause."""
+
+    type: str
+    id: int | str
+
+
+def account_key(kind: AccountKind, owner_id: int | None, currency: str) -> str:
+    if kind.is_platform:
+        return f"{kind.value}:{currency}"
+    return f"{kind.value}:{owner_id}:{currency}"
+
+
+def account_for(kind: AccountKind, *, currency: str, owner_id: int | None = None) -> LedgerAccount:
+    """Return the ledger account of this kind, owner and currency, creating it if needed."""
+    currency = currency.upper()
+    if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
+        raise ValueError(f"{currency!r} is not a three-letter currency code")
+    if kind.is_platform != (owner_id is None):
+        raise ValueError(
+            f"{kind.value} accounts {'have no' if kind.is_platform else 'need an'} owner"
+        )
+    key = account_key(kind, owner_id, currency)
+    existing = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
+    if existing is not None:
+        return existing
+    account = LedgerAccount(
+        key=key,
+        kind=kind.value,
+        owner_id=owner_id,
+        currency=currency,
+        cached_balance=0 if kind.caches_balance else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(account)
+    except IntegrityError:
+        # Another transaction created it first; theirs is the one. Any other violation (an
+        # owner that does not exist) is the caller's to see.
+        existing = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
+        if existing is None:
+            raise
+        return existing
+    return account
+
+
+def post_entry(
+    kind: str,
+    cause: Cause,
+    legs: Sequence[Leg],
+    *,
+    memo: str | None = None,
+    actor_id: int | None = None,
+    guard: Iterable[LedgerAccount] = (),
+) -> LedgerEntry:
+    """Write one balanced entry; ``guard`` lists accounts that must not end below zero."""
+    _validate(legs)
+    guard = list(guard)
+    guarded = {account.id for account in guard}
+    deltas = _cached_deltas(legs)
+    for account in guard:
+        if account.id not in deltas:
+            raise ValueError(f"guarded account {account.key} is not a cached account of this entry")
+    savepoint = db.session.begin_nested()  # flushes the caller's pending changes first
+    try:
+        with savepoint:
+            entry = _insert_entry(kind, cause, memo, actor_id)
+            for account_id in sorted(deltas):
+                new_balance = _apply_delta(account_id, deltas[account_id])
+                if account_id in guarded and new_balance < 0:
+                    raise InsufficientFunds(_key_of(legs, account_id), new_balance)
+            db.session.add_all(
+                LedgerPosting(entry_id=entry.id, account_id=leg.account.id, amount=leg.amount)
+                for leg in legs
+            )
+            db.session.flush()
+    except IntegrityError:
+        # Only the entry's unique key makes this a duplicate; any other violation (an actor
+        # that does not exist) must not pass for "already posted", which callers may ignore.
+        if _entry_exists(kind, cause):
+            raise DuplicateEntry(f"{kind} was already posted for {cause.type} {cause.id}") from None
+        raise
+    for leg in legs:
+        if leg.account.id in deltas:
+            db.session.expire(leg.account, ["cached_balance"])
+    return entry
+
+
+def _validate(legs: Sequence[Leg]) -> None:
+    if len(legs) < 2:
+        raise InvalidPosting("an entry needs at least two postings")
+    totals: dict[str, int] = defaultdict(int)
+    for leg in legs:
+        if not isinstance(leg.amount, int) or isinstance(leg.amount, bool) or leg.amount == 0:
+            raise InvalidPosting(f"posting amounts are non-zero integers, not {leg.amount!r}")
+        if leg.account.id is None:
+            raise InvalidPosting("post to accounts from account_for(), which are saved")
+        totals[leg.account.currency] += leg.amount
+    unbalanced = {currency: total for currency, total in totals.items() if total != 0}
+    if unbalanced:
+        raise UnbalancedEntry(f"postings do not sum to zero: {unbalanced}")
+
+
+def _cached_deltas(legs: Sequence[Leg]) -> dict[int, int]:
+    """Change of each cached balance, read on the account's normal side."""
+    deltas: dict[int, int] = defaultdict(int)
+    for leg in legs:
+        kind = leg.account.account_kind
+        if kind.caches_balance:
+            deltas[leg.account.id] += kind.normal_sign * leg.amount
+    return dict(deltas)
+
+
+def _insert_entry(kind: str, cause: Cause, memo: str | None, actor_id: int | None) -> LedgerEntry:
+    entry = LedgerEntry(
+        kind=kind, cause_type=cause.type, cause_id=str(cause.id), memo=memo, actor_id=actor_id
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _entry_exists(kind: str, cause: Cause) -> bool:
+    return (
+        db.session.scalar(
+            select(LedgerEntry.id).where(
+                LedgerEntry.kind == kind,
+                LedgerEntry.cause_type == cause.type,
+                LedgerEntry.cause_id == str(cause.id),
+            )
+        )
+        is not None
+    )
+
+
+def _apply_delta(account_id: int, delta: int) -> int:
+    """Add ``delta`` to a cached balance, locking the row until commit; return the new balance."""
+    stmt = (
+        update(LedgerAccount)
+        .where(LedgerAccount.id == account_id)
+        .values(cached_balance=LedgerAccount.cached_balance + delta)
+        .returning(LedgerAccount.cached_balance)
+        .execution_options(synchronize_session=False)
+    )
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def _key_of(legs: Sequence[Leg], account_id: int) -> str:
+    return next(leg.account.key for leg in legs if leg.account.id == account_id)
+
+
+def _signed_sum(account_ids: Sequence[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        select(LedgerPosting.account_id, func.sum(LedgerPosting.amount))
+        .where(LedgerPosting.account_id.in_(account_ids))
+        .group_by(LedgerPosting.account_id)
+    )
+    return {account_id: int(total) for account_id, total in rows}
+
+
+def balance(account: LedgerAccount) -> int:
+    """The account's balance on its normal side, in minor units."""
+    if account.cached_balance is not None:
+        return account.cached_balance
+    return account.account_kind.normal_sign * _signed_sum([account.id]).get(account.id, 0)
+
+
+def owner_balances(owner_id: int, currency: str) -> dict[AccountKind, int]:
+    """Every balance an owner has in ``currency``.
+
+    Only accounts that exist are listed: read a balance with ``.get(kind, 0)``.
+    """
+    accounts = db.session.scalars(
+        select(LedgerAccount).where(
+            LedgerAccount.owner_id == owner_id, LedgerAccount.currency == currency.upper()
+        )
+    ).all()
+    return _balances_of(accounts)
+
+
+def platform_balances(currency: str) -> dict[AccountKind, int]:
+    accounts = db.session.scalars(
+        select(LedgerAccount).where(
+            LedgerAccount.owner_id.is_(None), LedgerAccount.currency == currency.upper()
+        )
+    ).all()
+    result = {kind: 0 for kind in AccountKind if kind.is_platform}
+    result.update(_balances_of(accounts))
+    return result
+
+
+def _balances_of(accounts: Sequence[LedgerAccount]) -> dict[AccountKind, int]:
+    uncached = [a.id for a in accounts if a.cached_balance is None]
+    sums = _signed_sum(uncached) if uncached else {}
+    result: dict[AccountKind, int] = {}
+    for account in accounts:
+        kind = account.account_kind
+        if account.cached_balance is not None:
+            result[kind] = account.cached_balance
+        else:
+            result[kind] = kind.normal_sign * sums.get(account.id, 0)
+    return result
+
+
+def recent_entries(*, owner_id: int | None = None, limit: int = 20) -> list[LedgerEntry]:
+    """Newest entries, optionally only those touching an owner's accounts."""
+    query = select(LedgerEntry).order_by(LedgerEntry.id.desc()).limit(limit)
+    if owner_id is not None:
+        touching = (
+            select(LedgerPosting.entry_id)
+            .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+            .where(LedgerAccount.owner_id == owner_id)
+        )
+        query = query.where(LedgerEntry.id.in_(touching))
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class CheckReport:
+    entries_checked: int = 0
+    accounts_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_ledger() -> CheckReport:
+    """Verify that every entry balances and every cached balance equals its postings."""
+    report = CheckReport(
+        entries_checked=db.session.scalar(select(func.count(LedgerEntry.id))) or 0,
+        accounts_checked=db.session.scalar(select(func.count(LedgerAccount.id))) or 0,
+    )
+    report.problems.extend(_unbalanced_entries())
+    report.problems.extend(_short_entries())
+    report.problems.extend(_stale_caches())
+    return report
+
+
+def _unbalanced_entries() -> list[str]:
+    total = func.sum(LedgerPosting.amount)
+    rows = db.session.execute(
+        select(LedgerPosting.entry_id, LedgerAccount.currency, total)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .group_by(LedgerPosting.entry_id, LedgerAccount.currency)
+        .having(total != 0)
+        .order_by(LedgerPosting.entry_id)
+    )
+    return [f"entry {e} does not balance in {c}: postings sum to {s}" for e, c, s in rows]
+
+
+def _short_entries() -> list[str]:
+    count = func.count(LedgerPosting.id)
+    rows = db.session.execute(
+        select(LedgerEntry.id, count)
+        .outerjoin(LedgerPosting, LedgerPosting.entry_id == LedgerEntry.id)
+        .group_by(LedgerEntry.id)
+        .having(count < 2)
+        .order_by(LedgerEntry.id)
+    )
+    return [f"entry {e} has {n} posting(s); an entry needs at least two" for e, n in rows]
+
+
+def _stale_caches() -> list[str]:
+    sign = case(*((LedgerAccount.kind == k.value, k.normal_sign) for k in AccountKind), else_=-1)
+    expected = sign * func.coalesce(func.sum(LedgerPosting.amount), 0)
+    rows = db.session.execute(
+        select(LedgerAccount.key, LedgerAccount.cached_balance, expected)
+        .outerjoin(LedgerPosting, LedgerPosting.account_id == LedgerAccount.id)
+        .where(LedgerAccount.cached_balance.is_not(None))
+        .group_by(LedgerAccount.id, LedgerAccount.key, LedgerAccount.cached_balance)
+        .having(LedgerAccount.cached_balance != expected)
+        .order_by(LedgerAccount.id)
+    )
+    return [f"account {k} caches {c} but its postings sum to {s}" for k, c, s in rows]
+
+
+def record_check(report: CheckReport) -> LedgerCheckRun:
+    run = LedgerCheckRun(
+        ok=report.ok,
+        entries_checked=report.entries_checked,
+        accounts_checked=report.accounts_checked,
+        problems="\n".join(report.problems),
+    )
+    db.session.add(run)
+    return run
+
+
+def latest_checks(limit: int = 5) -> list[LedgerCheckRun]:
+    query = select(LedgerCheckRun).order_by(LedgerCheckRun.id.desc()).limit(limit)
+    return list(db.session.scalars(query))

@@ -1,0 +1,117 @@
+"""Notifications: tell users about something, count and list what they have not read yet.
+
+Plain functions over ids. They add or change rows and flush; the caller (a view, a job, the
+service whose event this announces) commits, so a notice commits or rolls back together with
+the change that it tells about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, insert, select, update
+
+from core.extensions import db
+from core.notifications.models import LINK_LENGTH, MESSAGE_LENGTH, Notification
+from core.types import utcnow
+from core.web.pagination import Page
+
+PER_PAGE = 20
+_MAX_KEY = 2**63 - 1  # a larger id names no row (and SQLite cannot even bind it)
+
+
+def safe_link(link: str | None) -> str | None:
+    """The link if it is a path on this site ("/creator/samples"), else None.
+
+    A notice must never send its reader elsewhere: "//host", "/\\host", "http://..." and
+    anything with control characters are dropped, and so is a link too long to store whole.
+    """
+    if not link or not link.startswith("/") or link.startswith(("//", "/\\")):
+        return None
+    if "\\" in link or any(ord(ch) < 32 or ord(ch) == 127 for ch in link):
+        return None
+    if len(link) > LINK_LENGTH:
+        return None
+    return link
+
+
+def _message(message: str) -> str:
+    return message.strip()[:MESSAGE_LENGTH]
+
+
+def notify(user_id: int, message: str, *, kind: str, link: str | None = None) -> Notification:
+    """Add one notice for ``user_id`` and flush it; the caller commits."""
+    notification = Notification(
+        user_id=user_id, kind=kind, message=_message(message), link=safe_link(link)
+    )
+    db.session.add(notification)
+    db.session.flush()
+    return notification
+
+
+def notify_many(
+    user_ids: Iterable[int], message: str, *, kind: str, link: str | None = None
+) -> int:
+    """Add the same notice for each user (once each) in one bulk insert; return how many."""
+    unique_ids = list(dict.fromkeys(user_ids))
+    if not unique_ids:
+        return 0
+    row = {"kind": kind, "message": _message(message), "link": safe_link(link)}
+    now = utcnow()
+    db.session.execute(
+        insert(Notification),
+        [{**row, "user_id": user_id, "created_at": now} for user_id in unique_ids],
+    )
+    return len(unique_ids)
+
+
+def unread_count(user_id: int) -> int:
+    """How many of the user's notices are unread (one COUNT over the index)."""
+    count = db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    )
+    return count or 0
+
+
+def recent(user_id: int, page: int, per_page: int = PER_PAGE) -> Page[Notification]:
+    """One page of the user's notices, newest first."""
+    total = db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user_id)
+    )
+    items = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
+
+
+def mark_read(user_id: int, notification_id: int) -> Notification | None:
+    """Mark the user's own notice read (the first time only); None if it is not theirs."""
+    if not 0 < notification_id <= _MAX_KEY:
+        return None
+    notification = db.session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == user_id
+        )
+    )
+    if notification is None:
+        return None
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+    return notification
+
+
+def mark_all_read(user_id: int) -> int:
+    """Mark every unread notice of the user read; return how many changed."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]

@@ -1,0 +1,92 @@
+"""Template filters and the navigation every page shows, built from the user's roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app, g, request, url_for
+from flask_login import current_user
+
+from core.accounts.models import Role
+from core.money import format_money
+from core.notifications import services as notifications
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    section: str
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint)
+
+    @property
+    def active(self) -> bool:
+        return (request.blueprint or "") == self.section
+
+
+ROLE_NAV = (
+    (Role.CREATOR, NavItem("Creator centre", "creators.centre", "creators")),
+    (Role.SELLER, NavItem("Seller centre", "seller.home", "seller")),
+    (Role.FINANCE, NavItem("Finance", "payouts.finance_centre", "payouts")),
+    (Role.ADMIN, NavItem("Admin", "admin.users", "admin")),
+)
+
+
+def navigation() -> list[NavItem]:
+    items = [NavItem("Shop", "shop.home", "shop")]
+    if current_user.is_authenticated:
+        items.extend(item for role, item in ROLE_NAV if current_user.has_role(role))
+    return items
+
+
+def money_filter(amount: int | None, currency: str | None = None) -> str:
+    if amount is None:
+        return "—"
+    return format_money(
+        amount,
+        currency or current_app.config["DEFAULT_CURRENCY"],
+        current_app.config["MONEY_LOCALE"],
+    )
+
+
+def datetime_filter(value: datetime | None, fmt: str = "%d %b %Y, %H:%M UTC") -> str:
+    return value.strftime(fmt) if value else "—"
+
+
+def provider_labels() -> dict[str, str]:
+    config = current_app.config
+    labels = {}
+    if config["PAYMENT_PROVIDER"] == "test":
+        labels["payments"] = "Test card payments: no real money moves"
+    if config["PAYOUT_PROVIDER"] == "simulated":
+        labels["payouts"] = "Simulated payouts: no real transfers"
+    return labels
+
+
+def unread_notifications() -> int:
+    """The signed-in user's unread notification count (one COUNT per request), else 0."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = notifications.unread_count(current_user.id)
+    return g.unread_notifications
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money_filter
+    app.jinja_env.filters["datetime"] = datetime_filter
+
+    @app.context_processor
+    def inject_layout() -> dict[str, Any]:
+        return {
+            "navigation": navigation,
+            "has_endpoint": lambda name: name in current_app.view_functions,
+            "provider_labels": provider_labels,
+            "unread_notifications": unread_notifications,
+            "Role": Role,
+        }

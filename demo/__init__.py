@@ -1,0 +1,1 @@
+"""Demo data for a fresh machine: every seeder, in one ordered list."""
