@@ -85,14 +85,14 @@ CORE_BLUEPRINT_MODULES = (
 AFFILIATE_BLUEPRINT_MODULES = (
     "affiliate.plans.views",
     "affiliate.plans.sample_views",
-    "affiliate.creators.views",
-    "affiliate.creators.profile_views",
-    "affiliate.creators.yellowcart_views",
-    "affiliate.creators.code_views",
-    "affiliate.creators.live_views",
-    "affiliate.creators.video_views",
-    "affiliate.creators.tracking_views",
-    "affiliate.creators.seller_affiliate_views",
+    "affiliate.creators.centre.views",
+    "affiliate.profiles.views",
+    "affiliate.creators.content.yellowcart_views",
+    "affiliate.creators.attribution.code_views",
+    "affiliate.creators.content.live_views",
+    "affiliate.creators.content.video_views",
+    "affiliate.creators.attribution.tracking_views",
+    "affiliate.creators.centre.seller_views",
     "affiliate.payouts.views",
     "affiliate.payouts.wallet_views",
     "affiliate.payouts.webhooks",
@@ -130,8 +130,9 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from core.cli import demo_cli, users_cli, worker_commands
+    from core.cli import users_cli, worker_commands
     from core.ledger.cli import ledger_cli
+    from demo import demo_cli
     from shop.orders.cli import orders_cli
 
     app.cli.add_command(users_cli)
@@ -144,17 +145,13 @@ def register_commands(app: Flask) -> None:
 
 def register_job_modules() -> None:
     """Import every jobs module so that periodic jobs are registered before ``flask cron``."""
-    import affiliate.creators.commissions  # subscribes to the shop's order signals
-    import affiliate.creators.demo
-    import affiliate.creators.jobs
-    import affiliate.creators.models
-    import affiliate.payouts.demo
+    import affiliate.creators.attribution.commissions  # subscribes to the shop's order signals
+    import affiliate.creators.attribution.jobs
+    import affiliate.creators.attribution.models
     import affiliate.payouts.jobs
     import affiliate.payouts.models
-    import affiliate.plans.demo
     import affiliate.plans.models  # noqa: F401
     import core.ledger.jobs
     import core.notifications.models  # noqa: F401
-    import shop.demo
     import shop.models  # noqa: F401 - every model is known before migrations compare
     from shop.orders import jobs as _order_jobs  # noqa: F401

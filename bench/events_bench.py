@@ -39,9 +39,10 @@ from flask_migrate import upgrade
 from sqlalchemy import func, insert, select, text
 
 from affiliate import create_app
-from affiliate.creators import dashboards, tracking
-from affiliate.creators import profile_services as profiles
-from affiliate.creators.models import ContentEvent, EventKind
+from affiliate.creators.attribution import tracking
+from affiliate.creators.attribution.models import ContentEvent, EventKind
+from affiliate.creators.centre import dashboards
+from affiliate.profiles import services as profiles
 from bench.throwaway_db import make_database
 from core.config import TestingConfig
 from core.extensions import db

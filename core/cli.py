@@ -1,8 +1,6 @@
-"""Command-line tools: staff accounts, demo data, workers and the job scheduler."""
+"""Command-line tools: staff accounts, workers, the job scheduler and the development server."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import click
 from email_validator import EmailNotValidError, validate_email
@@ -18,16 +16,6 @@ from core.extensions import db
 from core.jobs import PERIODIC_JOBS, jobs, make_worker
 
 users_cli = AppGroup("users", help="Manage user accounts (staff accounts are created here only).")
-demo_cli = AppGroup("demo", help="Demo data for a fresh machine.")
-
-DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - the documented password of the demo accounts
-DEMO_ACCOUNTS = (
-    ("buyer@example.com", "Bea Buyer", {Role.BUYER}),
-    ("creator@example.com", "Cleo Creator", {Role.CREATOR}),
-    ("seller@example.com", "Sam Seller", {Role.SELLER}),
-    ("finance@example.com", "Fin Officer", {Role.FINANCE}),
-    ("admin@example.com", "Ada Admin", {Role.ADMIN}),
-)
 
 
 @users_cli.command("create")
@@ -90,38 +78,6 @@ def list_users(role: str | None) -> None:
     for user in page.users:
         state = " (suspended)" if user.is_suspended else ""
         click.echo(f"{user.id:>6}  {user.email:<40} {', '.join(r.role for r in user.roles)}{state}")
-
-
-DEMO_SEEDERS: list[Callable[[], str]] = []
-
-
-def register_demo_seeder(seeder: Callable[[], str]) -> None:
-    """Add a step to ``flask demo seed`` (run after the accounts, in the order registered).
-
-    A seeder must be idempotent, flush or commit its own work, and return a one-line summary.
-    """
-    if seeder not in DEMO_SEEDERS:
-        DEMO_SEEDERS.append(seeder)
-
-
-@demo_cli.command("seed")
-def seed() -> None:
-    """Create the demo accounts and data (idempotent: running it again changes nothing)."""
-    created = 0
-    for email, name, roles in DEMO_ACCOUNTS:
-        user = accounts.find_by_email(email)
-        if user is None:
-            user = accounts.register_user(
-                email=email, password=DEMO_PASSWORD, display_name=name, roles=set()
-            )
-            created += 1
-        for role in roles:
-            accounts.grant_role(user, role, by=None)
-    db.session.commit()
-    click.echo(f"demo accounts ready ({created} created); password: {DEMO_PASSWORD}")
-    for seeder in DEMO_SEEDERS:
-        click.echo(seeder())
-        db.session.commit()
 
 
 @click.command("worker")

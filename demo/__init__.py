@@ -1,1 +1,56 @@
-"""Demo data for a fresh machine: every seeder, in one ordered list."""
+"""Demo data for a fresh machine: every seeder, in one ordered list, and ``flask demo seed``.
+
+Each seeder is idempotent, flushes or commits its own work and returns a one-line summary; the
+list's order is the seeding order (a later seeder may use what an earlier one made).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+from flask.cli import AppGroup
+
+from core.accounts import services as account_services
+from core.extensions import db
+from demo import activity, creators, payouts, plans, promotions, shop
+from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+SEEDERS: tuple[Callable[[], str], ...] = (
+    creators.seed_creators,
+    shop.seed_shop,
+    promotions.seed_promotions,
+    plans.seed_plans,
+    plans.seed_samples,
+    creators.seed_lives,
+    creators.seed_videos,
+    activity.seed_creator_activity,
+    activity.seed_codes_and_live_voucher,
+    payouts.seed_payouts,
+)
+
+demo_cli = AppGroup("demo", help="Demo data for a fresh machine.")
+
+
+def seed_accounts() -> str:
+    created = 0
+    for email, name, roles in DEMO_ACCOUNTS:
+        user = account_services.find_by_email(email)
+        if user is None:
+            user = account_services.register_user(
+                email=email, password=DEMO_PASSWORD, display_name=name, roles=set()
+            )
+            created += 1
+        for role in roles:
+            account_services.grant_role(user, role, by=None)
+    return f"demo accounts ready ({created} created); password: {DEMO_PASSWORD}"
+
+
+@demo_cli.command("seed")
+def seed() -> None:
+    """Create the demo accounts and data (idempotent: running it again changes nothing)."""
+    click.echo(seed_accounts())
+    db.session.commit()
+    for seeder in SEEDERS:
+        click.echo(seeder())
+        db.session.commit()

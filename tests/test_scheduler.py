@@ -110,6 +110,6 @@ def test_every_periodic_job_of_the_app_is_scheduled(app):
     assert {
         "core.jobs.relay_outbox",
         "shop.orders.jobs.release_unpaid_orders",
-        "affiliate.creators.jobs.roll_up_events",
+        "affiliate.creators.attribution.jobs.roll_up_events",
         "core.ledger.jobs.verify_ledger",
     } <= paths

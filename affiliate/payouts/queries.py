@@ -15,7 +15,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import contains_eager, lazyload
 
-from affiliate.creators.commissions import CLAWED_BACK, SETTLED
+from affiliate.creators.attribution.commissions import CLAWED_BACK, SETTLED
 from affiliate.payouts import services
 from affiliate.payouts.exceptions import NotAllowed, WithdrawalNotFound
 from affiliate.payouts.models import PayoutAccount, Withdrawal, WithdrawalStatus

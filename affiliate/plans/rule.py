@@ -20,7 +20,7 @@ accept", never as the rate now.
 The rule is one SQL statement (a window over the candidate plans), used for a single product,
 for a page of the marketplace, and as a subquery to sort and filter by rate. A plan's status
 is read as it is now: the rule is asked at the moment the order is placed and the answer is
-snapshotted on the order line (``shop.hooks``, ``affiliate.creators.commissions``).
+snapshotted on the order line (``shop.hooks``, ``affiliate.creators.attribution.commissions``).
 """
 
 from __future__ import annotations

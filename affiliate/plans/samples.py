@@ -51,6 +51,7 @@ from affiliate.plans.models import (
     SampleStatus,
     ShowcaseItem,
 )
+from affiliate.profiles.models import CreatorProfile
 from core.accounts.models import Role, User
 from core.audit import services as audit
 from core.extensions import db
@@ -472,8 +473,6 @@ def seller_queue(
 ) -> Page[SellerSampleRow]:
     """The store's requests in ``status`` (all: ``None``), oldest waiting first, with the
     creator's handle and figures, product, option and order (2 queries)."""
-    from affiliate.creators.models import CreatorProfile  # the creators' profile, read only
-
     page, offset = _page_bounds(page, per_page)
     where = [SampleRequest.store_id == store_id]
     if status is not None:

@@ -550,7 +550,7 @@ def _check_creators(creator_ids: Iterable[int]) -> list[int]:
 
 def find_creator_ids(identifiers: Iterable[str]) -> list[int]:
     """Creator account ids for handles (``@handle`` or ``handle``) or emails, in order."""
-    from affiliate.creators.models import CreatorProfile
+    from affiliate.profiles.models import CreatorProfile
 
     ids: list[int] = []
     for raw in identifiers:
@@ -884,7 +884,7 @@ class MemberRow:
 
 def plan_members(plan: Plan) -> list[MemberRow]:
     """The plan's creators with their accounts and handles, oldest first (one query)."""
-    from affiliate.creators.models import CreatorProfile
+    from affiliate.profiles.models import CreatorProfile
 
     rows = db.session.execute(
         select(PlanMembership, User, CreatorProfile.handle)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.cli import DEMO_ACCOUNTS, DEMO_PASSWORD
+from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from tests.accounts.helpers import (
     audit_events,
     create_user,

@@ -53,7 +53,7 @@ def seed_demo(app) -> dict[str, int]:
     """Seed the demo; the ids the pages need (a product with a flash deal, Cleo's live)."""
     from sqlalchemy import select
 
-    from affiliate.creators.models import Content
+    from affiliate.creators.content.models import Content
     from shop.catalog.models import Product
 
     result = app.test_cli_runner().invoke(args=["demo", "seed"])

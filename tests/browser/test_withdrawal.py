@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from affiliate.creators.commissions import SETTLED
+from affiliate.creators.attribution.commissions import SETTLED
 from affiliate.payouts.models import Withdrawal
 from core.accounts.models import Role
 from core.extensions import db

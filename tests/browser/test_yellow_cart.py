@@ -19,7 +19,7 @@ from tests.shop.factories import make_product, make_store
 
 pytestmark = pytest.mark.browser
 
-DEMO_CLIP = Path(__file__).resolve().parents[2] / "affiliate/creators/demo_media/glow-serum.mp4"
+DEMO_CLIP = Path(__file__).resolve().parents[2] / "demo/media/glow-serum.mp4"
 
 
 def _clip(upload_dir: str) -> tuple[str, str, int] | tuple[None, None, None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import factory
 
-from affiliate.creators.models import CreatorCategory, CreatorProfile
+from affiliate.profiles.models import CreatorCategory, CreatorProfile
 from core.accounts.models import Role
 from core.extensions import db
 from tests.factories import BaseFactory, make_user
@@ -35,7 +35,7 @@ def make_profile(*category_slugs: str, **kwargs: object) -> CreatorProfile:
 from collections.abc import Sequence  # noqa: E402
 from datetime import timedelta  # noqa: E402
 
-from affiliate.creators.models import Content, ContentKind, ContentProduct  # noqa: E402
+from affiliate.creators.content.models import Content, ContentKind, ContentProduct  # noqa: E402
 from core.types import utcnow  # noqa: E402
 from shop.catalog.models import Product  # noqa: E402
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from affiliate.creators.models import (
-    Commission,
-    CommissionState,
+from affiliate.creators.attribution.models import Commission, CommissionState
+from affiliate.creators.content.models import (
     Content,
     ContentKind,
     ContentProduct,

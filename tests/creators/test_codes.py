@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from affiliate.creators import codes
+from affiliate.creators.attribution import codes
 from core.accounts.models import Role
 from core.extensions import db
 from core.notifications.models import Notification
@@ -165,7 +165,7 @@ def coded(store, creator_profile):
 def test_an_order_with_a_creator_code_is_attributed_to_the_creator(
     client, auth, store, creator_profile, coded
 ):
-    from affiliate.creators.models import Commission
+    from affiliate.creators.attribution.models import Commission
     from shop.orders.models import OrderLine
 
     make_user(email="fan@example.com")
@@ -187,7 +187,7 @@ def test_an_order_with_a_creator_code_is_attributed_to_the_creator(
 
 
 def test_a_creator_using_their_own_code_earns_nothing(client, auth, store, creator_profile, coded):
-    from affiliate.creators.models import Commission
+    from affiliate.creators.attribution.models import Commission
 
     _buy_with_code(client, auth, coded, store, "CLEO10", creator_of(creator_profile).email)
 

@@ -13,7 +13,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from affiliate.creators.models import Commission, Content, ContentKind
+from affiliate.creators.attribution.models import Commission
+from affiliate.creators.content.models import Content, ContentKind
 from affiliate.plans import services as plans
 from affiliate.plans.models import MembershipStatus, PlanMembership, ShowcaseItem
 from affiliate.plans.rule import applicable_rate

@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.creators import commissions
-from affiliate.creators.models import Commission, Content, ContentEvent, ContentKind
+from affiliate.creators.attribution import commissions
+from affiliate.creators.attribution.models import Commission, ContentEvent
+from affiliate.creators.content.models import Content, ContentKind
 from affiliate.plans.models import MembershipStatus
 from affiliate.plans.services import change_rate
 from core.accounts.models import Role, User

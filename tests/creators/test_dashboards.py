@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from affiliate.creators import dashboards, tracking
-from affiliate.creators.dashboards import Activity, Period
-from affiliate.creators.models import CommissionState, EventKind
+from affiliate.creators.attribution import tracking
+from affiliate.creators.attribution.models import CommissionState, EventKind
+from affiliate.creators.centre import dashboards
+from affiliate.creators.centre.dashboards import Activity, Period
 from core.accounts.models import Role
 from core.extensions import db
 from core.types import utcnow

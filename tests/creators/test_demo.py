@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from affiliate.creators.models import CreatorCategory, CreatorProfile
+from affiliate.profiles.models import CreatorCategory, CreatorProfile
 from core.accounts.models import Role, UserRole
 from core.accounts.services import authenticate
-from core.cli import DEMO_PASSWORD
 from core.extensions import db
+from demo.accounts import DEMO_PASSWORD
 
 
 def _seed(app) -> None:
@@ -41,7 +41,11 @@ def test_demo_creators_have_profiles_avatars_and_categories_once(app, app_ctx, c
 
 
 def test_demo_activity_gives_every_dashboard_data_once(app, app_ctx):
-    from affiliate.creators.models import Commission, ContentDailyStat, ContentEvent
+    from affiliate.creators.attribution.models import (
+        Commission,
+        ContentDailyStat,
+        ContentEvent,
+    )
     from core.ledger.models import AccountKind
     from core.ledger.services import owner_balances
 

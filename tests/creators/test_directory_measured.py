@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from affiliate.creators.models import CommissionState, ContentDailyStat
+from affiliate.creators.attribution.models import CommissionState, ContentDailyStat
 from core.accounts.models import Role, User
 from core.extensions import db
 from core.types import utcnow

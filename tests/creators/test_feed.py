@@ -9,9 +9,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from affiliate.creators import feed as feeds
-from affiliate.creators.models import ContentStatus, EventKind
-from affiliate.creators.tracking import record_event, visitor_key
+from affiliate.creators.attribution.models import EventKind
+from affiliate.creators.attribution.tracking import record_event, visitor_key
+from affiliate.creators.content import feed as feeds
+from affiliate.creators.content.models import ContentStatus
 from core.accounts.models import Role, User
 from core.extensions import db
 from core.types import utcnow

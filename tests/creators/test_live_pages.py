@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.creators.models import Content, ContentStatus
+from affiliate.creators.content.models import Content, ContentStatus
 from core.accounts.models import Role
 from core.extensions import db
 from core.types import utcnow
@@ -340,7 +340,12 @@ def test_state_json_after_the_end_says_ended(client, world):
 
 
 def _live_with_voucher():
-    from affiliate.creators.models import Content, ContentKind, ContentProduct, LiveState
+    from affiliate.creators.content.models import (
+        Content,
+        ContentKind,
+        ContentProduct,
+        LiveState,
+    )
     from core.accounts.models import Role
     from core.types import utcnow
     from tests.factories import make_user

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.creators import lives
-from affiliate.creators.content import (
+from affiliate.creators.content import lives
+from affiliate.creators.content.cards import (
     ContentError,
     ContentNotFound,
     IllegalLiveMove,
@@ -19,7 +19,12 @@ from affiliate.creators.content import (
     NotYours,
     TooManyProducts,
 )
-from affiliate.creators.models import Content, ContentProduct, ContentStatus, LiveState
+from affiliate.creators.content.models import (
+    Content,
+    ContentProduct,
+    ContentStatus,
+    LiveState,
+)
 from core.accounts.models import Role
 from core.extensions import db
 from core.types import utcnow

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from affiliate.creators.models import CreatorCategory, CreatorProfile
+from affiliate.profiles.models import CreatorCategory, CreatorProfile
 from core.accounts.models import Role, User
 from core.extensions import db
 from tests.conftest import post_form

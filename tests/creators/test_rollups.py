@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from affiliate.creators import tracking
-from affiliate.creators.models import Content, ContentDailyStat, EventKind, RollupCursor
+from affiliate.creators.attribution import tracking
+from affiliate.creators.attribution.models import ContentDailyStat, EventKind, RollupCursor
+from affiliate.creators.content.models import Content
 from core.accounts.models import Role
 from core.extensions import db
 from core.jobs import PERIODIC_JOBS
@@ -155,10 +156,10 @@ def test_roll_up_costs_the_same_statements_for_few_or_many_events(content, count
 
 
 def test_the_job_rolls_up_every_minute(content):
-    from affiliate.creators import jobs
+    from affiliate.creators.attribution import jobs
 
     a_day_of_events(content)
     assert jobs.roll_up_events() == 11
     assert stats()[(DAY_TWO.date(), 0)] == (1, 0, 0, 0, 1, 1500)
     periodic = {job.func_path: job for job in PERIODIC_JOBS}
-    assert periodic["affiliate.creators.jobs.roll_up_events"].interval == 60
+    assert periodic["affiliate.creators.attribution.jobs.roll_up_events"].interval == 60

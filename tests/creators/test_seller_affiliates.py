@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from affiliate.creators import dashboards
-from affiliate.creators.dashboards import Period
-from affiliate.creators.models import CommissionState, ContentKind
+from affiliate.creators.attribution.models import CommissionState
+from affiliate.creators.centre import dashboards
+from affiliate.creators.centre.dashboards import Period
+from affiliate.creators.content.models import ContentKind
 from affiliate.plans.models import PlanKind
 from core.accounts.models import Role, User
 from core.extensions import db

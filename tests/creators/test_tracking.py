@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.creators import tracking
-from affiliate.creators.models import ContentEvent, EventKind
+from affiliate.creators.attribution import tracking
+from affiliate.creators.attribution.models import ContentEvent, EventKind
 from core.accounts.models import Role
 from core.extensions import db
 from tests.creators.helpers_tracking import make_content

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from affiliate.creators.models import ContentEvent, ContentStatus, EventKind
-from affiliate.creators.tracking import visitor_key
+from affiliate.creators.attribution.models import ContentEvent, EventKind
+from affiliate.creators.attribution.tracking import visitor_key
+from affiliate.creators.content.models import ContentStatus
 from core.accounts.models import Role, User
 from core.extensions import db
 from tests.conftest import Auth, csrf_token

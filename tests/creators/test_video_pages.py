@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from affiliate.creators.models import ContentStatus
+from affiliate.creators.content.models import ContentStatus
 from core.accounts.models import Role, User
 from core.extensions import db
 from shop.orders.models import CartLine

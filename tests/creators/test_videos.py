@@ -12,8 +12,8 @@ from PIL import Image
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
-from affiliate.creators import videos
-from affiliate.creators.content import (
+from affiliate.creators.content import videos
+from affiliate.creators.content.cards import (
     InvalidUpload,
     InvalidVideo,
     NotInShowcase,
@@ -22,7 +22,7 @@ from affiliate.creators.content import (
     TooManyProducts,
     product_ids_of,
 )
-from affiliate.creators.models import Content, ContentStatus
+from affiliate.creators.content.models import Content, ContentStatus
 from core.accounts.models import Role, User
 from core.extensions import db
 from shop.catalog import images
@@ -526,7 +526,7 @@ def test_the_demo_posts_its_clips_once(app, app_ctx, client):
 
 
 def test_an_out_of_range_product_id_is_refused_not_a_crash(app_ctx):
-    from affiliate.creators.content import NotInShowcase, clean_product_ids
+    from affiliate.creators.content.cards import NotInShowcase, clean_product_ids
 
     with pytest.raises(NotInShowcase):
         clean_product_ids(1, ["99999999999999999999999"])

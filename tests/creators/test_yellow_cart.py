@@ -8,11 +8,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from affiliate.creators import attribution
-from affiliate.creators.models import (
-    Commission,
+from affiliate.creators.attribution import touches as attribution
+from affiliate.creators.attribution.models import Commission, ContentEvent
+from affiliate.creators.content.models import (
     Content,
-    ContentEvent,
     ContentKind,
     ContentProduct,
     ContentStatus,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from affiliate.creators.commissions import CLAWED_BACK, SETTLED
+from affiliate.creators.attribution.commissions import CLAWED_BACK, SETTLED
 from affiliate.payouts import payout_accounts, queries, services
 from affiliate.payouts.models import Withdrawal
 from affiliate.payouts.providers import BankDetails

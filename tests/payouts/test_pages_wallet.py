@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from affiliate.creators.commissions import SETTLED
+from affiliate.creators.attribution.commissions import SETTLED
 from affiliate.payouts import services
 from affiliate.payouts.models import PayoutAccount, Withdrawal
 from core.accounts.models import Role

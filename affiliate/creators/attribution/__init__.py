@@ -1,0 +1,1 @@
+"""Attribution: touches on content, tracking events and rollups, creator codes, commissions."""

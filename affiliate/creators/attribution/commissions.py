@@ -1,0 +1,281 @@
+"""Commissions: what a creator earns on an attributed order line, and its ledger entries.
+
+The shop announces what happens to an order (``shop.signals``); these receivers run inside
+the shop's transaction, so an order and its commissions commit or fail together.
+
+- **Placed**: the shop asks ``commission_terms`` (registered as its hook) what each
+  attributed line earns, and snapshots the rule's answer on the line: the plan, its kind,
+  its rate and why it won. Later edits to a plan never change an order placed before them.
+- **Paid**: each line added from a creator's content (within the attribution window, not
+  bought by that creator, under a plan that applied when the order was placed) earns the
+  line's amount paid × the snapshotted rate, half-up to the cent: ``pending``, and one entry
+  (seller receivable → creator pending). A line placed before snapshots existed asks the
+  rule as of its placement time.
+- **Completed** (the return window passed): ``settled``, one entry (pending → available).
+- **Refunded** before settlement: ``reversed`` (pending → seller receivable); after
+  settlement: ``clawed_back`` (available → seller receivable; the balance may go negative).
+
+Every step is one ledger entry with its own cause, so a repeated signal cannot post twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from affiliate.creators.attribution import tracking
+from affiliate.creators.attribution.models import Commission, CommissionState, EventKind
+from affiliate.plans.rule import applicable_rates
+from core.extensions import db
+from core.ledger.models import AccountKind
+from core.ledger.services import Cause, account_for, credit, debit, post_entry
+from core.money import percent_of
+from core.types import utcnow
+from shop import hooks, signals
+from shop.hooks import CommissionTerms
+from shop.orders.models import Order, OrderLine
+
+log = logging.getLogger(__name__)
+
+EARNED = "commission_earned"
+SETTLED = "commission_settled"
+REVERSED = "commission_reversed"
+CLAWED_BACK = "commission_clawed_back"
+
+S = CommissionState
+
+#: ``content_type`` of a line bought with a creator's personal voucher code: attributed to the
+#: creator (ahead of any content touch) without a content.
+CREATOR_CODE = "code"
+
+
+def _window() -> timedelta:
+    return timedelta(days=int(current_app.config["ATTRIBUTION_WINDOW_DAYS"]))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def _earns(order: Order, line: OrderLine, paid_at: datetime) -> bool:
+    """Whether the line's attribution may earn at all (its terms are read next)."""
+    if line.creator_id is None or line.attributed_at is None:
+        return False
+    if line.content_id is None and line.content_type != CREATOR_CODE:
+        return False
+    if line.amount <= 0 or getattr(order, "complimentary", False):
+        return False
+    if line.creator_id == order.buyer_id:
+        return False  # self-referral earns nothing
+    return paid_at - _aware(line.attributed_at) <= _window()
+
+
+def _seller_receivable(commission: Commission, owner_id: int) -> Any:
+    return account_for(
+        AccountKind.SELLER_RECEIVABLE, currency=commission.currency, owner_id=owner_id
+    )
+
+
+def _creator_account(kind: AccountKind, commission: Commission) -> Any:
+    return account_for(kind, currency=commission.currency, owner_id=commission.creator_id)
+
+
+def commission_terms(
+    creator_id: int, product_ids: Sequence[int], at: datetime
+) -> dict[int, CommissionTerms]:
+    """What the creator's sale of each product earns at ``at``, by the commission rule (the
+    shop's hook: it snapshots the answer on the order line when the order is placed)."""
+    return {
+        product_id: CommissionTerms(
+            plan_id=rate.plan_id,
+            plan_kind=rate.kind.value,
+            rate_bps=rate.rate_bps,
+            basis=rate.explain(),
+        )
+        for product_id, rate in applicable_rates(creator_id, product_ids, _aware(at)).items()
+    }
+
+
+def terms_of(order: Order, line: OrderLine) -> CommissionTerms | None:
+    """The line's terms as snapshotted when the order was placed (None: no plan applied). A
+    line placed before snapshots existed has none: the rule as of its placement answers."""
+    if line.commission_rate_bps is not None:
+        if line.commission_plan_id is None or line.commission_plan_kind is None:
+            return None
+        if line.commission_rate_bps <= 0:
+            return None
+        return CommissionTerms(
+            plan_id=line.commission_plan_id,
+            plan_kind=line.commission_plan_kind,
+            rate_bps=line.commission_rate_bps,
+            basis=line.commission_basis or "",
+        )
+    if line.creator_id is None:
+        return None
+    placed_at = order.placed_at or order.paid_at or utcnow()
+    return commission_terms(line.creator_id, [line.product_id], placed_at).get(line.product_id)
+
+
+def earn(order: Order, line: OrderLine, *, now: datetime | None = None) -> Commission | None:
+    """Record and post the commission of one paid line, if it earns one (once a line: the
+    order_paid receiver skips a payment announced again)."""
+    paid_at = _aware(order.paid_at or now or utcnow())
+    if line.creator_id is None or not _earns(order, line, paid_at):
+        return None
+    terms = terms_of(order, line)
+    if terms is None:
+        return None
+    amount = percent_of(line.amount, terms.rate_bps)
+    if amount <= 0:
+        return None
+    commission = Commission(
+        order_line_id=line.id,
+        order_id=order.id,
+        store_id=order.store_id,
+        creator_id=line.creator_id,
+        product_id=line.product_id,
+        content_id=line.content_id,
+        plan_id=terms.plan_id,
+        plan_kind=terms.plan_kind,
+        rate_bps=terms.rate_bps,
+        base_amount=line.amount,
+        amount=amount,
+        currency=order.currency,
+        state=S.PENDING.value,
+        created_at=paid_at,
+    )
+    db.session.add(commission)
+    db.session.flush()
+    post_entry(
+        EARNED,
+        Cause("commission", commission.id),
+        [
+            debit(_seller_receivable(commission, order.store.owner_id), amount),
+            credit(_creator_account(AccountKind.CREATOR_PENDING, commission), amount),
+        ],
+        memo=f"Commission on order #{order.id} ({terms.basis or terms.plan_kind + ' plan'})",
+    )
+    return commission
+
+
+def _commissions_of(order: Order) -> Sequence[Commission]:
+    query = (
+        select(Commission)
+        .where(Commission.order_id == order.id)
+        .order_by(Commission.id)
+        .with_for_update()
+    )
+    return db.session.scalars(query).all()
+
+
+def settle(order: Order, *, now: datetime | None = None) -> int:
+    """Make the order's pending commissions available; returns how many settled."""
+    now = now or utcnow()
+    settled = 0
+    for commission in _commissions_of(order):
+        if commission.state != S.PENDING.value or commission.net_amount <= 0:
+            continue
+        amount = commission.net_amount
+        pending = _creator_account(AccountKind.CREATOR_PENDING, commission)
+        available = _creator_account(AccountKind.CREATOR_AVAILABLE, commission)
+        post_entry(
+            SETTLED,
+            Cause("commission", commission.id),
+            [debit(pending, amount), credit(available, amount)],
+            memo=f"Order #{order.id} completed",
+        )
+        commission.state = S.SETTLED.value
+        commission.settled_at = now
+        settled += 1
+    return settled
+
+
+def take_back(order: Order, line: OrderLine, refunded: int, *, now: datetime | None = None) -> int:
+    """Reverse (pending) or claw back (settled) the commission on ``refunded`` of a line.
+
+    A refund of the whole line takes back all that is left; a part takes back the
+    commission on that part. Returns the amount taken back.
+    """
+    commission = db.session.scalar(
+        select(Commission).where(Commission.order_line_id == line.id).with_for_update()
+    )
+    if commission is None or commission.net_amount <= 0 or refunded <= 0:
+        return 0
+    if refunded >= commission.base_amount:
+        amount = commission.net_amount
+    else:
+        amount = min(commission.net_amount, percent_of(refunded, commission.rate_bps))
+    if amount <= 0:
+        return 0
+    settled = commission.state == S.SETTLED.value
+    source = AccountKind.CREATOR_AVAILABLE if settled else AccountKind.CREATOR_PENDING
+    post_entry(
+        CLAWED_BACK if settled else REVERSED,
+        Cause("commission", f"{commission.id}:{commission.reversed_amount}"),
+        [
+            debit(_creator_account(source, commission), amount),
+            credit(_seller_receivable(commission, order.store.owner_id), amount),
+        ],
+        memo=f"Refund on order #{order.id}",
+    )
+    commission.reversed_amount += amount
+    if commission.net_amount == 0:
+        commission.state = (S.CLAWED_BACK if settled else S.REVERSED).value
+        commission.reversed_at = now or utcnow()
+    return amount
+
+
+# ---------------------------------------------------------------------------- receivers
+
+
+hooks.register_commission_terms(commission_terms)
+
+
+@signals.order_paid.connect
+def _on_order_paid(order: Order, **extra: Any) -> None:
+    """Earn on the order's attributed lines, once: a repeated announcement changes nothing.
+
+    Every payment passes here, so an order bought from no creator costs no query at all.
+    """
+    attributed = [line for line in order.lines if line.creator_id is not None]
+    if not attributed:
+        return
+    done = set(
+        db.session.scalars(select(Commission.order_line_id).where(Commission.order_id == order.id))
+    )
+    if done:
+        return  # this payment was already announced and handled
+    for line in attributed:
+        earn(order, line)
+        _record_order_event(order, line)
+
+
+def _record_order_event(order: Order, line: OrderLine) -> None:
+    if line.creator_id is None or line.content_id is None:
+        return
+    tracking.record_event(
+        EventKind.ORDER,
+        line.content_id,
+        line.creator_id,
+        visitor=tracking.visitor_key(order.buyer_id, ""),
+        product_id=line.product_id,
+        amount=line.amount,
+        at=order.paid_at,
+    )
+
+
+@signals.order_completed.connect
+def _on_order_completed(order: Order, **extra: Any) -> None:
+    settle(order)
+
+
+@signals.order_line_refunded.connect
+def _on_line_refunded(order: Order, **extra: Any) -> None:
+    line, amount = extra.get("line"), extra.get("amount")
+    if isinstance(line, OrderLine) and isinstance(amount, int):
+        take_back(order, line, amount)

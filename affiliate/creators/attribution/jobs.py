@@ -1,0 +1,40 @@
+"""Creators' jobs: fold tracking events into the daily rollups every minute."""
+
+from __future__ import annotations
+
+import logging
+
+from affiliate.creators.attribution import tracking
+from core.extensions import db
+from core.jobs import PeriodicJob, job, register_periodic
+
+log = logging.getLogger(__name__)
+
+#: Events folded per transaction, and the most transactions one run takes (a backlog after
+#: downtime is caught up over a few runs rather than in one long one).
+BATCH = 50_000
+MAX_BATCHES = 20
+
+
+@job
+def roll_up_events() -> int:
+    """Fold the events recorded since the last run into ``content_daily_stat``."""
+    total = 0
+    for _ in range(MAX_BATCHES):
+        folded = tracking.roll_up(BATCH)
+        db.session.commit()
+        total += folded
+        if folded < BATCH:
+            break
+    if total:
+        log.info("rolled up %d content event(s)", total)
+    return total
+
+
+register_periodic(
+    PeriodicJob(
+        "affiliate.creators.attribution.jobs.roll_up_events",
+        interval=60,
+        description="fold creators' content events into the daily rollups",
+    )
+)

@@ -1,0 +1,1 @@
+"""Content: videos, lives, the For you feed and the yellow cart on them."""

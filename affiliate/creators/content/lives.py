@@ -1,0 +1,368 @@
+"""Live sessions: schedule, start, pin products while live, end; and the state viewers poll.
+
+A live moves through one table of states (``LIVE_MOVES``)::
+
+    scheduled ──start──▶ live ──end──▶ ended
+        └────────────end (cancel)────────▶ ended
+
+Ending a live that never started *cancels* it: it is ``ended`` with no ``started_at``
+(``is_cancelled``), and its page shows its products as for any ended live. Ending clears the
+pin. A creator has at most one session live at a time.
+
+Every change locks the live's row first (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite
+serializes writers already), so two tabs of the control panel cannot race each other past
+the state check. The services flush; the caller commits.
+
+Viewers poll ``pinned_state``. Its ``version`` is the time of the latest change, in
+microseconds: a start, an end, a pin and an unpin each stamp their column (an unpin stamps
+``pinned_at`` too, with no product: "the pin last changed then"), and stamps never go
+backwards, so a version that differs from the one a page holds means something changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+
+from affiliate.creators.content.cards import (
+    ContentNotFound,
+    IllegalLiveMove,
+    InvalidLive,
+    NotOnLive,
+    clean_product_ids,
+    own_content,
+    product_cards,
+    published_content,
+    set_products,
+)
+from affiliate.creators.content.models import (
+    Content,
+    ContentKind,
+    ContentProduct,
+    ContentStatus,
+    LiveState,
+)
+from core.extensions import db
+from core.types import utcnow
+from shop.catalog.models import Product, ProductStatus
+
+TITLE_MAX = 150
+STREAM_URL_MAX = 500
+#: How far in the past a live may be scheduled (a form filled in slowly), and how far ahead.
+SCHEDULE_GRACE = timedelta(minutes=5)
+SCHEDULE_HORIZON = timedelta(days=365)
+
+LIVE_MOVES: dict[LiveState, frozenset[LiveState]] = {
+    LiveState.SCHEDULED: frozenset({LiveState.LIVE, LiveState.ENDED}),
+    LiveState.LIVE: frozenset({LiveState.ENDED}),
+    LiveState.ENDED: frozenset(),
+}
+
+_MOVE_REFUSALS = {
+    (LiveState.LIVE, LiveState.LIVE): "This live has already started.",
+    (LiveState.ENDED, LiveState.LIVE): "This live has ended; schedule a new one.",
+    (LiveState.ENDED, LiveState.ENDED): "This live has already ended.",
+}
+
+
+def live_state(content: Content) -> LiveState:
+    return LiveState(content.live_state)
+
+
+def is_cancelled(content: Content) -> bool:
+    """An ended live that never started."""
+    return content.live_state == LiveState.ENDED.value and content.started_at is None
+
+
+# ---------------------------------------------------------------------------- input
+
+
+def clean_title(title: str) -> str:
+    text = " ".join((title or "").split())
+    if not text:
+        raise InvalidLive("Give the live a title.")
+    if len(text) > TITLE_MAX:
+        raise InvalidLive(f"The title is too long: at most {TITLE_MAX} characters.")
+    return text
+
+
+def clean_scheduled_at(scheduled_at: datetime, now: datetime) -> datetime:
+    if scheduled_at.tzinfo is None:
+        raise InvalidLive("Give the start time with its time zone (UTC).")
+    if scheduled_at < now - SCHEDULE_GRACE:
+        raise InvalidLive("The start time has passed: choose a time from now on.")
+    if scheduled_at > now + SCHEDULE_HORIZON:
+        raise InvalidLive("Schedule the live at most a year ahead.")
+    return scheduled_at
+
+
+def clean_stream_url(stream_url: str) -> str:
+    url = (stream_url or "").strip()
+    if not url:
+        raise InvalidLive("Enter the stream URL.")
+    if len(url) > STREAM_URL_MAX:
+        raise InvalidLive(f"The stream URL is too long: at most {STREAM_URL_MAX} characters.")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise InvalidLive("The stream URL cannot contain spaces.")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise InvalidLive("Enter the stream URL as a web address.") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise InvalidLive("The stream URL must be a web address starting with https://.")
+    if parts.username is not None or parts.password is not None:
+        raise InvalidLive("The stream URL cannot hold a user name or password.")
+    return url
+
+
+def _clean_products(creator_id: int, product_ids: Iterable[object]) -> list[int]:
+    chosen = clean_product_ids(creator_id, product_ids)
+    if not chosen:
+        raise InvalidLive("Choose at least one product from your showcase.")
+    return chosen
+
+
+# ---------------------------------------------------------------------------- scheduling
+
+
+def schedule_live(
+    creator_id: int,
+    *,
+    title: str,
+    scheduled_at: datetime,
+    stream_url: str,
+    product_ids: Iterable[object],
+    now: datetime | None = None,
+) -> Content:
+    """Schedule a live with products from the creator's showcase (1 to 6, in order)."""
+    now = now or utcnow()
+    live = Content(
+        creator_id=creator_id,
+        kind=ContentKind.LIVE.value,
+        status=ContentStatus.PUBLISHED.value,
+        title=clean_title(title),
+        scheduled_at=clean_scheduled_at(scheduled_at, now),
+        stream_url=clean_stream_url(stream_url),
+        live_state=LiveState.SCHEDULED.value,
+        created_at=now,
+    )
+    chosen = _clean_products(creator_id, product_ids)
+    db.session.add(live)
+    db.session.flush()
+    set_products(live, chosen)
+    return live
+
+
+def update_live(
+    creator_id: int,
+    content_id: int,
+    *,
+    title: str,
+    scheduled_at: datetime,
+    stream_url: str,
+    product_ids: Iterable[object],
+    now: datetime | None = None,
+) -> Content:
+    """Change a live that has not started yet (an unchanged start time may have passed)."""
+    now = now or utcnow()
+    live = _locked_live(creator_id, content_id)
+    if live_state(live) is not LiveState.SCHEDULED:
+        raise IllegalLiveMove("Only a live that has not started can be edited.")
+    title = clean_title(title)
+    if scheduled_at != live.scheduled_at:
+        scheduled_at = clean_scheduled_at(scheduled_at, now)
+    stream_url = clean_stream_url(stream_url)
+    chosen = _clean_products(creator_id, product_ids)
+    live.title, live.scheduled_at, live.stream_url = title, scheduled_at, stream_url
+    set_products(live, chosen)
+    return live
+
+
+# ---------------------------------------------------------------------------- state changes
+
+
+def _locked_live(creator_id: int, content_id: int) -> Content:
+    """The creator's own live, reloaded under a row lock (``NotYours`` otherwise)."""
+    live = own_content(creator_id, content_id, ContentKind.LIVE)
+    db.session.refresh(live, with_for_update=True)
+    return live
+
+
+def _move(live: Content, to: LiveState) -> None:
+    current = live_state(live)
+    if to not in LIVE_MOVES[current]:
+        raise IllegalLiveMove(
+            _MOVE_REFUSALS.get((current, to), f"A {current.value} live cannot go {to.value}.")
+        )
+    live.live_state = to.value
+
+
+def _stamp(live: Content, now: datetime) -> datetime:
+    """``now``, or just after the live's latest change if the clock went backwards."""
+    latest = max(
+        stamp
+        for stamp in (live.created_at, live.started_at, live.ended_at, live.pinned_at)
+        if stamp is not None
+    )
+    return max(now, latest + timedelta(microseconds=1))
+
+
+def start_live(creator_id: int, content_id: int, now: datetime | None = None) -> Content:
+    """Go live: scheduled → live. One session live per creator at a time."""
+    live = _locked_live(creator_id, content_id)
+    if live_state(live) is LiveState.SCHEDULED:
+        other = db.session.scalar(
+            select(Content.id).where(
+                Content.creator_id == creator_id,
+                Content.kind == ContentKind.LIVE.value,
+                Content.status == ContentStatus.PUBLISHED.value,
+                Content.live_state == LiveState.LIVE.value,
+                Content.id != live.id,
+            )
+        )
+        if other is not None:
+            raise IllegalLiveMove("You are live in another session: end it first.")
+    _move(live, LiveState.LIVE)
+    live.started_at = _stamp(live, now or utcnow())
+    db.session.flush()
+    return live
+
+
+def end_live(creator_id: int, content_id: int, now: datetime | None = None) -> Content:
+    """End a live (live → ended) or cancel one not started (scheduled → ended); unpin."""
+    live = _locked_live(creator_id, content_id)
+    _move(live, LiveState.ENDED)
+    live.ended_at = _stamp(live, now or utcnow())
+    live.pinned_product_id = None
+    live.pinned_at = None
+    db.session.flush()
+    return live
+
+
+def pin_product(
+    creator_id: int, content_id: int, product_id: int, now: datetime | None = None
+) -> Content:
+    """Pin one of the live's products on top of viewers' screens (only while live)."""
+    live = _locked_live(creator_id, content_id)
+    if live_state(live) is not LiveState.LIVE:
+        raise IllegalLiveMove("Products can be pinned only while the live is on.")
+    status = db.session.scalar(
+        select(Product.status)
+        .join(ContentProduct, ContentProduct.product_id == Product.id)
+        .where(ContentProduct.content_id == live.id, Product.id == product_id)
+    )
+    if status is None:
+        raise NotOnLive("That product is not in this live's yellow cart.")
+    if status != ProductStatus.ACTIVE.value:
+        raise NotOnLive("That product is not on sale any more.")
+    if live.pinned_product_id == product_id:
+        return live  # already on top: viewers need no update
+    live.pinned_product_id = product_id
+    live.pinned_at = _stamp(live, now or utcnow())
+    db.session.flush()
+    return live
+
+
+def unpin(creator_id: int, content_id: int, now: datetime | None = None) -> Content:
+    """Take the pinned product off viewers' screens (only while live; no pin: nothing)."""
+    live = _locked_live(creator_id, content_id)
+    if live_state(live) is not LiveState.LIVE:
+        raise IllegalLiveMove("Pins change only while the live is on.")
+    if live.pinned_product_id is None:
+        return live
+    live.pinned_product_id = None
+    live.pinned_at = _stamp(live, now or utcnow())
+    db.session.flush()
+    return live
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def version_of(live: Content) -> int:
+    """The time of the live's latest change, in microseconds since the epoch."""
+    latest = max(
+        stamp
+        for stamp in (live.created_at, live.started_at, live.ended_at, live.pinned_at)
+        if stamp is not None
+    )
+    return (latest - _EPOCH) // timedelta(microseconds=1)
+
+
+def pinned_state(content_id: int) -> dict[str, Any]:
+    """What a viewer's page polls: state, pinned card (or None), pin time and version.
+
+    Two queries: the live, and (only while a product is pinned) the live's product cards.
+    The card is ``ProductCard`` as a dict; the view adds its URLs.
+    """
+    live = published_content(content_id, ContentKind.LIVE)
+    if live is None:
+        raise ContentNotFound("No such live.")
+    state = live_state(live)
+    pinned = None
+    if state is LiveState.LIVE and live.pinned_product_id is not None:
+        cards = product_cards([live.id]).get(live.id, [])
+        card = next((c for c in cards if c.product_id == live.pinned_product_id), None)
+        pinned = asdict(card) if card is not None else None
+    return {
+        "state": state.value,
+        "pinned": pinned,
+        "pinned_at": live.pinned_at.isoformat() if pinned and live.pinned_at else None,
+        "version": version_of(live),
+    }
+
+
+@dataclass(frozen=True)
+class CreatorLives:
+    """A creator's lives by state: on air, coming (soonest first), past (latest first)."""
+
+    live: list[Content]
+    scheduled: list[Content]
+    ended: list[Content]
+    product_counts: dict[int, int]
+
+
+def lives_of(creator_id: int) -> CreatorLives:
+    """The creator's published lives and how many products each carries (two queries)."""
+    lives = list(
+        db.session.scalars(
+            select(Content)
+            .where(
+                Content.creator_id == creator_id,
+                Content.kind == ContentKind.LIVE.value,
+                Content.status == ContentStatus.PUBLISHED.value,
+            )
+            .order_by(Content.scheduled_at, Content.id)
+        )
+    )
+    counts: dict[int, int] = {}
+    if lives:
+        rows = db.session.execute(
+            select(ContentProduct.content_id, func.count(ContentProduct.id))
+            .where(ContentProduct.content_id.in_([live.id for live in lives]))
+            .group_by(ContentProduct.content_id)
+        ).all()
+        counts = {int(content_id): int(count) for content_id, count in rows}
+    by_state: dict[str, list[Content]] = {state.value: [] for state in LiveState}
+    for live in lives:
+        by_state[live.live_state or LiveState.ENDED.value].append(live)
+    ended = sorted(
+        by_state[LiveState.ENDED.value],
+        key=lambda live: (live.ended_at or live.scheduled_at or live.created_at, live.id),
+        reverse=True,
+    )
+    return CreatorLives(
+        live=by_state[LiveState.LIVE.value],
+        scheduled=by_state[LiveState.SCHEDULED.value],
+        ended=ended,
+        product_counts=counts,
+    )

@@ -1,0 +1,1 @@
+"""Creator profiles and categories: creators as people sellers can find."""

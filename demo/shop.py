@@ -1,0 +1,444 @@
+"""Demo data for the shop: stores with products, variants and generated images, and orders.
+
+Registered with ``flask demo seed``; idempotent (a store whose handle exists is left alone).
+Images are drawn here with Pillow (no downloads).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from PIL import Image, ImageDraw
+from sqlalchemy import func, select
+
+from core.accounts import services as accounts
+from core.accounts.models import Role, User
+from core.extensions import db
+from core.types import utcnow
+from demo.accounts import DEMO_PASSWORD
+from demo.pictures import draw_centred_text, initials_of, palette, png_bytes
+from shop.catalog import images as image_files
+from shop.catalog import services as catalog
+from shop.catalog.models import Category, ProductStatus, Store, Variant
+from shop.orders import cart as cart_services
+from shop.orders import checkout, lifecycle
+from shop.orders.models import Address, Order
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    title: str
+    category: str
+    price: int
+    description: str
+    options: tuple[tuple[str, str], ...] = (("", ""),)
+    compare_at: int | None = None
+    featured: bool = False
+
+
+SIZES = (("S", ""), ("M", ""), ("L", ""))
+SHADES = (("", "Rose"), ("", "Coral"), ("", "Berry"))
+
+DEMO_STORES: dict[str, tuple[str, str, str, tuple[DemoProduct, ...]]] = {
+    "glow-and-co": (
+        "seller@example.com",
+        "Glow & Co",
+        "Clean skincare and colour, made in small batches.",
+        (
+            DemoProduct(
+                "Vitamin C Brightening Serum",
+                "beauty-skincare",
+                2800,
+                "A lightweight serum with 15% vitamin C for a brighter, even tone.",
+                compare_at=3400,
+                featured=True,
+            ),
+            DemoProduct(
+                "Hyaluronic Water Cream",
+                "beauty-skincare",
+                2400,
+                "An oil-free gel cream that holds moisture all day.",
+            ),
+            DemoProduct(
+                "Velvet Matte Lipstick",
+                "beauty-makeup",
+                1600,
+                "Long-wearing matte colour that never dries out.",
+                SHADES,
+                featured=True,
+            ),
+            DemoProduct(
+                "Silk Glow Highlighter",
+                "beauty-makeup",
+                1900,
+                "A pearl-fine powder for a lit-from-within glow.",
+            ),
+            DemoProduct(
+                "Repair Hair Mask",
+                "beauty-hair-care",
+                2200,
+                "A weekly mask with keratin and argan oil for damaged hair.",
+            ),
+            DemoProduct(
+                "Amber Dusk Eau de Parfum",
+                "beauty-fragrance",
+                5400,
+                "Warm amber, vanilla and a hint of smoked wood.",
+                compare_at=6200,
+            ),
+            DemoProduct(
+                "Gentle Foaming Cleanser",
+                "beauty-skincare",
+                1400,
+                "A low-pH daily cleanser for every skin type.",
+            ),
+            DemoProduct(
+                "Mineral Sunscreen SPF 50",
+                "beauty-skincare",
+                2100,
+                "Broad-spectrum zinc protection with no white cast.",
+            ),
+        ),
+    ),
+    "trailhead": (
+        "trailhead@example.com",
+        "Trailhead Outfitters",
+        "Gear and clothing for runners, riders and weekend hikers.",
+        (
+            DemoProduct(
+                "Trail Running Shoes",
+                "sports-outdoor",
+                11900,
+                "Grippy, cushioned shoes for muddy miles.",
+                (("40", "Slate"), ("42", "Slate"), ("44", "Slate"), ("42", "Lime")),
+                featured=True,
+            ),
+            DemoProduct(
+                "Merino Running Tee",
+                "sports-fitness",
+                4500,
+                "Breathable merino that stays fresh for days.",
+                SIZES,
+            ),
+            DemoProduct(
+                "Packable Rain Jacket",
+                "sports-outdoor",
+                8900,
+                "Waterproof, windproof and folds into its own pocket.",
+                SIZES,
+                compare_at=11000,
+            ),
+            DemoProduct(
+                "Cycling Helmet",
+                "sports-cycling",
+                7400,
+                "A light helmet with MIPS protection.",
+                (("M", ""), ("L", "")),
+            ),
+            DemoProduct(
+                "Yoga Mat Pro",
+                "sports-fitness",
+                6800,
+                "A 5 mm mat with a grippy natural rubber surface.",
+                (("", "Sage"), ("", "Charcoal")),
+            ),
+            DemoProduct(
+                "Adjustable Kettlebell",
+                "sports-fitness",
+                12900,
+                "One kettlebell from 4 to 16 kg in a quick twist.",
+            ),
+            DemoProduct(
+                "Insulated Water Bottle",
+                "sports-outdoor",
+                2900,
+                "Keeps drinks cold for 24 hours and hot for 12.",
+            ),
+            DemoProduct(
+                "Team Training Jersey",
+                "sports-team-sports",
+                3500,
+                "A quick-dry jersey for training days.",
+                SIZES,
+            ),
+            DemoProduct(
+                "Bike Repair Kit",
+                "sports-cycling",
+                2400,
+                "Multi-tool, tyre levers and patches in a saddle pouch.",
+            ),
+        ),
+    ),
+    "hearth-home": (
+        "hearth@example.com",
+        "Hearth & Home",
+        "Quiet, useful things for the kitchen and the living room.",
+        (
+            DemoProduct(
+                "Stoneware Mug Set",
+                "home-kitchen",
+                3600,
+                "Four hand-glazed mugs, dishwasher safe.",
+                (("", "Oat"), ("", "Ink")),
+                featured=True,
+            ),
+            DemoProduct(
+                "Cast Iron Skillet",
+                "home-kitchen",
+                4900,
+                "A pre-seasoned 26 cm skillet that lasts a lifetime.",
+            ),
+            DemoProduct(
+                "Linen Duvet Cover",
+                "home-bedding",
+                12900,
+                "Stonewashed French linen that softens with every wash.",
+                (("Double", "Sand"), ("King", "Sand"), ("King", "Sage")),
+            ),
+            DemoProduct(
+                "Soy Candle: Fig & Cedar",
+                "home-decor",
+                2600,
+                "A 40-hour candle poured by hand.",
+                compare_at=3200,
+            ),
+            DemoProduct(
+                "Oak Floating Shelf",
+                "home-decor",
+                5900,
+                "Solid oak with hidden brackets.",
+                (("60 cm", ""), ("90 cm", "")),
+            ),
+            DemoProduct(
+                "Stackable Storage Boxes",
+                "home-storage",
+                3900,
+                "Three woven boxes that stack neatly.",
+            ),
+            DemoProduct(
+                "Cold Brew Coffee Maker",
+                "home-kitchen",
+                3400,
+                "Makes a litre of smooth cold brew overnight.",
+            ),
+            DemoProduct(
+                "Wool Throw Blanket", "home-bedding", 8900, "A heavy, warm throw in undyed wool."
+            ),
+        ),
+    ),
+    "byte-bazaar": (
+        "bytes@example.com",
+        "Byte Bazaar",
+        "Small gadgets that make every day a little easier.",
+        (
+            DemoProduct(
+                "Wireless Earbuds",
+                "electronics-audio",
+                7900,
+                "Noise-cancelling earbuds with a 30-hour case.",
+                (("", "Black"), ("", "White")),
+                featured=True,
+            ),
+            DemoProduct(
+                "Fast Charger 65W",
+                "electronics-phones-accessories",
+                3900,
+                "Charges a laptop, tablet and phone at once.",
+            ),
+            DemoProduct(
+                "Braided USB-C Cable",
+                "electronics-phones-accessories",
+                1500,
+                "Two metres of cable that won't fray.",
+                (("1 m", ""), ("2 m", "")),
+            ),
+            DemoProduct(
+                "Smart Desk Lamp",
+                "electronics-smart-home",
+                5900,
+                "Dimmable, warm to cool, with an app and a schedule.",
+            ),
+            DemoProduct(
+                "Bluetooth Speaker",
+                "electronics-audio",
+                6400,
+                "Waterproof speaker with 12 hours of sound.",
+                compare_at=7900,
+            ),
+            DemoProduct(
+                "Mechanical Keyboard",
+                "electronics-computers",
+                9900,
+                "Hot-swappable switches and a solid aluminium frame.",
+            ),
+            DemoProduct(
+                "Smart Plug Twin Pack",
+                "electronics-smart-home",
+                2900,
+                "Schedule lamps and fans from your phone.",
+            ),
+        ),
+    ),
+}
+
+
+def draw_product_image(title: str, variant: int = 0, size: int = 640) -> bytes:
+    """A soft gradient with a simple shape and the product's initials, as PNG bytes."""
+    light, dark = palette(title + str(variant), light=0.86, dark=0.38, saturation=0.55)
+    image = Image.new("RGB", (size, size), light)
+    draw = ImageDraw.Draw(image)
+    for y in range(size):
+        mix = y / size
+        draw.line(
+            [(0, y), (size, y)],
+            fill=tuple(int(light[i] * (1 - mix * 0.35) + dark[i] * mix * 0.35) for i in range(3)),
+        )
+    margin = size // 5
+    shape = [margin, margin, size - margin, size - margin]
+    if variant % 2:
+        draw.rounded_rectangle(shape, radius=size // 10, fill=dark)
+    else:
+        draw.ellipse(shape, fill=dark)
+    draw_centred_text(draw, size, initials_of(title), size // 4, light)
+    return png_bytes(image)
+
+
+def _seller(email: str, name: str) -> User:
+    user = accounts.find_by_email(email)
+    if user is None:
+        user = accounts.register_user(
+            email=email, password=DEMO_PASSWORD, display_name=name, roles={Role.SELLER}
+        )
+    return user
+
+
+def _categories() -> dict[str, int]:
+    return {c.slug: c.id for c in db.session.scalars(select(Category))}
+
+
+def _seed_store(handle: str, spec: tuple[str, str, str, tuple[DemoProduct, ...]]) -> int:
+    email, name, description, products = spec
+    if db.session.scalar(select(Store.id).where(Store.handle == handle)) is not None:
+        return 0
+    owner = _seller(email, name + " team")
+    store = catalog.get_store_for_owner(owner.id) or catalog.create_store(
+        owner,
+        catalog.StoreInput(
+            name=name,
+            handle=handle,
+            description=description,
+            return_address="Returns, 10 Warehouse Way, Springfield 12345, US",
+        ),
+    )
+    categories = _categories()
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    for index, item in enumerate(products):
+        size = current_app.config.get("DEMO_IMAGE_SIZE", 640)
+        pictures = [
+            image_files.process_bytes(draw_product_image(item.title, n, size))
+            for n in range(current_app.config.get("DEMO_IMAGES_PER_PRODUCT", 2))
+        ]
+        image_files.write_images(pictures, upload_dir)
+        variants = [
+            catalog.VariantInput(
+                sku=f"{handle[:4].upper()}-{index + 1:02d}-{n + 1}",
+                price=item.price,
+                stock=3 if n == 1 else 25,
+                option1=option1,
+                option2=option2,
+            )
+            for n, (option1, option2) in enumerate(item.options)
+        ]
+        catalog.create_product(
+            store,
+            catalog.ProductInput(
+                title=item.title,
+                category_id=categories[item.category],
+                description=item.description,
+                status=ProductStatus.ACTIVE.value,
+                compare_at_price=item.compare_at,
+                featured=item.featured,
+            ),
+            variants,
+            pictures,
+        )
+    db.session.flush()
+    return len(products)
+
+
+def _variant(sku: str) -> Variant:
+    return db.session.scalars(select(Variant).where(Variant.sku == sku)).one()
+
+
+def _paid_order(buyer: User, address_id: int, skus: list[tuple[str, int]], when: datetime) -> Order:
+    """Place and pay one order through the real services, dated ``when``."""
+    cart = cart_services.get_or_create_cart(user_id=buyer.id)
+    for sku, quantity in skus:
+        cart_services.add_to_cart(cart, _variant(sku), quantity)
+    address = db.session.get(Address, address_id)
+    payment = checkout.place_orders(buyer.id, cart, address, provider="test")
+    orders = checkout.mark_payment_succeeded(payment.id, f"demo-{payment.id}")
+    for order in orders:
+        order.placed_at = order.paid_at = when
+    db.session.flush()  # before the lifecycle services reload the order under a lock
+    return orders[0]
+
+
+def _seed_orders() -> int:
+    """Orders of the demo buyer in every state (once: skipped when the buyer has orders)."""
+    buyer = accounts.find_by_email("buyer@example.com")
+    if buyer is None or db.session.scalar(select(Order.id).where(Order.buyer_id == buyer.id)):
+        return 0
+    seller = accounts.find_by_email("seller@example.com")
+    address = checkout.add_address(
+        buyer.id,
+        full_name="Bea Buyer",
+        line1="1 Main Street",
+        city="Springfield",
+        region="IL",
+        postal_code="62701",
+        country="US",
+        phone="+1 555 0100",
+    )
+    now = utcnow()
+    ago = lambda days: now - timedelta(days=days)  # noqa: E731
+
+    unpaid_cart = cart_services.get_or_create_cart(user_id=buyer.id)
+    cart_services.add_to_cart(unpaid_cart, _variant("HEAR-05-1"), 1)
+    checkout.place_orders(buyer.id, unpaid_cart, address, provider="test")
+
+    _paid_order(buyer, address.id, [("GLOW-01-1", 1), ("GLOW-03-2", 2)], ago(0))
+    shipped = _paid_order(buyer, address.id, [("TRAI-02-2", 1)], ago(3))
+    lifecycle.ship(shipped, "UPS", "1Z999AA10123456784", seller)
+    delivered = _paid_order(buyer, address.id, [("BYTE-01-1", 1)], ago(6))
+    lifecycle.ship(delivered, "USPS", "9400111899223197428490", seller)
+    lifecycle.mark_delivered(delivered, buyer, now=ago(2))
+    completed = _paid_order(buyer, address.id, [("HEAR-01-1", 1)], ago(20))
+    lifecycle.ship(completed, "FedEx", "449044304137821", seller)
+    lifecycle.mark_delivered(completed, buyer, now=ago(15))
+    lifecycle.complete_due_orders(now, 7)
+    cancelled = _paid_order(buyer, address.id, [("GLOW-06-1", 1)], ago(1))
+    lifecycle.cancel(cancelled, buyer, "Ordered the wrong scent.")
+    returned = _paid_order(buyer, address.id, [("GLOW-02-1", 1), ("GLOW-07-1", 1)], ago(5))
+    lifecycle.ship(returned, "UPS", "1Z999AA10123456799", seller)
+    lifecycle.mark_delivered(returned, buyer, now=ago(3))
+    lifecycle.request_refund(returned, returned.lines[0], "The jar arrived cracked.", buyer)
+    refunded = _paid_order(buyer, address.id, [("GLOW-05-1", 1)], ago(9))
+    lifecycle.ship(refunded, "USPS", "9400111899223197428511", seller)
+    lifecycle.mark_delivered(refunded, buyer, now=ago(4))
+    request = lifecycle.request_refund(refunded, refunded.lines[0], "Not for my hair type.", buyer)
+    lifecycle.approve_refund(request, seller)
+    db.session.flush()
+    return db.session.scalar(select(func.count(Order.id)).where(Order.buyer_id == buyer.id)) or 0
+
+
+def seed_shop() -> str:
+    """Create the demo stores and their products (skipping stores that exist), and orders."""
+    created = sum(_seed_store(handle, spec) for handle, spec in DEMO_STORES.items())
+    orders = _seed_orders()
+    return (
+        f"demo shop ready ({created} products created in {len(DEMO_STORES)} stores, "
+        f"{orders} demo orders created)"
+    )
