@@ -15,7 +15,6 @@ from typing import Literal
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import contains_eager, lazyload
 
-from affiliate.creators.attribution.commissions import CLAWED_BACK, SETTLED
 from affiliate.payouts import services
 from affiliate.payouts.exceptions import NotAllowed, WithdrawalNotFound
 from affiliate.payouts.models import PayoutAccount, Withdrawal, WithdrawalStatus
@@ -23,7 +22,7 @@ from affiliate.payouts.transitions import HOLD, PAID, RETURNED, SUBJECT
 from core.accounts.models import User
 from core.audit.models import AuditEvent
 from core.extensions import db
-from core.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerPosting
+from core.ledger.models import AccountKind, EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
 from core.ledger.services import owner_balances
 from core.money import to_decimal
 from core.types import utcnow
@@ -88,9 +87,9 @@ def wallet(creator_id: int, currency: str | None = None) -> Wallet:
 #: How the wallet names each kind of ledger entry.
 ENTRY_LABELS = {
     "commission_earned": "Commission earned (pending)",
-    SETTLED: "Commission settled",
+    EntryKind.COMMISSION_SETTLED: "Commission settled",
     "commission_reversed": "Commission reversed",
-    CLAWED_BACK: "Clawback",
+    EntryKind.COMMISSION_CLAWED_BACK: "Clawback",
     HOLD: "Withdrawal held",
     PAID: "Withdrawal paid",
     RETURNED: "Withdrawal returned",
@@ -349,14 +348,14 @@ def creator_histories(
         .where(
             LedgerAccount.owner_id.in_(ids),
             LedgerAccount.kind == AccountKind.CREATOR_AVAILABLE.value,
-            LedgerEntry.kind.in_([SETTLED, CLAWED_BACK]),
+            LedgerEntry.kind.in_([EntryKind.COMMISSION_SETTLED, EntryKind.COMMISSION_CLAWED_BACK]),
         )
         .group_by(LedgerAccount.owner_id, LedgerEntry.kind)
     )
     earned: dict[int, int] = {}
     clawed: dict[int, tuple[int, datetime | None]] = {}
     for owner_id, kind, total, latest in ledger_rows:
-        if kind == SETTLED:
+        if kind == EntryKind.COMMISSION_SETTLED:
             earned[owner_id] = -int(total)  # credits to a credit-normal account
         else:
             clawed[owner_id] = (int(total), _aware(latest))

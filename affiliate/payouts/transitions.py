@@ -24,7 +24,7 @@ from affiliate.payouts.providers import TransferResult
 from core.audit import services as audit
 from core.extensions import db
 from core.jobs import enqueue_after_commit
-from core.ledger.models import AccountKind, LedgerAccount
+from core.ledger.models import AccountKind, EntryKind, LedgerAccount
 from core.ledger.services import Cause, account_for, credit, debit, post_entry
 from core.money import MAX_MINOR_UNITS, format_money
 from core.notifications.services import notify
@@ -34,9 +34,9 @@ log = logging.getLogger(__name__)
 
 W = WithdrawalStatus
 SUBJECT = "withdrawal"
-HOLD = "withdrawal_hold"
-PAID = "withdrawal_paid"
-RETURNED = "withdrawal_returned"
+HOLD = EntryKind.WITHDRAWAL_HOLD
+PAID = EntryKind.WITHDRAWAL_PAID
+RETURNED = EntryKind.WITHDRAWAL_RETURNED
 PAYOUT_JOB = "affiliate.payouts.jobs.process_withdrawal"
 PAYOUT_QUEUE = "payouts"
 

@@ -29,6 +29,21 @@ from core.extensions import db
 from core.types import UTCDateTime, utcnow
 
 
+class EntryKind(StrEnum):
+    """What a journal entry records; every feature posts one of these, never a loose string."""
+
+    ORDER_PAID = "order_paid"
+    ORDER_REFUND = "order_refund"
+    LINE_REFUND = "line_refund"
+    COMMISSION_EARNED = "commission_earned"
+    COMMISSION_SETTLED = "commission_settled"
+    COMMISSION_REVERSED = "commission_reversed"
+    COMMISSION_CLAWED_BACK = "commission_clawed_back"
+    WITHDRAWAL_HOLD = "withdrawal_hold"
+    WITHDRAWAL_PAID = "withdrawal_paid"
+    WITHDRAWAL_RETURNED = "withdrawal_returned"
+
+
 class AccountKind(StrEnum):
     CREATOR_PENDING = "creator_pending"
     CREATOR_AVAILABLE = "creator_available"

@@ -32,7 +32,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from core.ledger.models import AccountKind
+from core.ledger.models import AccountKind, EntryKind
 from core.ledger.services import Cause, account_for, credit, debit, post_entry
 from core.money import format_money
 from core.types import utcnow
@@ -79,7 +79,7 @@ from shop.promotions.redemptions import (
 log = logging.getLogger(__name__)
 
 DEFAULT_PAY_WITHIN = timedelta(minutes=30)
-ORDER_PAID_ENTRY = "order_paid"
+ORDER_PAID_ENTRY = EntryKind.ORDER_PAID
 
 
 # ---------------------------------------------------------------------------- addresses

@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.audit import services as audit
 from core.extensions import db
-from core.ledger.models import AccountKind
+from core.ledger.models import AccountKind, EntryKind
 from core.ledger.services import Cause, account_for, credit, debit, post_entry
 from core.money import format_money
 from core.types import utcnow
@@ -263,7 +263,7 @@ def _cancel(order: Order, actor_id: int | None, reason: str, now: datetime) -> R
         )
         db.session.add(refund)
         db.session.flush()
-        _post_refund("order_refund", refund, order, actor_id)
+        _post_refund(EntryKind.ORDER_REFUND, refund, order, actor_id)
         order.refunded_amount = order.total
         note = f"{_money(amount, order.currency)} refunded to the buyer's payment method"
         _event(order, "refunded", note, actor_id, now)
@@ -406,7 +406,7 @@ def approve_refund(
     refund.amount = min(refund.amount, order.total - order.refunded_amount)
     if refund.amount <= 0:
         raise OrderActionRefused("Nothing is left to refund on this order.")
-    _post_refund("line_refund", refund, order, _actor_id(actor))
+    _post_refund(EntryKind.LINE_REFUND, refund, order, _actor_id(actor))
     refund.status = RefundStatus.REFUNDED.value
     refund.decided_by_id = _actor_id(actor)
     refund.decided_at = now

@@ -32,7 +32,7 @@ from affiliate.creators.attribution import tracking
 from affiliate.creators.attribution.models import Commission, CommissionState, EventKind
 from affiliate.plans.rule import applicable_rates
 from core.extensions import db
-from core.ledger.models import AccountKind
+from core.ledger.models import AccountKind, EntryKind
 from core.ledger.services import Cause, account_for, credit, debit, post_entry
 from core.money import percent_of
 from core.types import utcnow
@@ -42,10 +42,10 @@ from shop.orders.models import Order, OrderLine
 
 log = logging.getLogger(__name__)
 
-EARNED = "commission_earned"
-SETTLED = "commission_settled"
-REVERSED = "commission_reversed"
-CLAWED_BACK = "commission_clawed_back"
+EARNED = EntryKind.COMMISSION_EARNED
+SETTLED = EntryKind.COMMISSION_SETTLED
+REVERSED = EntryKind.COMMISSION_REVERSED
+CLAWED_BACK = EntryKind.COMMISSION_CLAWED_BACK
 
 S = CommissionState
 
