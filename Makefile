@@ -42,6 +42,7 @@ run: install
 
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: install-test lint
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -53,4 +54,4 @@ cron: install
 	$(BIN)/flask cron
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

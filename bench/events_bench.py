@@ -41,8 +41,11 @@ from sqlalchemy import func, insert, select, text
 from affiliate import create_app
 from affiliate.creators.attribution import tracking
 from affiliate.creators.attribution.models import ContentEvent, EventKind
-from affiliate.creators.centre import dashboards
-from affiliate.profiles import services as profiles
+from affiliate.creators.centre.profile_pages import MeasuredFigures
+from affiliate.creators.centre.queries import creator as dashboards
+from affiliate.creators.centre.queries import seller as seller_dashboards
+from affiliate.creators.centre.queries.period import Period
+from affiliate.profiles import queries as profiles
 from bench.throwaway_db import make_database
 from core.config import TestingConfig
 from core.extensions import db
@@ -489,8 +492,12 @@ def timed(function: Callable[[], Any], runs: int = RUNS) -> list[float]:
 def dashboard_queries(creator: int, store: int) -> list[tuple[str, Callable[[], Any]]]:
     """Each dashboard's queries, for the busiest creator and store."""
     hint = tracking.cursor_position()
-    month, quarter = dashboards.Period.ending(30), dashboards.Period.ending(90)
-    directory = profiles.search_directory
+    month, quarter = Period.ending(30), Period.ending(90)
+    measured = MeasuredFigures()
+
+    def directory(query: profiles.DirectoryQuery) -> profiles.DirectoryPage:
+        return profiles.search_directory(query, measured)
+
     by = profiles.DirectorySort
     return [
         ("creator: figures, 30 days", lambda: dashboards.creator_activity(creator, month, hint)),
@@ -515,7 +522,7 @@ def dashboard_queries(creator: int, store: int) -> list[tuple[str, Callable[[], 
         ),
         (
             "seller affiliate tab: everything, 90 days",
-            lambda: dashboards.seller_dashboard(store, "USD", 90),
+            lambda: seller_dashboards.seller_dashboard(store, "USD", 90),
         ),
         ("directory by GMV, page 1", lambda: directory(profiles.DirectoryQuery(sort=by.GMV))),
         (

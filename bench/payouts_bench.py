@@ -38,7 +38,7 @@ from sqlalchemy import func, insert, select
 
 from affiliate import create_app
 from affiliate.payouts.models import PayoutAccount, SimulatedTransfer, Withdrawal
-from affiliate.payouts.services import fee_for
+from affiliate.payouts.rules import fee_for
 from bench.throwaway_db import make_database
 from core.accounts.models import Role, User, UserRole
 from core.config import TestingConfig

@@ -13,7 +13,7 @@ from core.accounts import services as accounts
 from core.accounts.exceptions import AccountError
 from core.accounts.models import Role
 from core.extensions import db
-from core.jobs import PERIODIC_JOBS, jobs, make_worker
+from core.jobs import jobs, make_worker, periodic_jobs
 
 users_cli = AppGroup("users", help="Manage user accounts (staff accounts are created here only).")
 
@@ -101,7 +101,7 @@ def worker_command(queue_names: tuple[str, ...], burst: bool, with_scheduler: bo
 
 def build_cron_scheduler() -> CronScheduler:
     scheduler = CronScheduler(connection=jobs.connection)
-    for periodic in PERIODIC_JOBS:
+    for periodic in periodic_jobs():
         scheduler.register(
             import_attribute(periodic.func_path),
             periodic.queue,
@@ -119,7 +119,7 @@ def cron_command() -> None:
         raise click.ClickException(
             "REDIS_URL is not set: run `flask jobs run-periodic` from the system cron instead"
         )
-    build_cron_scheduler().start()
+    build_cron_scheduler().start()  # type: ignore[no-untyped-call]  # rq leaves it untyped
 
 
 @click.command("serve")
@@ -136,7 +136,7 @@ def serve_command(host: str, port: int) -> None:
     scheduler = None
     if not jobs.is_async:
         scheduler = EmbeddedScheduler(
-            app, PERIODIC_JOBS, tick_seconds=float(app.config["SCHEDULER_TICK_SECONDS"])
+            app, periodic_jobs(app), tick_seconds=float(app.config["SCHEDULER_TICK_SECONDS"])
         )
         scheduler.start()
     else:
@@ -154,7 +154,7 @@ jobs_cli = AppGroup("jobs", help="Background jobs.")
 @jobs_cli.command("list-periodic")
 def list_periodic() -> None:
     """Show every periodic job and its schedule."""
-    for periodic in PERIODIC_JOBS:
+    for periodic in periodic_jobs():
         schedule = periodic.cron or f"every {periodic.interval}s"
         click.echo(f"{periodic.func_path:<50} {schedule:<16} {periodic.description}")
 
@@ -162,7 +162,7 @@ def list_periodic() -> None:
 @jobs_cli.command("run-periodic")
 def run_periodic() -> None:
     """Run every periodic job once now (for a system cron entry when there is no Redis)."""
-    for periodic in PERIODIC_JOBS:
+    for periodic in periodic_jobs():
         click.echo(f"running {periodic.func_path}")
         import_attribute(periodic.func_path)()
 

@@ -38,6 +38,12 @@ def split_fee(amount: int, fee_bps: int) -> tuple[int, int]:
     return fee, amount - fee
 
 
+def format_rate(bps: int) -> str:
+    """A rate in basis points for people: ``200`` → "2%", ``250`` → "2.5%", ``5`` → "0.05%"."""
+    whole, rest = divmod(bps, 100)
+    return f"{whole}%" if rest == 0 else f"{whole}.{rest:02d}".rstrip("0") + "%"
+
+
 def minor_units(currency: str) -> int:
     """Number of decimal places of a currency (2 for USD, 0 for JPY)."""
     return get_currency_precision(currency.upper())
@@ -60,6 +66,7 @@ def parse_amount(text: str, currency: str) -> int:
     places = minor_units(currency)
     whole = int("".join(map(str, digits)))
     shift = exponent + places
+    value: int
     if shift >= 0:
         value = whole * 10**shift
     else:

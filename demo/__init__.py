@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import click
+from flask import Flask
 from flask.cli import AppGroup
 
 from core.accounts import services as account_services
@@ -30,6 +31,11 @@ SEEDERS: tuple[Callable[[], str], ...] = (
 )
 
 demo_cli = AppGroup("demo", help="Demo data for a fresh machine.")
+
+
+def init_app(app: Flask) -> None:
+    """Offer ``flask demo seed``; the factory never seeds by itself."""
+    app.cli.add_command(demo_cli)
 
 
 def seed_accounts() -> str:

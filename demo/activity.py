@@ -24,9 +24,12 @@ from core.types import utcnow
 from demo.accounts import DEMO_PASSWORD
 from shop.catalog.models import Variant
 from shop.orders import cart as carts
-from shop.orders import checkout, lifecycle
+from shop.orders import lifecycle
 from shop.orders.cart import Attribution
+from shop.orders.checkout import services as checkout
 from shop.orders.models import Order, OrderLine
+from shop.orders.refunds import requests as refund_requests
+from shop.payments import services as payments
 
 SHOPPERS = 12
 ORDERS = 28
@@ -113,7 +116,7 @@ def _buy(buyer: User, content: Content, product_id: int, quantity: int) -> Order
     carts.add_to_cart(cart, variant, quantity, source)
     address = checkout.addresses_of(buyer.id)[0]
     payment = checkout.place_orders(buyer.id, cart, address, provider="test")
-    [order] = checkout.mark_payment_succeeded(payment.id, f"demo-creator-{payment.id}")
+    [order] = payments.mark_payment_succeeded(payment.id, f"demo-creator-{payment.id}")
     return order
 
 
@@ -153,14 +156,14 @@ def _move_along(order: Order, when: datetime, now: datetime, rng: random.Random)
     if age >= 5:
         lifecycle.mark_delivered(order, buyer, now=when + timedelta(days=4))
         if rng.random() < 0.12:
-            refund = lifecycle.request_refund(
+            refund = refund_requests.request_refund(
                 order,
                 order.lines[0],
                 "Not the shade I expected.",
                 buyer,
                 now=when + timedelta(days=5),
             )
-            lifecycle.approve_refund(refund, seller, now=when + timedelta(days=5))
+            refund_requests.approve_refund(refund, seller, now=when + timedelta(days=5))
 
 
 def _orders(rng: random.Random, contents: list[tuple[Content, list[int]]], now: datetime) -> int:
@@ -200,7 +203,7 @@ def seed_creator_activity() -> str:
 def seed_codes_and_live_voucher() -> str:
     """Cleo's personal code from Glow & Co, and GLOW10 pinned on her live (once)."""
     from affiliate.creators.attribution import codes
-    from affiliate.creators.content import live_vouchers
+    from affiliate.creators.content import lives
     from affiliate.creators.content.models import ContentKind, LiveState
     from shop.catalog.models import Store
     from shop.promotions.models import Voucher
@@ -222,6 +225,6 @@ def seed_codes_and_live_voucher() -> str:
     )
     glow10 = db.session.scalar(select(Voucher.id).where(Voucher.code == "GLOW10"))
     if live is not None and glow10 is not None and live.pinned_voucher_id is None:
-        live_vouchers.pin_voucher(cleo.id, live.id, glow10)
+        lives.pin_voucher(cleo.id, live.id, glow10)
     db.session.commit()
     return f"demo creator codes ready ({given} given; GLOW10 pinned on Cleo's live)"

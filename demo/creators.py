@@ -198,7 +198,7 @@ DEMO_LIVES = (
 
 def _live_products(creator_id: int, store_id: int, titles: tuple[str, ...]) -> list[int]:
     """The wished-for products, showcased first where a plan allows (others are left out)."""
-    from affiliate.plans import services as plans
+    from affiliate.plans import memberships
     from affiliate.plans.exceptions import PlanError
     from affiliate.plans.models import Plan, PlanMembership
     from shop.catalog.models import Product
@@ -215,7 +215,7 @@ def _live_products(creator_id: int, store_id: int, titles: tuple[str, ...]) -> l
             continue
         try:
             with db.session.begin_nested():
-                added = plans.add_to_showcase(creator_id, found[title])
+                added = memberships.add_to_showcase(creator_id, found[title])
                 if added.item is None and added.awaiting is not None:
                     # A request to join: the demo's seller approves it, and the product joins.
                     plan = db.session.get(Plan, added.awaiting.plan_id)
@@ -225,7 +225,7 @@ def _live_products(creator_id: int, store_id: int, titles: tuple[str, ...]) -> l
                             PlanMembership.creator_id == creator_id,
                         )
                     ).one()
-                    plans.decide_joiner(plan, membership.id, approve=True)
+                    memberships.decide_joiner(plan, membership.id, approve=True)
         except PlanError:  # no plan open to this creator covers it: the live goes without
             continue
         chosen.append(found[title])

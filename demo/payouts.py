@@ -29,7 +29,7 @@ from affiliate.payouts import payout_accounts, services
 from affiliate.payouts.exceptions import PayoutError
 from affiliate.payouts.models import Withdrawal, WithdrawalStatus
 from affiliate.payouts.providers import BankDetails, SimulatedPayoutProvider
-from affiliate.payouts.transitions import money_text
+from affiliate.payouts.rules import default_currency, money_text
 from affiliate.plans.rule import applicable_rate
 from core.accounts import services as accounts
 from core.accounts.models import Role, User
@@ -40,8 +40,10 @@ from core.types import utcnow
 from demo.accounts import DEMO_PASSWORD
 from shop.catalog.models import Variant
 from shop.orders import cart as carts
-from shop.orders import checkout, lifecycle
+from shop.orders import lifecycle
 from shop.orders.cart import Attribution
+from shop.orders.checkout import services as checkout
+from shop.payments import services as payments
 
 CLEO = "creator@example.com"
 CLEO_TARGET = 12_500  # $125.00: enough to withdraw $100 and see some left
@@ -99,9 +101,7 @@ def _fan() -> User:
 
 
 def _available(creator_id: int) -> int:
-    return owner_balances(creator_id, services.default_currency()).get(
-        AccountKind.CREATOR_AVAILABLE, 0
-    )
+    return owner_balances(creator_id, default_currency()).get(AccountKind.CREATOR_AVAILABLE, 0)
 
 
 def _earning_products(creator_id: int) -> list[tuple[Content, int, int]]:
@@ -147,7 +147,7 @@ def _buy_through(fan: User, content: Content, product_id: int, units_wanted: int
     carts.add_to_cart(cart, variant, quantity, tapped)
     address = checkout.addresses_of(fan.id)[0]
     payment = checkout.place_orders(fan.id, cart, address, provider="test")
-    for order in checkout.mark_payment_succeeded(payment.id, f"demo-fan-{payment.id}"):
+    for order in payments.mark_payment_succeeded(payment.id, f"demo-fan-{payment.id}"):
         seller = db.session.get(User, order.store.owner_id)
         lifecycle.ship(order, "UPS", f"1ZFAN{order.id:010d}", seller)
         order.placed_at = order.paid_at = when
@@ -236,5 +236,5 @@ def seed_payouts() -> str:
     return (
         f"demo payouts ready ({orders} demo orders settled, {made} withdrawals made, "
         f"{'one' if waiting else 'none'} waiting for review; Cleo has "
-        f"{money_text(cleo_balance, services.default_currency())} to withdraw)"
+        f"{money_text(cleo_balance, default_currency())} to withdraw)"
     )

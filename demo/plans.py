@@ -11,16 +11,18 @@ from sqlalchemy import select
 # The shop's and the creators' seeders must run first: importing them registers them first.
 import demo.creators
 import demo.shop  # noqa: F401
-from affiliate.plans import samples, services
+from affiliate.plans import memberships, services
 from affiliate.plans.exceptions import PlanError
-from affiliate.plans.models import Plan, PlanKind, SampleRequest
+from affiliate.plans.models import Plan, PlanKind
+from affiliate.plans.samples import services as samples
+from affiliate.plans.samples.models import SampleRequest
 from core.accounts import services as accounts
 from core.accounts.models import Role, User
 from core.extensions import db
 from core.types import utcnow
 from shop.catalog.models import Product, Store
 from shop.orders import lifecycle
-from shop.orders.checkout import add_address, addresses_of
+from shop.orders.checkout.services import add_address, addresses_of
 from shop.orders.models import Order
 
 STORE_HANDLE = "glow-and-co"
@@ -129,7 +131,7 @@ def _demo_address(user_id: int, name: str) -> int:
 
 
 def _seed_sample(creator: User, product: Product, note: str, outcome: str, seller: User) -> None:
-    services.add_to_showcase(creator.id, product.id)
+    memberships.add_to_showcase(creator.id, product.id)
     variant = samples.sample_variants(product)[0]
     address_id = _demo_address(creator.id, creator.display_name)
     sample = samples.request_sample(creator, product.id, variant.id, note, address_id)

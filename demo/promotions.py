@@ -8,7 +8,7 @@ code GLOWVIP ($5 off two products, code only); a running flash deal on the Rose 
 Trailhead Outfitters: 10% off the trail shoes, a flash deal on the water bottle and the voucher
 TRAIL15 (15% up to $20, from tomorrow).
 
-The orders are placed and paid through checkout (``shop.promotions.pricing`` prices them) by a
+The orders are placed and paid through checkout (``shop.promotions.pricing.cart`` prices them) by a
 demo deal hunter, so that the demo buyer can still use GLOW10 and the flash deal themselves.
 
 Idempotent: a store whose marker code (GLOW10, TRAIL15) exists is left alone.
@@ -27,8 +27,11 @@ from core.types import utcnow
 from demo.accounts import DEMO_PASSWORD
 from shop.catalog.models import Store, Variant
 from shop.orders import cart as carts
-from shop.orders import checkout, lifecycle
-from shop.orders.models import Address, Order
+from shop.orders import lifecycle
+from shop.orders.checkout import services as checkout
+from shop.orders.checkout.models import Address
+from shop.orders.models import Order
+from shop.payments import services as payments
 from shop.promotions import services
 from shop.promotions.models import Voucher
 
@@ -207,7 +210,7 @@ def _order(
     for sku, quantity in skus:
         carts.add_to_cart(cart, _variant(sku), quantity)
     payment = checkout.place_orders(buyer.id, cart, address, provider="test", codes=codes)
-    (order,) = checkout.mark_payment_succeeded(payment.id, f"demo-promo-{payment.id}")
+    (order,) = payments.mark_payment_succeeded(payment.id, f"demo-promo-{payment.id}")
     if when is not None:
         order.placed_at = order.paid_at = when
     db.session.flush()

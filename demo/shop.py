@@ -21,10 +21,15 @@ from demo.accounts import DEMO_PASSWORD
 from demo.pictures import draw_centred_text, initials_of, palette, png_bytes
 from shop.catalog import images as image_files
 from shop.catalog import services as catalog
+from shop.catalog import stores
 from shop.catalog.models import Category, ProductStatus, Store, Variant
 from shop.orders import cart as cart_services
-from shop.orders import checkout, lifecycle
-from shop.orders.models import Address, Order
+from shop.orders import lifecycle
+from shop.orders.checkout import services as checkout
+from shop.orders.checkout.models import Address
+from shop.orders.models import Order
+from shop.orders.refunds import requests as refund_requests
+from shop.payments import services as payments
 
 
 @dataclass(frozen=True)
@@ -323,9 +328,9 @@ def _seed_store(handle: str, spec: tuple[str, str, str, tuple[DemoProduct, ...]]
     if db.session.scalar(select(Store.id).where(Store.handle == handle)) is not None:
         return 0
     owner = _seller(email, name + " team")
-    store = catalog.get_store_for_owner(owner.id) or catalog.create_store(
+    store = stores.get_store_for_owner(owner.id) or stores.create_store(
         owner,
-        catalog.StoreInput(
+        stores.StoreInput(
             name=name,
             handle=handle,
             description=description,
@@ -379,7 +384,7 @@ def _paid_order(buyer: User, address_id: int, skus: list[tuple[str, int]], when:
         cart_services.add_to_cart(cart, _variant(sku), quantity)
     address = db.session.get(Address, address_id)
     payment = checkout.place_orders(buyer.id, cart, address, provider="test")
-    orders = checkout.mark_payment_succeeded(payment.id, f"demo-{payment.id}")
+    orders = payments.mark_payment_succeeded(payment.id, f"demo-{payment.id}")
     for order in orders:
         order.placed_at = order.paid_at = when
     db.session.flush()  # before the lifecycle services reload the order under a lock
@@ -424,12 +429,14 @@ def _seed_orders() -> int:
     returned = _paid_order(buyer, address.id, [("GLOW-02-1", 1), ("GLOW-07-1", 1)], ago(5))
     lifecycle.ship(returned, "UPS", "1Z999AA10123456799", seller)
     lifecycle.mark_delivered(returned, buyer, now=ago(3))
-    lifecycle.request_refund(returned, returned.lines[0], "The jar arrived cracked.", buyer)
+    refund_requests.request_refund(returned, returned.lines[0], "The jar arrived cracked.", buyer)
     refunded = _paid_order(buyer, address.id, [("GLOW-05-1", 1)], ago(9))
     lifecycle.ship(refunded, "USPS", "9400111899223197428511", seller)
     lifecycle.mark_delivered(refunded, buyer, now=ago(4))
-    request = lifecycle.request_refund(refunded, refunded.lines[0], "Not for my hair type.", buyer)
-    lifecycle.approve_refund(request, seller)
+    request = refund_requests.request_refund(
+        refunded, refunded.lines[0], "Not for my hair type.", buyer
+    )
+    refund_requests.approve_refund(request, seller)
     db.session.flush()
     return db.session.scalar(select(func.count(Order.id)).where(Order.buyer_id == buyer.id)) or 0
 

@@ -1,4 +1,4 @@
-"""The shop's two blueprints; each sub-package adds its routes to them.
+"""The shop's two blueprints; the modules in ``shop.routes.ROUTE_MODULES`` add their routes.
 
 ``shop``: the buyer's side (home, categories, search, products, stores, cart, checkout, orders).
 ``seller``: the Seller centre under ``/seller`` (store, products, sync, orders, numbers).

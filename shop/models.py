@@ -1,20 +1,10 @@
 """All shop models, importable from one place (each sub-package owns its own)."""
 
 from shop.catalog.models import Category, Product, ProductImage, ProductStatus, Store, Variant
-from shop.orders.models import (
-    Address,
-    Cart,
-    CartLine,
-    LineStatus,
-    Order,
-    OrderEvent,
-    OrderLine,
-    OrderStatus,
-    Payment,
-    PaymentStatus,
-    RefundRequest,
-    RefundStatus,
-)
+from shop.orders.checkout.models import Address
+from shop.orders.models import Cart, CartLine, LineStatus, Order, OrderEvent, OrderLine, OrderStatus
+from shop.orders.refunds.models import RefundRequest, RefundStatus
+from shop.payments.models import Payment, PaymentStatus
 from shop.promotions.models import (
     FlashDeal,
     FlashDealPurchase,

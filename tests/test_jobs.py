@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from core.cli import build_cron_scheduler
 from core.extensions import db
 from core.jobs import (
-    PERIODIC_JOBS,
     enqueue,
     enqueue_after_commit,
     job,
     jobs,
     make_worker,
+    periodic_jobs,
 )
 from core.ledger.exceptions import DuplicateEntry
 from core.ledger.models import AccountKind, LedgerCheckRun
@@ -286,7 +286,7 @@ def test_with_redis_enqueue_after_commit_queues_nothing_on_rollback(redis_app):
 
 
 def test_periodic_registry_verifies_the_ledger_every_hour(app):
-    periodic = {p.func_path: p for p in PERIODIC_JOBS}
+    periodic = {p.func_path: p for p in periodic_jobs(app)}
     assert VERIFY_LEDGER in periodic
     assert periodic[VERIFY_LEDGER].cron == "17 * * * *"
     assert periodic[VERIFY_LEDGER].queue == "default"
@@ -296,7 +296,8 @@ def test_cron_scheduler_registers_every_periodic_job(app_ctx):
     scheduler = build_cron_scheduler()
 
     registered = {(j.func_name, j.cron, j.interval, j.queue_name) for j in scheduler.get_jobs()}
-    assert registered == {(p.func_path, p.cron, p.interval, p.queue) for p in PERIODIC_JOBS}
+    periodic = periodic_jobs(app_ctx)
+    assert registered == {(p.func_path, p.cron, p.interval, p.queue) for p in periodic}
 
 
 def test_flask_cron_refuses_without_redis(app):

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.money import format_money, minor_units, parse_amount, percent_of, split_fee
+from core.money import (
+    format_money,
+    format_rate,
+    minor_units,
+    parse_amount,
+    percent_of,
+    split_fee,
+)
 
 # --- percent_of ------------------------------------------------------------------------------
 
@@ -212,3 +219,11 @@ def test_format_money_accepts_a_lower_case_currency_code():
 def test_minor_units_per_currency():
     assert minor_units("USD") == 2
     assert minor_units("JPY") == 0
+
+
+@pytest.mark.parametrize(
+    ("bps", "text"),
+    [(200, "2%"), (250, "2.5%"), (1_234, "12.34%"), (50, "0.5%"), (5, "0.05%"), (0, "0%")],
+)
+def test_format_rate_shows_basis_points_as_a_percentage_without_trailing_zeros(bps, text):
+    assert format_rate(bps) == text

@@ -20,11 +20,12 @@ from core.jobs import jobs, make_worker
 from core.jobs.outbox import OutboxMessage, relay_due
 from core.types import utcnow
 from shop.orders import lifecycle
-from shop.orders.models import RefundRequest
+from shop.orders.refunds import requests as refund_requests
+from shop.orders.refunds.models import RefundRequest
 from tests.conftest import Auth, make_test_app, post_form, worker_redis_url
 from tests.factories import make_user
 from tests.payouts.helpers import make_creator, reload, token, transfers
-from tests.shop.lifecycle.helpers import Shop
+from tests.shop.factories import Shop
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 needs_redis = pytest.mark.skipif(
@@ -131,7 +132,7 @@ def test_a_seller_approves_a_refund_while_redis_is_down(dead_redis_app):
         order = shop.paid((1, 0))
         lifecycle.ship(order, "UPS", "1Z999", shop.seller)
         lifecycle.mark_delivered(order, shop.buyer)
-        refund = lifecycle.request_refund(order, order.lines[0], "Broken", shop.buyer)
+        refund = refund_requests.request_refund(order, order.lines[0], "Broken", shop.buyer)
         db.session.commit()
         order_id, refund_id = order.id, refund.id
         client = _officer_client(dead_redis_app, shop.seller.email)

@@ -6,7 +6,7 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from core.jobs import PERIODIC_JOBS, PeriodicJob
+from core.jobs import PeriodicJob, periodic_jobs
 from core.jobs.scheduler import EmbeddedScheduler, next_run_after
 from core.types import utcnow
 
@@ -105,7 +105,7 @@ def test_the_thread_says_at_start_that_it_runs_the_periodic_jobs(app, caplog):
 
 
 def test_every_periodic_job_of_the_app_is_scheduled(app):
-    scheduler = EmbeddedScheduler(app, PERIODIC_JOBS)
+    scheduler = EmbeddedScheduler(app, periodic_jobs(app))
     paths = {entry.periodic.func_path for entry in scheduler.entries}
     assert {
         "core.jobs.relay_outbox",

@@ -1,1 +1,5 @@
-"""Creators: profiles, showcase, videos, lives, attribution and the Creator centre."""
+"""Creators at work: content (videos, lives, the yellow cart), attribution (touches, events,
+commissions) and the centre (the creators' and the sellers' affiliate dashboards).
+
+``affiliate.creators.setup.init_app`` connects all three to the app.
+"""

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from affiliate.payouts.models import REASON_LENGTH, WithdrawalStatus
 from affiliate.payouts.providers import BankDetails
-from affiliate.payouts.queries import SORTS
+from affiliate.payouts.queries.review import SORTS
 from core.money import parse_amount
 
 MAX_EXPORT_DAYS = 366 * 5
@@ -52,7 +52,7 @@ class ActionForm(FlaskForm):
 
 
 class WithdrawalForm(FlaskForm):
-    """Amount as typed (parsed by ``services.parse_withdrawal_amount``) and the form's
+    """Amount as typed (parsed by ``rules.parse_withdrawal_amount``) and the form's
     one-time token, so a double click or a resubmission makes one withdrawal."""
 
     amount = StringField(

@@ -15,7 +15,7 @@ from rq import get_current_job
 
 from affiliate.payouts import processing, providers
 from core.extensions import db
-from core.jobs import PeriodicJob, job, jobs, register_periodic
+from core.jobs import PeriodicJob, job, jobs
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +81,9 @@ def recover_stuck_payouts() -> dict[str, int]:
     return outcomes
 
 
-register_periodic(
-    PeriodicJob(
-        "affiliate.payouts.jobs.recover_stuck_payouts",
-        queue="payouts",
-        interval=300,
-        description="resolve payouts stuck in processing (a worker died)",
-    )
+RECOVER_STUCK_PAYOUTS = PeriodicJob(
+    "affiliate.payouts.jobs.recover_stuck_payouts",
+    queue="payouts",
+    interval=300,
+    description="resolve payouts stuck in processing (a worker died)",
 )

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import User
 from core.extensions import db
+from core.money import format_rate
+from core.states import StateMachine
 from core.types import UTCDateTime, utcnow
 
 REASON_LENGTH = 500
@@ -86,27 +88,35 @@ class WithdrawalStatus(StrEnum):
     def label(self) -> str:
         return self.value.capitalize()
 
-    @property
-    def is_final(self) -> bool:
-        return self in (WithdrawalStatus.PAID, WithdrawalStatus.REJECTED)
-
 
 W = WithdrawalStatus
 
-#: Every legal move of a withdrawal, and what makes it. Anything else is ``InvalidTransition``.
-TRANSITIONS: dict[tuple[WithdrawalStatus, WithdrawalStatus], str] = {
-    (W.REQUESTED, W.APPROVED): "finance approves (the last approval needed)",
-    (W.REQUESTED, W.REJECTED): "finance rejects, with a reason",
-    (W.APPROVED, W.REJECTED): "finance rejects before the payout started",
-    (W.APPROVED, W.PROCESSING): "the payout job starts",
-    (W.APPROVED, W.FAILED): "the payout account is no longer ready when the job starts",
-    (W.PROCESSING, W.PAID): "the provider made the transfer",
-    (W.PROCESSING, W.FAILED): "the provider refused, or stayed unreachable through every retry",
-    (W.PROCESSING, W.APPROVED): "recovery: stuck, and the provider has no such transfer",
-    (W.APPROVED, W.PAID): "a transfer recorded after recovery had queued the payout again",
-    (W.FAILED, W.APPROVED): "finance retries",
-    (W.FAILED, W.PAID): "returning the funds found that the provider had paid after all",
-}
+#: Every legal move of a withdrawal, and what makes it; ``WITHDRAWAL.move`` refuses any other
+#: with ``core.states.IllegalTransition`` (409). Paid and rejected are final.
+WITHDRAWAL: StateMachine[WithdrawalStatus] = StateMachine(
+    "withdrawal",
+    {
+        W.REQUESTED: {
+            W.APPROVED,  # finance approves (the last approval needed)
+            W.REJECTED,  # finance rejects, with a reason
+        },
+        W.APPROVED: {
+            W.PROCESSING,  # the payout job starts
+            W.REJECTED,  # finance rejects before the payout started
+            W.FAILED,  # the payout account is no longer ready when the job starts
+            W.PAID,  # a transfer recorded after recovery had queued the payout again
+        },
+        W.PROCESSING: {
+            W.PAID,  # the provider made the transfer
+            W.FAILED,  # the provider refused, or stayed unreachable through every retry
+            W.APPROVED,  # recovery: stuck, and the provider has no such transfer
+        },
+        W.FAILED: {
+            W.APPROVED,  # finance retries
+            W.PAID,  # returning the funds found that the provider had paid after all
+        },
+    },
+)
 
 
 class Withdrawal(db.Model):
@@ -205,6 +215,11 @@ class Withdrawal(db.Model):
     @property
     def approvals_needed(self) -> int:
         return 2 if self.needs_two_approvals else 1
+
+    @property
+    def fee_rate(self) -> str:
+        """The fee rate it was requested at, for people ("2%")."""
+        return format_rate(self.fee_bps)
 
     @property
     def idempotency_key(self) -> str:

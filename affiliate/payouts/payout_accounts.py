@@ -11,6 +11,7 @@ Each function flushes and audits; the caller commits. Provider errors come back 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
@@ -38,6 +39,44 @@ WALLET_PATH = "/creator/wallet"
 def payout_account_of(creator_id: int) -> PayoutAccount | None:
     """The creator's payout account, if they connected one."""
     return db.session.scalar(select(PayoutAccount).where(PayoutAccount.creator_id == creator_id))
+
+
+@dataclass(frozen=True)
+class AccountChoices:
+    """What the payout-account page offers the creator, given their account (if any) and the
+    configured provider."""
+
+    account: PayoutAccount | None
+    provider: providers.PayoutProvider
+
+    @property
+    def enter_bank_details(self) -> bool:
+        """The simulated provider: a bank-like destination is typed in (replacing any account)."""
+        return self.provider.simulated
+
+    @property
+    def _account_here(self) -> PayoutAccount | None:
+        """The creator's account if it is at the configured (real) provider."""
+        if self.provider.simulated or self.account is None:
+            return None
+        return self.account if self.account.provider == self.provider.name else None
+
+    @property
+    def connect_at_provider(self) -> bool:
+        """No account at the configured provider yet: the creator starts one there."""
+        return not self.provider.simulated and self._account_here is None
+
+    @property
+    def finish_onboarding(self) -> bool:
+        """An account at the provider that does not accept transfers yet: back to onboarding."""
+        here = self._account_here
+        return here is not None and not here.is_ready
+
+    @property
+    def onboarded(self) -> bool:
+        """An account at the provider that accepts transfers: nothing more to do here."""
+        here = self._account_here
+        return here is not None and here.is_ready
 
 
 def _creator(creator_id: int) -> User:

@@ -29,13 +29,12 @@ from sqlalchemy import or_, select
 from affiliate.payouts import providers
 from affiliate.payouts.exceptions import WithdrawalNotFound
 from affiliate.payouts.models import REASON_LENGTH, PayoutAccount, Withdrawal, WithdrawalStatus
-from affiliate.payouts.services import stuck_after
+from affiliate.payouts.rules import money_text, stuck_after
 from affiliate.payouts.transitions import (
     audit_event,
     enqueue_payout,
     lock_withdrawal,
     mark_paid,
-    money_text,
     move,
     post_return,
     require_move,

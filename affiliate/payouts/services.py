@@ -22,9 +22,9 @@ under a new key. ``return_funds`` applies to a failed withdrawal whose money is 
 it asks the provider for a transfer under the attempt's key first (found: the withdrawal is
 marked paid instead; provider unreachable: nothing changes), then returns held → available.
 
-Also here: the fee and amount rules. Elsewhere in the package: the payout job's steps in
-``processing`` (``affiliate.payouts.jobs`` orders them around the provider call), payout
-accounts in ``payout_accounts``, read-only queries for the pages in ``queries``, and the
+Elsewhere in the package: the fee, amount and who-decides rules in ``rules``; the payout
+job's steps in ``processing`` (``affiliate.payouts.jobs`` orders them around the provider
+call); payout accounts in ``payout_accounts``; what the pages read in ``queries``; and the
 moving parts of the state machine (lock, legal moves, ledger entries) in ``transitions``.
 """
 
@@ -34,9 +34,8 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -44,30 +43,31 @@ from affiliate.payouts import providers
 from affiliate.payouts.exceptions import (
     DuplicateApproval,
     InsufficientBalance,
-    InvalidAmount,
-    InvalidReason,
     InvalidRequestToken,
     InvalidTransition,
     NotAllowed,
     PayoutAccountNotReady,
     PayoutError,
     ProviderUnavailable,
-    SelfApproval,
     WithdrawalNotFound,
 )
-from affiliate.payouts.models import (
-    REASON_LENGTH,
-    PayoutAccount,
-    Withdrawal,
-    WithdrawalApproval,
-    WithdrawalStatus,
+from affiliate.payouts.models import PayoutAccount, Withdrawal, WithdrawalApproval, WithdrawalStatus
+from affiliate.payouts.rules import (
+    check_amount,
+    clean_reason,
+    default_currency,
+    fee_bps,
+    fee_for,
+    four_eyes_threshold,
+    money_text,
+    require_officer,
+    stuck_after,
 )
 from affiliate.payouts.transitions import (
     audit_event,
     enqueue_payout,
     lock_withdrawal,
     mark_paid,
-    money_text,
     move,
     post_hold,
     post_return,
@@ -75,11 +75,11 @@ from affiliate.payouts.transitions import (
     tell,
 )
 from core.accounts.models import Role, User
+from core.exceptions import DomainError
 from core.extensions import db
 from core.ledger.exceptions import InsufficientFunds
 from core.ledger.models import AccountKind
 from core.ledger.services import owner_balances
-from core.money import MAX_MINOR_UNITS, parse_amount, split_fee
 from core.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -88,84 +88,6 @@ W = WithdrawalStatus
 MAX_BULK = 500
 MAX_ID = 2**31 - 1  # the id columns are INTEGER: a larger id names nothing
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
-
-
-# ---------------------------------------------------------------------------- configuration
-
-
-def fee_bps() -> int:
-    """The withdrawal fee rate in basis points (``WITHDRAWAL_FEE_BPS``, 200 = 2%)."""
-    return int(current_app.config["WITHDRAWAL_FEE_BPS"])
-
-
-def min_amount() -> int:
-    """The smallest withdrawal, in minor units (``WITHDRAWAL_MIN_AMOUNT``)."""
-    return int(current_app.config["WITHDRAWAL_MIN_AMOUNT"])
-
-
-def four_eyes_threshold() -> int:
-    """Withdrawals above this many minor units need two officers (``FOUR_EYES_THRESHOLD``)."""
-    return int(current_app.config["FOUR_EYES_THRESHOLD"])
-
-
-def stuck_after() -> timedelta:
-    """How long a payout may sit in processing before recovery steps in."""
-    return timedelta(minutes=int(current_app.config["PAYOUT_STUCK_MINUTES"]))
-
-
-def default_currency() -> str:
-    return str(current_app.config["DEFAULT_CURRENCY"]).upper()
-
-
-# ---------------------------------------------------------------------------- the fee
-
-
-def fee_for(amount: int, *, bps: int | None = None) -> tuple[int, int]:
-    """Split ``amount`` into ``(fee, net)``: the fee is ``bps`` (default: config) half-up;
-    ``fee + net == amount`` always."""
-    return split_fee(amount, fee_bps() if bps is None else bps)
-
-
-def parse_withdrawal_amount(text: str, currency: str | None = None) -> int:
-    """Read what a creator typed ("100", "100.50") as minor units, or raise ``InvalidAmount``."""
-    currency = (currency or default_currency()).upper()
-    try:
-        amount = parse_amount(str(text), currency)
-    except ValueError:
-        raise InvalidAmount(
-            f"{str(text).strip()[:30] or 'An empty amount'!s} is not an amount in {currency}: "
-            "use digits with at most two decimals, such as 100 or 100.50."
-        ) from None
-    check_amount(amount, currency)
-    return amount
-
-
-def check_amount(amount: object, currency: str | None = None) -> int:
-    """Refuse what is not a whole, positive number of minor units at least the minimum."""
-    currency = (currency or default_currency()).upper()
-    if not isinstance(amount, int) or isinstance(amount, bool):
-        raise InvalidAmount("An amount is a whole number of cents.")
-    if amount <= 0:
-        raise InvalidAmount("The amount must be more than zero.")
-    if amount > MAX_MINOR_UNITS:
-        raise InvalidAmount("That amount is too large.")
-    if amount < min_amount():
-        raise InvalidAmount(f"The smallest withdrawal is {money_text(min_amount(), currency)}.")
-    return amount
-
-
-def _require_officer(officer: User, w: Withdrawal) -> None:
-    if not officer.has_role(Role.FINANCE) or officer.is_suspended:
-        raise NotAllowed("Only finance officers can decide on withdrawals.")
-    if officer.id == w.creator_id:
-        raise SelfApproval("You cannot decide on your own withdrawal; another officer must.")
-
-
-def _clean_reason(reason: str | None) -> str:
-    text = " ".join((reason or "").split())
-    if not 3 <= len(text) <= REASON_LENGTH:
-        raise InvalidReason(f"Give a reason of 3 to {REASON_LENGTH} characters.")
-    return text
 
 
 # ---------------------------------------------------------------------------- requesting
@@ -258,9 +180,11 @@ def approve(withdrawal_id: int, officer: User, *, now: datetime | None = None) -
     """
     now = now or utcnow()
     w = lock_withdrawal(withdrawal_id)
-    _require_officer(officer, w)
+    require_officer(officer, w)
     if w.status != W.REQUESTED.value:
-        raise InvalidTransition(f"Withdrawal #{w.id} is already {w.status}.")
+        raise InvalidTransition(
+            f"Withdrawal #{w.id} is already {w.status}.", current=w.status, target=W.APPROVED
+        )
     if any(a.officer_id == officer.id for a in w.approvals):
         raise DuplicateApproval(
             f"You already approved withdrawal #{w.id}; a second officer must approve it too."
@@ -329,7 +253,7 @@ def bulk_approve(withdrawal_ids: Iterable[int], officer: User) -> list[BulkResul
         try:
             with db.session.begin_nested():
                 w = approve(withdrawal_id, officer)
-        except PayoutError as error:
+        except DomainError as error:
             results.append(BulkResult(withdrawal_id, False, None, str(error)))
             continue
         waiting = w.status == W.REQUESTED.value
@@ -343,9 +267,9 @@ def reject(
 ) -> Withdrawal:
     """Refuse a requested (or approved, not yet processing) withdrawal; held → available."""
     now = now or utcnow()
-    text = _clean_reason(reason)
+    text = clean_reason(reason)
     w = lock_withdrawal(withdrawal_id)
-    _require_officer(officer, w)
+    require_officer(officer, w)
     require_move(w, W.REJECTED)
     w.reject_reason = text
     w.rejected_at = w.funds_returned_at = now
@@ -366,9 +290,13 @@ def retry(withdrawal_id: int, officer: User, *, now: datetime | None = None) -> 
     money is still held, else a new attempt that holds the amount again."""
     now = now or utcnow()
     w = lock_withdrawal(withdrawal_id)
-    _require_officer(officer, w)
+    require_officer(officer, w)
     if w.status != W.FAILED.value:
-        raise InvalidTransition(f"Only failed withdrawals can be retried; #{w.id} is {w.status}.")
+        raise InvalidTransition(
+            f"Only failed withdrawals can be retried; #{w.id} is {w.status}.",
+            current=w.status,
+            target=W.APPROVED,
+        )
     if w.funds_returned_at is not None:
         try:
             with db.session.begin_nested():
@@ -410,16 +338,21 @@ def return_funds(
     passed since the last provider call, so that no payout can still be in flight.
     """
     now = now or utcnow()
-    text = _clean_reason(reason)
+    text = clean_reason(reason)
     w = lock_withdrawal(withdrawal_id)
-    _require_officer(officer, w)
+    require_officer(officer, w)
     if w.status != W.FAILED.value:
-        raise InvalidTransition(f"Only failed withdrawals can return funds; #{w.id} is {w.status}.")
+        raise InvalidTransition(
+            f"Only failed withdrawals can return funds; #{w.id} is {w.status}.", current=w.status
+        )
     if w.funds_returned_at is not None:
-        raise InvalidTransition(f"The funds of withdrawal #{w.id} were already returned.")
+        raise InvalidTransition(
+            f"The funds of withdrawal #{w.id} were already returned.", current=w.status
+        )
     if w.last_attempt_at is not None and now - w.last_attempt_at < stuck_after():
         raise InvalidTransition(
-            "A payout of this withdrawal may still be in flight; try again in a few minutes."
+            "A payout of this withdrawal may still be in flight; try again in a few minutes.",
+            current=w.status,
         )
     if w.destination is not None:
         provider = provider or providers.get_provider(w.provider)

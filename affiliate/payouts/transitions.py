@@ -1,7 +1,8 @@
 """The withdrawal state machine's moving parts, shared by the finance decisions
-(``services``) and the payout job's steps (``processing``): the row lock, the one legal-move
-check (``TRANSITIONS``), the audit event and the creator's notice of each move, and the three
-ledger movements of an attempt (keyed ``Cause("withdrawal", "<id>:<attempt>")``):
+(``services``) and the payout job's steps (``processing``): the row lock, each move through
+``models.WITHDRAWAL`` (an illegal one raises ``IllegalTransition``), the audit event and the
+creator's notice of each move, and the three ledger movements of an attempt (keyed
+``Cause("withdrawal", "<id>:<attempt>")``):
 
 - ``withdrawal_hold``: available → held, guarded (no overdraw, even under concurrency);
 - ``withdrawal_paid``: held → payouts clearing (the net) and → fee revenue (the fee);
@@ -13,30 +14,28 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import current_app
 from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
-from affiliate.payouts.exceptions import InvalidTransition, WithdrawalNotFound
-from affiliate.payouts.models import REASON_LENGTH, TRANSITIONS, Withdrawal, WithdrawalStatus
+from affiliate.payouts.exceptions import WithdrawalNotFound
+from affiliate.payouts.models import REASON_LENGTH, WITHDRAWAL, Withdrawal, WithdrawalStatus
 from affiliate.payouts.providers import TransferResult
+from affiliate.payouts.rules import money_text
 from core.audit import services as audit
 from core.extensions import db
 from core.jobs import enqueue_after_commit
 from core.ledger.models import AccountKind, EntryKind, LedgerAccount
 from core.ledger.services import Cause, account_for, credit, debit, post_entry
-from core.money import MAX_MINOR_UNITS, format_money
+from core.money import MAX_MINOR_UNITS
 from core.notifications.services import notify
+from core.states import IllegalTransition
 from core.types import utcnow
 
 log = logging.getLogger(__name__)
 
 W = WithdrawalStatus
 SUBJECT = "withdrawal"
-HOLD = EntryKind.WITHDRAWAL_HOLD
-PAID = EntryKind.WITHDRAWAL_PAID
-RETURNED = EntryKind.WITHDRAWAL_RETURNED
 PAYOUT_JOB = "affiliate.payouts.jobs.process_withdrawal"
 PAYOUT_QUEUE = "payouts"
 
@@ -44,10 +43,6 @@ PAYOUT_QUEUE = "payouts"
 def creator_withdrawal_path(withdrawal_id: int) -> str:
     """Where the creator reads a withdrawal (the link of its notices)."""
     return f"/creator/withdrawals/{withdrawal_id}"
-
-
-def money_text(amount: int, currency: str) -> str:
-    return format_money(amount, currency, current_app.config.get("MONEY_LOCALE", "en_US"))
 
 
 # ---------------------------------------------------------------------------- ledger legs
@@ -74,7 +69,7 @@ def cause_of(w: Withdrawal) -> Cause:
 def post_hold(w: Withdrawal, actor_id: int | None) -> None:
     available, held = creator_accounts(w)
     post_entry(
-        HOLD,
+        EntryKind.WITHDRAWAL_HOLD,
         cause_of(w),
         [debit(available, w.amount), credit(held, w.amount)],
         guard=[available],
@@ -86,7 +81,7 @@ def post_hold(w: Withdrawal, actor_id: int | None) -> None:
 def post_return(w: Withdrawal, actor_id: int | None, why: str) -> None:
     available, held = creator_accounts(w)
     post_entry(
-        RETURNED,
+        EntryKind.WITHDRAWAL_RETURNED,
         cause_of(w),
         [debit(held, w.amount), credit(available, w.amount)],
         guard=[held],
@@ -108,7 +103,7 @@ def post_paid(w: Withdrawal, *, from_available: bool = False) -> None:
             credit(account_for(AccountKind.PLATFORM_FEE_REVENUE, currency=w.currency), w.fee)
         )
     post_entry(
-        PAID,
+        EntryKind.WITHDRAWAL_PAID,
         cause_of(w),
         legs,
         guard=[] if from_available else [source],
@@ -128,22 +123,21 @@ def move(
     reason: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Make one legal move (``TRANSITIONS``) and audit it; else ``InvalidTransition``.
+    """Make one legal move (``WITHDRAWAL``) and audit it; else ``IllegalTransition`` (409).
 
     Set the fields that the new state's CHECKs require (a reason, a reference) first: the
     next query flushes the row.
     """
-    source = W(w.status)
-    require_move(w, to)
-    w.status = to.value
+    source = WITHDRAWAL.move(w, to)
     w.updated_at = now or utcnow()
-    audit_event(w, action, actor_id, source.value, to.value, reason)
+    audit_event(w, action, actor_id, source.value if source else None, to.value, reason)
 
 
 def require_move(w: Withdrawal, to: WithdrawalStatus) -> None:
-    """Raise ``InvalidTransition`` unless the withdrawal may move to ``to`` now."""
-    if (W(w.status), to) not in TRANSITIONS:
-        raise InvalidTransition(f"Withdrawal #{w.id} is {w.status}; it cannot become {to.value}.")
+    """Raise ``IllegalTransition`` unless the withdrawal may move to ``to`` now (the check
+    that ``move`` makes, for a caller that sets the new state's fields before moving)."""
+    if not WITHDRAWAL.can_move(w, to):
+        raise IllegalTransition(WITHDRAWAL.name, w.status, to.value, f"withdrawal #{w.id}")
 
 
 def audit_event(

@@ -1,38 +1,33 @@
 """The creator's wallet (``/creator/wallet``): balances, history, withdrawals and the payout
 account.
 
-Views parse, call one service, commit, flash and redirect. A refusal of the services
-(``PayoutError``) is flashed and answered 400 (bad input), 404 (no such withdrawal, or another
-creator's), 409 (not in a state that allows it) or 503 (the provider is not answering), with
-the transaction rolled back: nothing is written.
+Views parse, call one service, commit, flash and redirect. A refusal of the services (a
+``DomainError``) goes through ``refuse``: the transaction is rolled back (nothing is written),
+the reason flashed and the page answered with the refusal's status: 400 (bad input), 409 (not
+in a state that allows it) or 503 (the provider is not answering). Another creator's
+withdrawal answers 404, like a missing one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.payouts import page_queries, payout_accounts, providers, queries, services
-from affiliate.payouts.exceptions import InsufficientBalance, InvalidAmount, PayoutError
+from affiliate.payouts import payout_accounts, providers, services
 from affiliate.payouts.forms import ActionForm, PayoutAccountForm, WithdrawalForm
-from affiliate.payouts.pages import status_for, timeline_label
-from affiliate.payouts.transitions import money_text
+from affiliate.payouts.queries import wallet as wallet_queries
+from affiliate.payouts.queries.withdrawals import get_withdrawal_or_404, timeline, timeline_label
+from affiliate.payouts.rules import fee_for, money_text, parse_withdrawal_amount
 from core.accounts.authz import role_required
 from core.accounts.models import Role
+from core.exceptions import DomainError
 from core.extensions import db
 from core.money import minor_units
 from core.web.pagination import page_arg
+from core.web.refusals import refuse
 
 bp = Blueprint("wallet", __name__, url_prefix="/creator")
 
@@ -46,33 +41,26 @@ def _wallet_helpers() -> dict[str, Any]:
     return {"timeline_label": timeline_label}
 
 
-def _refuse(error: PayoutError) -> int:
-    """Undo whatever the refused call began and tell the creator why; the status to answer."""
-    db.session.rollback()
-    flash(str(error), "danger")
-    return status_for(error)
-
-
 # ---------------------------------------------------------------------------- the wallet
 
 
 def _preview(form: WithdrawalForm, currency: str) -> tuple[int, int, int] | None:
     """Amount, fee and net of what the form holds, if it reads as an amount."""
     try:
-        amount = services.parse_withdrawal_amount(form.amount.data or "", currency)
-    except PayoutError:
+        amount = parse_withdrawal_amount(form.amount.data or "", currency)
+    except DomainError:
         return None
-    return (amount, *services.fee_for(amount))
+    return (amount, *fee_for(amount))
 
 
 def _wallet_page(
     form: WithdrawalForm, status: int = 200, *, amount_refused: bool = False
 ) -> ResponseReturnValue:
-    wallet = queries.wallet(current_user.id)
-    history = queries.wallet_history(
+    wallet = wallet_queries.wallet(current_user.id)
+    history = wallet_queries.wallet_history(
         current_user.id, currency=wallet.currency, page=page_arg(), per_page=HISTORY_PER_PAGE
     )
-    recent = queries.withdrawals_of(current_user.id, per_page=RECENT_WITHDRAWALS)
+    recent = wallet_queries.withdrawals_of(current_user.id, per_page=RECENT_WITHDRAWALS)
     return (
         render_template(
             "payouts/wallet.html",
@@ -104,13 +92,12 @@ def withdraw() -> ResponseReturnValue:
         return _wallet_page(form, 400)
     token = form.request_token.data
     try:
-        amount = services.parse_withdrawal_amount(form.amount.data)
-        already = page_queries.withdrawal_id_for_token(token)
+        amount = parse_withdrawal_amount(form.amount.data)
+        already = wallet_queries.withdrawal_id_for_token(token)
         w = services.request_withdrawal(current_user.id, amount, request_token=token)
-    except PayoutError as error:
-        status = _refuse(error)
-        refused = isinstance(error, InvalidAmount | InsufficientBalance)
-        return _wallet_page(form, status, amount_refused=refused)
+    except DomainError as error:
+        refused = error.field == "amount"
+        return refuse(error, page=lambda status: _wallet_page(form, status, amount_refused=refused))
     db.session.commit()
     if already is not None:
         flash("This request was already sent; here it is. Nothing was withdrawn twice.", "info")
@@ -130,20 +117,17 @@ def withdraw() -> ResponseReturnValue:
 @bp.get("/withdrawals")
 @role_required(Role.CREATOR)
 def withdrawals() -> ResponseReturnValue:
-    page = queries.withdrawals_of(current_user.id, page=page_arg(), per_page=WITHDRAWALS_PER_PAGE)
+    page = wallet_queries.withdrawals_of(
+        current_user.id, page=page_arg(), per_page=WITHDRAWALS_PER_PAGE
+    )
     return render_template("payouts/withdrawals.html", page=page)
 
 
 @bp.get("/withdrawals/<int:withdrawal_id>")
 @role_required(Role.CREATOR)
 def withdrawal(withdrawal_id: int) -> ResponseReturnValue:
-    try:
-        w = queries.withdrawal_for_creator(current_user.id, withdrawal_id)
-    except PayoutError:
-        abort(404)  # another creator's is as good as none
-    return render_template(
-        "payouts/withdrawal.html", w=w, events=queries.timeline(w.id), creator_view=True
-    )
+    w = get_withdrawal_or_404(withdrawal_id, owner=current_user, conceal=True)
+    return render_template("payouts/withdrawal.html", w=w, events=timeline(w.id), creator_view=True)
 
 
 # ---------------------------------------------------------------------------- payout account
@@ -154,10 +138,12 @@ def _account_page(form: PayoutAccountForm | None = None, status: int = 200) -> R
     if form is None:
         form = PayoutAccountForm(formdata=None)
         form.holder_name.data = current_user.display_name
+    account = payout_accounts.payout_account_of(current_user.id)
     return (
         render_template(
             "payouts/payout_account.html",
-            account=payout_accounts.payout_account_of(current_user.id),
+            account=account,
+            choices=payout_accounts.AccountChoices(account, provider),
             provider=provider,
             form=form,
             connect_form=ActionForm(),
@@ -183,8 +169,8 @@ def connect_simulated() -> ResponseReturnValue:
         return _account_page(form, 400)
     try:
         account = payout_accounts.connect_payout_account(current_user.id, bank=form.bank_details())
-    except PayoutError as error:
-        return _account_page(form, _refuse(error))
+    except DomainError as error:
+        return refuse(error, page=lambda status: _account_page(form, status))
     db.session.commit()
     flash(f"Payout account connected: {account.display}. You can withdraw now.", "success")
     return redirect(url_for("wallet.wallet"))
@@ -212,8 +198,8 @@ def connect_stripe() -> ResponseReturnValue:
     try:
         payout_accounts.connect_payout_account(current_user.id)
         return _onboarding_redirect()
-    except PayoutError as error:
-        return _account_page(status=_refuse(error))
+    except DomainError as error:
+        return refuse(error, page=lambda status: _account_page(status=status))
 
 
 @bp.get("/payout-account/stripe/refresh")
@@ -222,8 +208,8 @@ def stripe_refresh() -> ResponseReturnValue:
     """Stripe sends the creator here when an onboarding link expired: make a new one."""
     try:
         return _onboarding_redirect()
-    except PayoutError as error:
-        return _account_page(status=_refuse(error))
+    except DomainError as error:
+        return refuse(error, page=lambda status: _account_page(status=status))
 
 
 @bp.get("/payout-account/stripe/return")
@@ -232,8 +218,8 @@ def stripe_return() -> ResponseReturnValue:
     """Back from Stripe's onboarding: ask Stripe how the account stands now."""
     try:
         account = payout_accounts.refresh_status(current_user.id)
-    except PayoutError as error:
-        return _account_page(status=_refuse(error))
+    except DomainError as error:
+        return refuse(error, page=lambda status: _account_page(status=status))
     db.session.commit()
     if account.is_ready:
         flash("Your Stripe account is ready: you can withdraw.", "success")

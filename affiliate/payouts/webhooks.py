@@ -17,7 +17,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from affiliate.payouts import payout_accounts
-from affiliate.payouts.providers import status_from_stripe_account
+from affiliate.payouts.providers.stripe import status_from_stripe_account
 from core.extensions import csrf, db
 
 log = logging.getLogger(__name__)

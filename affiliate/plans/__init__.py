@@ -1,1 +1,4 @@
-"""Targeted, open and store plans, invitations and the commission rule (see DESIGN.md)."""
+"""Targeted, open and store plans, invitations, samples and the commission rule (DESIGN.md).
+
+``affiliate.plans.setup.init_app`` connects the package to the app.
+"""

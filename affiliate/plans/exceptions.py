@@ -1,22 +1,20 @@
 """What can go wrong with affiliate plans, each type mapped to one outcome for the user.
 
-Every error carries a message the user can act on; ``status_code`` is the HTTP answer a page
-gives with it (400 bad input, 403 not yours, 404 no such thing, 409 not in this state).
+Every error is a ``DomainError`` with a message the user can act on; ``status_code`` is the HTTP
+answer a page gives with it (400 bad input, 403 not yours, 404 no such thing, 409 not in this
+state) and ``field`` the form field it concerns. An account that is not a creator is
+``affiliate.profiles.exceptions.NotACreator``; free samples add theirs in
+``affiliate.plans.samples.exceptions``.
 """
 
 from __future__ import annotations
 
+from core.exceptions import DomainError
+from core.states import IllegalTransition
 
-class PlanError(Exception):
+
+class PlanError(DomainError):
     """A plan rule refused the change; nothing was written."""
-
-    status_code = 400
-    field = ""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        if field is not None:
-            self.field = field
 
 
 class InvalidRate(PlanError):
@@ -33,12 +31,6 @@ class InvalidWindow(PlanError):
 
 class ProductNotInStore(PlanError):
     """A product that is not the store's own, is archived, or is not in the plan."""
-
-
-class NotACreator(PlanError):
-    """An account without the creator role (or no account at all)."""
-
-    field = "creators"
 
 
 class NotInvited(PlanError):
@@ -59,10 +51,27 @@ class StorePlanExists(PlanError):
     status_code = 409
 
 
-class IllegalPlanTransition(PlanError):
-    """A status change the plan's state machine does not allow (ended is final)."""
+class IllegalPlanTransition(PlanError, IllegalTransition):
+    """A move the plan's (or a membership's) state machine does not allow: ended is final.
+
+    An ``IllegalTransition`` (409) that says why in the plan's words."""
 
     status_code = 409
+
+    def __init__(
+        self, message: str, *, machine: str = "plan", current: str | None = None, target: str = ""
+    ) -> None:
+        DomainError.__init__(self, message)
+        self.machine = machine
+        self.current = current
+        self.target = target
+
+
+class PlanEnded(IllegalPlanTransition):
+    """The plan has ended: it takes no more changes."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"“{name}” has ended; it cannot change any more.", current="ended")
 
 
 class NoApplicablePlan(PlanError):
@@ -73,44 +82,3 @@ class NoApplicablePlan(PlanError):
 
 class NotFound(PlanError):
     status_code = 404
-
-
-# --- free samples ----------------------------------------------------------------------------
-
-
-class SampleError(PlanError):
-    """A sample request refused; nothing was written."""
-
-
-class InvalidSampleRequest(SampleError):
-    """A bad field: a note too short or too long, a variant or address that is not a choice."""
-
-
-class SampleNotAllowed(SampleError):
-    """The product is not in the creator's showcase, not on sale, or the creator's own."""
-
-    status_code = 409
-
-
-class SampleCapReached(SampleError):
-    """The seller's cap on the product's sample requests is used up (or samples are off)."""
-
-    status_code = 409
-
-
-class SampleAlreadyRequested(SampleError):
-    """The creator already has an open request for this product."""
-
-    status_code = 409
-
-
-class IllegalSampleTransition(SampleError):
-    """The request was already approved, declined or cancelled."""
-
-    status_code = 409
-
-
-class SampleOutOfStock(SampleError):
-    """Approving failed: the variant is short of stock; the request still waits."""
-
-    status_code = 409

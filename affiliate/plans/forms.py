@@ -11,7 +11,8 @@ from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from affiliate.plans.exceptions import InvalidRate, InvalidWindow, ProductNotInStore
-from affiliate.plans.services import MESSAGE_MAX, NAME_MAX, parse_rate_percent
+from affiliate.plans.rates import parse_rate_percent
+from affiliate.plans.services import MESSAGE_MAX, NAME_MAX
 
 RATE_HELP = "A percentage between 1 and 80, with at most two decimals."
 

@@ -3,6 +3,9 @@
 Rates are whole basis points (1% = 100 bps) between 100 and 8000. A rate is never edited in
 place: each change is a new ``PlanRate`` row with the moment it takes effect, so the rule can
 answer "which rate applied at time T" and a cut can wait out its notice period.
+
+A plan's status and a membership's move only through their state machines (``PLAN_STATES``,
+``MEMBERSHIP_STATES``); free samples are ``affiliate.plans.samples``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.states import StateMachine
 from core.types import UTCDateTime, utcnow
 
 MIN_RATE_BPS = 100
@@ -49,6 +53,17 @@ class PlanStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     ENDED = "ended"
+
+
+#: A paused plan earns nothing until it resumes; ending is final.
+PLAN_STATES = StateMachine(
+    "plan",
+    {
+        PlanStatus.ACTIVE: {PlanStatus.PAUSED, PlanStatus.ENDED},
+        PlanStatus.PAUSED: {PlanStatus.ACTIVE, PlanStatus.ENDED},
+        PlanStatus.ENDED: set(),
+    },
+)
 
 
 class Plan(db.Model):
@@ -88,6 +103,10 @@ class Plan(db.Model):
     @property
     def plan_kind(self) -> PlanKind:
         return PlanKind(self.kind)
+
+    @property
+    def has_ended(self) -> bool:
+        return self.status == PlanStatus.ENDED.value
 
 
 class PlanProduct(db.Model):
@@ -140,6 +159,22 @@ class MembershipStatus(StrEnum):
 
 #: Memberships under which a plan is open to its creator.
 EARNING_STATUSES = (MembershipStatus.ACCEPTED.value, MembershipStatus.JOINED.value)
+
+_M = MembershipStatus
+#: A creator answers an invitation once; the seller answers a joiner once. A declined invitation
+#: can be sent again, and a creator who left may be invited or join again.
+MEMBERSHIP_STATES = StateMachine(
+    "plan membership",
+    {
+        _M.INVITED: {_M.ACCEPTED, _M.DECLINED},
+        _M.ACCEPTED: set(),
+        _M.DECLINED: {_M.INVITED},
+        _M.PENDING: {_M.JOINED, _M.REJECTED},
+        _M.JOINED: set(),
+        _M.REJECTED: set(),
+        _M.LEFT: {_M.INVITED, _M.PENDING, _M.JOINED},
+    },
+)
 
 
 class PlanMembership(db.Model):
@@ -199,101 +234,3 @@ class ShowcaseRequest(db.Model):
         UniqueConstraint("creator_id", "product_id"),
         Index("ix_showcase_request_plan_creator", "plan_id", "creator_id"),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Free samples
-# ---------------------------------------------------------------------------------------------
-
-SAMPLE_NOTE_MIN = 10
-SAMPLE_NOTE_MAX = 1000
-DECLINE_REASON_MIN = 3
-DECLINE_REASON_MAX = 500
-
-
-class SampleStatus(StrEnum):
-    REQUESTED = "requested"  # waiting for the seller
-    APPROVED = "approved"  # the seller sends it: ``order_id`` is the free order
-    DECLINED = "declined"  # the seller said no, with a reason
-    CANCELLED = "cancelled"  # the creator withdrew it before the seller answered
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
-
-#: Requests that count against a product's cap.
-SAMPLE_COUNTED_STATUSES = (SampleStatus.REQUESTED.value, SampleStatus.APPROVED.value)
-
-
-class SampleRequest(db.Model):
-    """A creator asks for a free sample of a product in their showcase, saying what they plan."""
-
-    __tablename__ = "sample_request"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    creator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    # A product or variant deleted (never ordered) takes its requests with it; an approved
-    # request has an order, which keeps them.
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
-    variant_id: Mapped[int] = mapped_column(ForeignKey("variant.id", ondelete="CASCADE"))
-    store_id: Mapped[int] = mapped_column(ForeignKey("store.id", ondelete="RESTRICT"))
-    # Where the sample goes (addresses are never deleted; NO ACTION lets a deleted account's
-    # cascade take its addresses and its requests in one statement).
-    address_id: Mapped[int] = mapped_column(ForeignKey("address.id"))
-    note: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default=SampleStatus.REQUESTED.value)
-    decline_reason: Mapped[str] = mapped_column(Text, default="")
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id", ondelete="RESTRICT"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    decided_by: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
-
-    __table_args__ = (
-        CheckConstraint(
-            "status IN ('requested', 'approved', 'declined', 'cancelled')", name="status_known"
-        ),
-        CheckConstraint(
-            f"length(note) BETWEEN {SAMPLE_NOTE_MIN} AND {SAMPLE_NOTE_MAX}", name="note_length"
-        ),
-        CheckConstraint(
-            f"length(decline_reason) <= {DECLINE_REASON_MAX}", name="decline_reason_length"
-        ),
-        CheckConstraint(
-            "(status = 'approved' AND order_id IS NOT NULL) "
-            "OR (status <> 'approved' AND order_id IS NULL)",
-            name="order_when_approved",
-        ),
-        Index("ix_sample_request_store_status", "store_id", "status", "id"),
-        Index("ix_sample_request_creator", "creator_id", "id"),
-        Index("ix_sample_request_product_status", "product_id", "status"),
-        # One open request per creator and product, even when the form is sent twice.
-        Index(
-            "uq_sample_request_one_open",
-            "creator_id",
-            "product_id",
-            unique=True,
-            sqlite_where=text("status = 'requested'"),
-            postgresql_where=text("status = 'requested'"),
-        ),
-    )
-
-    @property
-    def sample_status(self) -> SampleStatus:
-        return SampleStatus(self.status)
-
-
-class SamplePolicy(db.Model):
-    """A seller's cap on a product's sample requests (no row: unlimited; 0: samples off)."""
-
-    __tablename__ = "sample_policy"
-
-    product_id: Mapped[int] = mapped_column(
-        ForeignKey("product.id", ondelete="CASCADE"), primary_key=True
-    )
-    max_requests: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-
-    __table_args__ = (CheckConstraint("max_requests >= 0", name="max_requests_not_negative"),)

@@ -1,6 +1,7 @@
-"""What plans tell creators in their notifications: invitations, answers, and rate cuts.
+"""What plan changes leave for others: an audit record, and creators' notifications
+(invitations, answers, rate cuts).
 
-Each function adds the notices to the caller's transaction (one insert), so a notice exists
+Each function adds its rows to the caller's transaction (one insert), so a notice exists
 exactly when the change it announces was committed.
 """
 
@@ -19,6 +20,7 @@ from affiliate.plans.models import (
     ShowcaseItem,
 )
 from affiliate.plans.rule import format_rate
+from core.audit import services as audit_log
 from core.extensions import db
 from core.notifications.services import notify, notify_many
 from shop.catalog.models import Product, Store
@@ -26,6 +28,17 @@ from shop.catalog.models import Product, Store
 INVITATIONS = "/creator/invitations"
 MY_PLANS = "/creator/plans"
 SHOWCASE = "/creator/showcase"
+
+
+def audit(plan: Plan, action: str, actor_id: int | None, **fields: str | None) -> None:
+    """Record ``plan.<action>`` in the audit log, by ``actor_id`` (None: the system)."""
+    audit_log.record(
+        actor_id=actor_id,
+        action=f"plan.{action}",
+        subject_type="plan",
+        subject_id=plan.id,
+        **fields,
+    )
 
 
 def _store_name(plan: Plan) -> str:

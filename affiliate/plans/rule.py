@@ -12,15 +12,14 @@ if P were showcased, and open plans that take joiners at once count unless the s
 rejected C. A plan that waits for an answer never counts as the rate now: an open plan that
 approves joiners counts only once C is approved, a targeted plan only once C accepts.
 
-What a plan waiting for an answer *would become* is the rule's outlook (``rate_outlooks``,
-``outlook_rates``): the same candidates, ranked the same way, each with C's ``Standing`` in
-it; a waiting plan that outranks the rate now is shown as "30% once approved" or "25% if you
-accept", never as the rate now.
+What a plan waiting for an answer *would become* is the rule's outlook
+(``affiliate.plans.outlook``): the same candidates, ranked the same way, each with C's
+``Standing`` in it.
 
 The rule is one SQL statement (a window over the candidate plans), used for a single product,
 for a page of the marketplace, and as a subquery to sort and filter by rate. A plan's status
 is read as it is now: the rule is asked at the moment the order is placed and the answer is
-snapshotted on the order line (``shop.hooks``, ``affiliate.creators.attribution.commissions``).
+snapshotted on the order line (``shop.hooks``, answered by the creators' commissions).
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CTE, Select, and_, case, exists, func, literal, null, or_, select, true
+from sqlalchemy import Select, and_, case, exists, func, literal, null, or_, select, true
 from sqlalchemy.sql import Subquery
 
 from affiliate.plans.models import (
@@ -110,55 +109,6 @@ class AppliedRate:
         if not self.beaten:
             return winner
         return f"{winner}, beats " + "; ".join(c.describe() for c in self.beaten)
-
-
-@dataclass(frozen=True)
-class Prospect:
-    """A plan waiting for an answer that would apply, ahead of the rate now, once given."""
-
-    product_id: int
-    plan_id: int
-    plan_name: str
-    kind: PlanKind
-    rate_bps: int
-    standing: Standing
-
-    def commission_on(self, amount: int) -> int:
-        return percent_of(amount, self.rate_bps)
-
-    def describe(self) -> str:
-        """``30% once approved``, ``25% if you accept``."""
-        return f"{format_rate(self.rate_bps)} {self.standing.condition}"
-
-
-@dataclass(frozen=True)
-class RateOutlook:
-    """For one product: the rate a sale pays now, and what waiting plans would make it."""
-
-    product_id: int
-    now: AppliedRate | None
-    prospects: tuple[Prospect, ...] = ()  # waiting plans that outrank ``now``, best first
-
-    @property
-    def next(self) -> Prospect | None:
-        """What the rate becomes if every answer waited for comes (the best prospect)."""
-        return self.prospects[0] if self.prospects else None
-
-    @property
-    def to_ask(self) -> Prospect | None:
-        """The open plan to ask (or already asked) to join: it would apply once approved."""
-        return next((p for p in self.prospects if p.standing.asks_the_seller), None)
-
-    @property
-    def by_adding(self) -> AppliedRate | None:
-        """What a sale pays once the creator adds the product to the showcase now: nothing
-        while an open plan that outranks the rate now needs the seller's approval (adding
-        asks to join it, and the product waits outside the showcase until approved)."""
-        return None if self.to_ask is not None else self.now
-
-    def if_granted(self, plan_id: int) -> Prospect | None:
-        """The plan's prospect, if its answer alone would make it apply."""
-        return next((p for p in self.prospects if p.plan_id == plan_id), None)
 
 
 def format_rate(rate_bps: int) -> str:
@@ -286,45 +236,6 @@ def winning_rates(
     )
 
 
-def outlook_rates(
-    creator_id: int, at: datetime | None = None, *, prospective: bool = False
-) -> tuple[Subquery, Subquery, Subquery]:
-    """``(now, next, ask)`` subqueries over one ranking, each one row per product at most.
-
-    ``now`` is ``winning_rates``: the plan that applies now. ``next`` is the best plan
-    waiting for an answer where it outranks the rate now, with its ``standing``; ``ask`` the
-    best open plan waiting for the seller's approval that outranks it (``RateOutlook.to_ask``).
-    A product with none of them is not covered at all. Outer-join products to them.
-    """
-    ranked: CTE = candidates_query(
-        creator_id, at or utcnow(), prospective=prospective, outlook=True
-    ).cte("ranked_candidate")
-    columns = (
-        ranked.c.product_id,
-        ranked.c.plan_id,
-        ranked.c.plan_name,
-        ranked.c.kind,
-        ranked.c.rate_bps,
-    )
-    now = (
-        select(*columns)
-        .where(ranked.c.standing == Standing.NOW.value, ranked.c.rank_now == literal(1))
-        .subquery("rate_now")
-    )
-    waiting = (
-        select(*columns, ranked.c.standing)
-        .where(ranked.c.standing != Standing.NOW.value, ranked.c.rank == literal(1))
-        .subquery("rate_next")
-    )
-    asks = (Standing.AWAITING_APPROVAL.value, Standing.NEEDS_APPROVAL.value)
-    ask = (
-        select(*columns, ranked.c.standing)
-        .where(ranked.c.standing.in_(asks), ranked.c.rank_uninvited == literal(1))
-        .subquery("rate_ask")
-    )
-    return now, waiting, ask
-
-
 def applicable_rates(
     creator_id: int,
     product_ids: Iterable[int],
@@ -333,8 +244,8 @@ def applicable_rates(
     prospective: bool = False,
 ) -> dict[int, AppliedRate]:
     """The applied rate (with the plans it beat) for each product that has one: one query."""
-    rows = _ranked_rows(creator_id, product_ids, at, prospective=prospective, outlook=False)
-    return {product_id: _applied(product_id, group) for product_id, group in rows.items()}
+    rows = ranked_rows(creator_id, product_ids, at, prospective=prospective, outlook=False)
+    return {product_id: applied_from(product_id, group) for product_id, group in rows.items()}
 
 
 def applicable_rate(
@@ -349,41 +260,7 @@ def applicable_rate(
     return rates.get(product_id)
 
 
-def rate_outlooks(
-    creator_id: int,
-    product_ids: Iterable[int],
-    at: datetime | None = None,
-    *,
-    prospective: bool = False,
-) -> dict[int, RateOutlook]:
-    """The rate now and the prospects of each product that a plan covers: one query."""
-    rows = _ranked_rows(creator_id, product_ids, at, prospective=prospective, outlook=True)
-    outlooks = {}
-    for product_id, group in rows.items():
-        earning = [row for row in group if row.standing == Standing.NOW.value]
-        prospects = []
-        for row in group:
-            if row.standing == Standing.NOW.value:
-                break  # the rate now: what ranks below it would not apply
-            prospects.append(
-                Prospect(
-                    product_id=product_id,
-                    plan_id=row.plan_id,
-                    plan_name=row.plan_name,
-                    kind=PlanKind(row.kind),
-                    rate_bps=row.rate_bps,
-                    standing=Standing(row.standing),
-                )
-            )
-        outlooks[product_id] = RateOutlook(
-            product_id=product_id,
-            now=_applied(product_id, earning) if earning else None,
-            prospects=tuple(prospects),
-        )
-    return outlooks
-
-
-def _ranked_rows(
+def ranked_rows(
     creator_id: int,
     product_ids: Iterable[int],
     at: datetime | None,
@@ -391,6 +268,7 @@ def _ranked_rows(
     prospective: bool,
     outlook: bool,
 ) -> dict[int, list]:
+    """The candidate rows of each product, best first (``candidates_query``): one query."""
     ids = list(product_ids)
     if not ids:
         return {}
@@ -405,7 +283,7 @@ def _ranked_rows(
     return grouped
 
 
-def _applied(product_id: int, rows: Sequence) -> AppliedRate:
+def applied_from(product_id: int, rows: Sequence) -> AppliedRate:
     """The first of ``rows`` (best first) as the applied rate, beating the rest."""
     best, *rest = rows
     return AppliedRate(

@@ -1,4 +1,5 @@
-"""Adding to a showcase, and the products that wait for an open plan's approval to join it.
+"""Showcases: what a creator promotes, adding to one, and the products that wait for an open
+plan's approval to join it.
 
 A product joins the creator's showcase when a plan open to them covers it now (the rule's
 rate now, ``prospective``). Where the plan that would apply is an open plan that approves its
@@ -7,18 +8,22 @@ is not promotable meanwhile, and joins the showcase when the seller approves the
 goes when they decline). A product already in the showcase keeps earning the rate now while
 its better plan waits for the seller.
 
-Plain functions over ids; they flush, the caller commits. ``affiliate.plans.services`` calls
-them (adding, approving, declining), so this module never imports it.
+Plain functions over ids; they flush, the caller commits. ``affiliate.plans.memberships``
+calls them (adding joins a plan; approving or declining a joiner admits or drops their waiting
+products), so this module never imports it. A creator's public page shows their showcase
+through ``affiliate.profiles.hooks`` (``connect_profile_page``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import delete, exists, select
+from flask import Flask
+from sqlalchemy import ColumnElement, delete, exists, select
 from sqlalchemy.orm import raiseload
 
-from affiliate.plans import rule
 from affiliate.plans.exceptions import NoApplicablePlan, NotFound
 from affiliate.plans.models import (
     MembershipStatus,
@@ -29,9 +34,12 @@ from affiliate.plans.models import (
     ShowcaseItem,
     ShowcaseRequest,
 )
-from affiliate.plans.rule import AppliedRate, Prospect, Standing
+from affiliate.plans.outlook import Prospect, RateOutlook, rate_outlooks
+from affiliate.plans.rule import AppliedRate, Standing
+from affiliate.profiles import hooks as profile_hooks
+from affiliate.profiles.models import CreatorProfile
 from core.extensions import db
-from shop.catalog.models import Product, ProductStatus
+from shop.catalog.models import Product, ProductStatus, Store
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,27 @@ class ShowcaseAddition:
     item: ShowcaseItem | None
     now: AppliedRate | None
     awaiting: Prospect | None = None
+
+
+@dataclass(frozen=True)
+class ShowcaseRow:
+    item: ShowcaseItem
+    product: Product
+    applied: AppliedRate | None  # what a sale pays now
+    next: Prospect | None = None  # what it would become once an answer comes
+
+
+@dataclass(frozen=True)
+class ShowcaseEntry:
+    """A product on a creator's public page."""
+
+    product_id: int
+    title: str
+    price: int
+    currency: str
+    thumb_path: str | None
+    store_name: str
+    store_handle: str
 
 
 @dataclass(frozen=True)
@@ -83,7 +112,7 @@ def _joined(plan_id: int, creator_id: int) -> bool:
     return status == MembershipStatus.JOINED.value
 
 
-def _nothing_now(product: Product, outlook: rule.RateOutlook | None) -> NoApplicablePlan:
+def _nothing_now(product: Product, outlook: RateOutlook | None) -> NoApplicablePlan:
     invited = outlook.next if outlook is not None else None
     if invited is not None and invited.standing is Standing.INVITED:
         return NoApplicablePlan(
@@ -101,7 +130,7 @@ def plan_addition(creator_id: int, product_id: int) -> ShowcaseStep:
         if item is not None and product is not None:
             return ShowcaseStep(product, item, None)
         raise NotFound("That product is not on sale.")
-    outlook = rule.rate_outlooks(creator_id, [product_id], prospective=True).get(product_id)
+    outlook = rate_outlooks(creator_id, [product_id], prospective=True).get(product_id)
     now = outlook.now if outlook is not None else None
     ask = outlook.to_ask if outlook is not None else None
     if ask is not None:
@@ -189,7 +218,7 @@ def drop_requests(plan_id: int, creator_id: int) -> None:
     db.session.flush()
 
 
-def awaiting_approval(creator_id: int, product_id):
+def awaiting_approval(creator_id: int, product_id: Any) -> ColumnElement[bool]:
     """An ``EXISTS`` clause: ``product_id`` (a column or an id) waits in the creator's
     showcase requests for a plan that has not answered yet."""
     return exists().where(
@@ -221,12 +250,77 @@ def waiting_of(creator_id: int) -> list[WaitingRow]:
         .order_by(ShowcaseRequest.created_at.desc(), ShowcaseRequest.id.desc())
         .options(raiseload(Product.variants), raiseload(Product.images))
     ).all()
-    outlooks = rule.rate_outlooks(
-        creator_id, [product.id for _, product, _ in rows], prospective=True
-    )
+    outlooks = rate_outlooks(creator_id, [product.id for _, product, _ in rows], prospective=True)
     result = []
     for request, product, plan in rows:
         outlook = outlooks.get(product.id)
         prospect = outlook.if_granted(plan.id) if outlook is not None else None
         result.append(WaitingRow(request, product, plan, prospect))
     return result
+
+
+def remove_from_showcase(creator_id: int, product_id: int) -> bool:
+    """Take a product out of the showcase; False if it was not there."""
+    result = db.session.execute(
+        delete(ShowcaseItem).where(
+            ShowcaseItem.creator_id == creator_id, ShowcaseItem.product_id == product_id
+        )
+    )
+    db.session.flush()
+    return bool(result.rowcount)
+
+
+def showcase_of(creator_id: int) -> list[ShowcaseRow]:
+    """The creator's showcase, newest first, each with the rate that applies now and what a
+    plan waiting for an answer would make it (2 queries).
+
+    Products come with their store and category; variants and images are not loaded (use
+    ``cover_thumb_path`` and ``price``).
+    """
+    rows = db.session.execute(
+        select(ShowcaseItem, Product)
+        .join(Product, Product.id == ShowcaseItem.product_id)
+        .where(ShowcaseItem.creator_id == creator_id)
+        .order_by(ShowcaseItem.added_at.desc(), ShowcaseItem.id.desc())
+        .options(raiseload(Product.variants), raiseload(Product.images))
+    ).all()
+    outlooks = rate_outlooks(creator_id, [product.id for _, product in rows])
+    result = []
+    for item, product in rows:
+        outlook = outlooks.get(product.id) or RateOutlook(product.id, None)
+        result.append(ShowcaseRow(item, product, outlook.now, outlook.next))
+    return result
+
+
+def public_showcase(creator_id: int) -> list[ShowcaseEntry]:
+    """The creator's showcased products that are on sale, newest first: one query."""
+    rows = db.session.execute(
+        select(
+            Product.id,
+            Product.title,
+            Product.price,
+            Product.currency,
+            Product.cover_thumb_path,
+            Store.name,
+            Store.handle,
+        )
+        .select_from(ShowcaseItem)
+        .join(Product, Product.id == ShowcaseItem.product_id)
+        .join(Store, Store.id == Product.store_id)
+        .where(
+            ShowcaseItem.creator_id == creator_id,
+            Product.status == ProductStatus.ACTIVE.value,
+        )
+        .order_by(ShowcaseItem.added_at.desc(), ShowcaseItem.id.desc())
+    ).all()
+    return [ShowcaseEntry(*row) for row in rows]
+
+
+def profile_section(profile: CreatorProfile, viewer: Any) -> Mapping[str, Any]:
+    """The showcase on the creator's public page."""
+    return {"showcase": public_showcase(profile.user_id)}
+
+
+def connect_profile_page(app: Flask) -> None:
+    """Show creators' showcases on their public pages."""
+    profile_hooks.add_profile_section(app, profile_section)

@@ -1,8 +1,9 @@
 """Seller pages for affiliate plans (``/seller/plans``).
 
 A seller sees and changes only the plans of their own store: another store's plan is a 403,
-a plan that does not exist a 404. Bad input answers 400 with the page and the message, a move
-the plan's state forbids 409, and nothing is written.
+a plan that does not exist a 404 (``get_plan_or_404``). Bad input answers 400 with the page and
+the message, a move the plan's state forbids 409, and nothing is written. The page shows the
+actions ``queries.plan_actions`` allows; the creator's side of plans is the Creator centre.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.plans import services
+from affiliate.plans import memberships, queries, rates, services
 from affiliate.plans.exceptions import PlanError
 from affiliate.plans.forms import (
     ConfirmForm,
@@ -26,16 +27,21 @@ from affiliate.plans.forms import (
     product_rates_from,
     split_identifiers,
 )
-from affiliate.plans.models import MembershipStatus, Plan, PlanKind, PlanStatus
+from affiliate.plans.loaders import get_membership_or_404, get_plan_or_404
+from affiliate.plans.models import Plan, PlanKind
 from affiliate.plans.rule import format_rate
-from core.accounts.authz import get_or_404, role_required
+from core.accounts.authz import role_required
 from core.accounts.models import Role
+from core.exceptions import DomainError
 from core.extensions import db
 from core.types import utcnow
+from core.web.refusals import refuse
 from shop.catalog.models import Store
-from shop.catalog.services import get_store_for_owner
+from shop.catalog.stores import get_store_for_owner
 
 bp = Blueprint("plans", __name__, url_prefix="/seller/plans")
+
+FORM_EXPIRED = "The form expired; try again."
 
 
 @bp.context_processor
@@ -54,21 +60,15 @@ def _store_or_404() -> Store:
     return store
 
 
-def get_store_plan_or_404(plan_id: int) -> tuple[Plan, Store]:
-    """The plan and the seller's store: 404 if no such plan, 403 if another store's."""
-    plan = get_or_404(Plan, plan_id)
+def _my_plan(plan_id: int) -> tuple[Plan, Store]:
     store = _my_store()
-    if store is None or plan.store_id != store.id:
-        abort(403)
+    plan = get_plan_or_404(plan_id, owner=store)
+    assert store is not None  # get_plan_or_404 answered 403 otherwise
     return plan, store
 
 
 def _notice_days() -> int:
     return int(current_app.config.get("PLAN_RATE_CUT_NOTICE_DAYS", 30))
-
-
-def _actor() -> int:
-    return current_user.id
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,39 +77,25 @@ def _actor() -> int:
 
 
 def _index_page(
-    store: Store | None,
-    status: int = 200,
-    *,
-    error: str = "",
-    store_form: StorePlanForm | None = None,
+    store: Store | None, status: int = 200, *, store_form: StorePlanForm | None = None
 ) -> ResponseReturnValue:
     if store is None:
         return render_template("plans/index.html", store=None), status
-    plans = services.plans_of_store(store.id)
-    store_plan = next((p for p in plans if p.kind == PlanKind.STORE.value), None)
-    others = [p for p in plans if p.kind != PlanKind.STORE.value]
-    counts = services.plan_counts([p.id for p in others])
-    store_rate = store_cut = None
-    if store_plan is not None:
-        store_rate = services.current_rates(store_plan).get(None)
-        scheduled = services.scheduled_rates(store_plan)
-        store_cut = scheduled[-1] if scheduled else None
+    listing = queries.store_plans(store)
+    panel = listing.store_plan
     if store_form is None:
         store_form = StorePlanForm(formdata=None)
-        if store_rate is not None:
-            store_form.rate.data = format_rate(store_rate.rate_bps).removesuffix("%")
-        store_form.active.data = store_plan is None or store_plan.status == PlanStatus.ACTIVE.value
+        if panel.rate is not None:
+            store_form.rate.data = format_rate(panel.rate.rate_bps).removesuffix("%")
+        store_form.active.data = panel.plan is None or panel.earning
     return (
         render_template(
             "plans/index.html",
             store=store,
-            store_plan=store_plan,
-            store_rate=store_rate,
-            store_cut=store_cut,
-            plans=others,
-            counts=counts,
+            store_plan=panel,
+            plans=listing.plans,
+            counts=listing.counts,
             store_form=store_form,
-            error=error,
         ),
         status,
     )
@@ -127,21 +113,23 @@ def store_plan() -> ResponseReturnValue:
     store = _store_or_404()
     form = StorePlanForm()
     if not form.validate_on_submit():
-        return _index_page(store, 400, error="Check the store plan's rate.", store_form=form)
+        flash("Check the store plan's rate.", "danger")
+        return _index_page(store, 400, store_form=form)
     try:
-        rate = services.parse_rate_percent(form.rate.data)
+        rate = rates.parse_rate_percent(form.rate.data)
         plan = services.set_store_plan(
             store,
             rate,
             active=form.active.data,
             notice_days=_notice_days(),
-            actor_id=_actor(),
+            actor_id=current_user.id,
         )
     except PlanError as error:
-        db.session.rollback()
-        return _index_page(store, error.status_code, error=str(error), store_form=form)
+        return refuse(
+            error, form=form, page=lambda status: _index_page(store, status, store_form=form)
+        )
     db.session.commit()
-    state = "on" if plan.status == PlanStatus.ACTIVE.value else "off"
+    state = "on" if queries.StorePlanPanel(plan).earning else "off"
     flash(f"Store plan saved: {format_rate(rate)}, {state}.", "success")
     return redirect(url_for("plans.index"))
 
@@ -151,9 +139,7 @@ def store_plan() -> ResponseReturnValue:
 # ---------------------------------------------------------------------------------------------
 
 
-def _new_page(
-    kind: PlanKind, store: Store, form: Any, status: int = 200, *, error: str = ""
-) -> ResponseReturnValue:
+def _new_page(kind: PlanKind, store: Store, form: Any, status: int = 200) -> ResponseReturnValue:
     chosen: dict[str, str] = {}
     if request.method == "POST":
         for raw in request.form.getlist("product_id"):
@@ -165,52 +151,54 @@ def _new_page(
             kind=kind,
             store=store,
             form=form,
-            products=services.store_products(store),
+            products=queries.store_products(store),
             chosen=chosen,
-            chosen_creators=services.creators_by_ids(creator_ids),
-            error=error,
+            chosen_creators=queries.creators_by_ids(creator_ids),
         ),
         status,
     )
 
 
-def _create(kind: PlanKind) -> ResponseReturnValue:
+def _create(kind: PlanKind, store: Store, form: Any) -> Plan:
+    starts_at, ends_at = form.window()
+    product_rates = product_rates_from(request.form)
+    if kind == PlanKind.OPEN:
+        return services.create_open_plan(
+            store,
+            name=form.name.data,
+            product_rates=product_rates,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            manual_approval=form.manual_approval.data,
+            actor_id=current_user.id,
+        )
+    creator_ids = ids_from(request.form.getlist("creator_ids"))
+    creator_ids += memberships.find_creator_ids(split_identifiers(form.creators.data))
+    return services.create_targeted_plan(
+        store,
+        name=form.name.data,
+        product_rates=product_rates,
+        creator_ids=list(dict.fromkeys(creator_ids)),
+        message=form.message.data or "",
+        starts_at=starts_at,
+        ends_at=ends_at,
+        actor_id=current_user.id,
+    )
+
+
+def _new_plan(kind: PlanKind) -> ResponseReturnValue:
     store = _store_or_404()
     form = OpenPlanForm() if kind == PlanKind.OPEN else TargetedPlanForm()
     if request.method == "GET":
         form.starts_on.data = utcnow().date()
         return _new_page(kind, store, form)
     if not form.validate_on_submit():
-        return _new_page(kind, store, form, 400, error="Check the highlighted fields.")
+        flash("Check the highlighted fields.", "danger")
+        return _new_page(kind, store, form, 400)
     try:
-        starts_at, ends_at = form.window()
-        rates = product_rates_from(request.form)
-        if kind == PlanKind.OPEN:
-            plan = services.create_open_plan(
-                store,
-                name=form.name.data,
-                product_rates=rates,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                manual_approval=form.manual_approval.data,
-                actor_id=_actor(),
-            )
-        else:
-            creator_ids = ids_from(request.form.getlist("creator_ids"))
-            creator_ids += services.find_creator_ids(split_identifiers(form.creators.data))
-            plan = services.create_targeted_plan(
-                store,
-                name=form.name.data,
-                product_rates=rates,
-                creator_ids=list(dict.fromkeys(creator_ids)),
-                message=form.message.data or "",
-                starts_at=starts_at,
-                ends_at=ends_at,
-                actor_id=_actor(),
-            )
-    except PlanError as error:
-        db.session.rollback()
-        return _new_page(kind, store, form, 400, error=str(error))
+        plan = _create(kind, store, form)
+    except DomainError as error:
+        return refuse(error, form=form, page=lambda status: _new_page(kind, store, form, status))
     db.session.commit()
     flash(f"{kind.label.capitalize()} “{plan.name}” created.", "success")
     return redirect(url_for("plans.show", plan_id=plan.id))
@@ -219,13 +207,13 @@ def _create(kind: PlanKind) -> ResponseReturnValue:
 @bp.route("/open/new", methods=["GET", "POST"])
 @role_required(Role.SELLER)
 def new_open() -> ResponseReturnValue:
-    return _create(PlanKind.OPEN)
+    return _new_plan(PlanKind.OPEN)
 
 
 @bp.route("/targeted/new", methods=["GET", "POST"])
 @role_required(Role.SELLER)
 def new_targeted() -> ResponseReturnValue:
-    return _create(PlanKind.TARGETED)
+    return _new_plan(PlanKind.TARGETED)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,13 +221,12 @@ def new_targeted() -> ResponseReturnValue:
 # ---------------------------------------------------------------------------------------------
 
 
-def _plan_page(
-    plan: Plan, store: Store, status: int = 200, *, error: str = "", **forms: Any
-) -> ResponseReturnValue:
-    members = services.plan_members(plan)
-    rows = services.plan_products(plan)
+def _plan_page(plan: Plan, store: Store, status: int = 200, **forms: Any) -> ResponseReturnValue:
+    rows = queries.plan_products(plan)
     in_plan = {row.product.id for row in rows}
-    addable = [] if plan.kind == PlanKind.STORE.value else services.store_products(store)
+    actions = queries.plan_actions(plan)
+    addable = queries.store_products(store) if actions.change_products else []
+    members = queries.plan_members(plan)
     context = {
         "invite_form": InviteForm(formdata=None),
         "rate_form": RateForm(formdata=None),
@@ -251,45 +238,22 @@ def _plan_page(
             "plans/show.html",
             plan=plan,
             store=store,
+            actions=actions,
             rows=rows,
-            default_rate=services.current_rates(plan).get(None),
-            default_scheduled=[r for r in services.scheduled_rates(plan) if r.product_id is None],
+            default_rate=rates.current_rates(plan).get(None),
+            default_scheduled=[r for r in rates.scheduled_rates(plan) if r.product_id is None],
             members=members,
-            by_status=_group_members(members),
+            by_status=queries.members_by_standing(members),
             addable=[p for p in addable if p.id not in in_plan],
-            error=error,
-            Status=MembershipStatus,
             **context,
         ),
         status,
     )
 
 
-def _group_members(members: list[services.MemberRow]) -> dict[str, list[services.MemberRow]]:
-    groups: dict[str, list[services.MemberRow]] = {
-        "joined": [],
-        "pending": [],
-        "invited": [],
-        "other": [],
-    }
-    for row in members:
-        status = row.membership.status
-        if status in (MembershipStatus.JOINED.value, MembershipStatus.ACCEPTED.value):
-            groups["joined"].append(row)
-        elif status == MembershipStatus.PENDING.value:
-            groups["pending"].append(row)
-        elif status == MembershipStatus.INVITED.value:
-            groups["invited"].append(row)
-        else:
-            groups["other"].append(row)
-    return groups
-
-
-def _refused(plan: Plan, error: PlanError, **forms: Any) -> ResponseReturnValue:
-    """Roll back whatever the service began, and show the page with the reason."""
-    db.session.rollback()
-    plan, store = get_store_plan_or_404(plan.id)
-    return _plan_page(plan, store, error.status_code, error=str(error), **forms)
+def _refused(plan: Plan, store: Store, error: DomainError, **forms: Any) -> ResponseReturnValue:
+    """Roll back whatever the service began, and show the plan's page with the reason."""
+    return refuse(error, page=lambda status: _plan_page(plan, store, status, **forms))
 
 
 def _done(plan: Plan, message: str) -> ResponseReturnValue:
@@ -298,16 +262,18 @@ def _done(plan: Plan, message: str) -> ResponseReturnValue:
     return redirect(url_for("plans.show", plan_id=plan.id))
 
 
-def _confirmed(plan: Plan, store: Store) -> ResponseReturnValue | None:
+def _unconfirmed(plan: Plan, store: Store) -> ResponseReturnValue | None:
+    """The page again (400) if the button's form expired; None when it is valid."""
     if ConfirmForm().validate_on_submit():
         return None
-    return _plan_page(plan, store, 400, error="The form expired; try again.")
+    flash(FORM_EXPIRED, "danger")
+    return _plan_page(plan, store, 400)
 
 
 @bp.get("/<int:plan_id>")
 @role_required(Role.SELLER)
 def show(plan_id: int) -> ResponseReturnValue:
-    plan, store = get_store_plan_or_404(plan_id)
+    plan, store = _my_plan(plan_id)
     return _plan_page(plan, store)
 
 
@@ -321,35 +287,34 @@ _MOVES = {
 @bp.post("/<int:plan_id>/<any(pause, resume, end):action>")
 @role_required(Role.SELLER)
 def move(plan_id: int, action: str) -> ResponseReturnValue:
-    plan, store = get_store_plan_or_404(plan_id)
-    if (refused := _confirmed(plan, store)) is not None:
+    plan, store = _my_plan(plan_id)
+    if (refused := _unconfirmed(plan, store)) is not None:
         return refused
     service, outcome = _MOVES[action]
     try:
-        service(plan, actor_id=_actor())
+        service(plan, actor_id=current_user.id)
     except PlanError as error:
-        return _refused(plan, error)
+        return _refused(plan, store, error)
     return _done(plan, f"“{plan.name}” {outcome}")
 
 
 @bp.post("/<int:plan_id>/rate")
 @role_required(Role.SELLER)
 def change_rate(plan_id: int) -> ResponseReturnValue:
-    plan, store = get_store_plan_or_404(plan_id)
+    plan, store = _my_plan(plan_id)
     form = RateForm()
     if not form.validate_on_submit():
-        return _plan_page(plan, store, 400, error="Enter the new rate.", rate_form=form)
+        flash("Enter the new rate.", "danger")
+        return _plan_page(plan, store, 400, rate_form=form)
     raw_product = (form.product_id.data or "").strip()
     product_id = int(raw_product) if raw_product.isdigit() and len(raw_product) <= 18 else None
-    if plan.kind != PlanKind.STORE.value and product_id is None:
-        return _plan_page(plan, store, 400, error="Choose the product whose rate changes.")
     try:
-        rate_bps = services.parse_rate_percent(form.rate.data)
-        rate = services.change_rate(
-            plan, product_id, rate_bps, notice_days=_notice_days(), actor_id=_actor()
+        rate_bps = rates.parse_rate_percent(form.rate.data)
+        rate = rates.change_rate(
+            plan, product_id, rate_bps, notice_days=_notice_days(), actor_id=current_user.id
         )
     except PlanError as error:
-        return _refused(plan, error, rate_form=form)
+        return _refused(plan, store, error, rate_form=form)
     if rate.effective_at > utcnow():
         message = (
             f"The cut to {format_rate(rate_bps)} takes effect on {rate.effective_at:%d %b %Y}: "
@@ -363,60 +328,63 @@ def change_rate(plan_id: int) -> ResponseReturnValue:
 @bp.post("/<int:plan_id>/products")
 @role_required(Role.SELLER)
 def add_products(plan_id: int) -> ResponseReturnValue:
-    plan, store = get_store_plan_or_404(plan_id)
-    if (refused := _confirmed(plan, store)) is not None:
+    plan, store = _my_plan(plan_id)
+    if (refused := _unconfirmed(plan, store)) is not None:
         return refused
     try:
-        rates = product_rates_from(request.form)
-        services.add_products(plan, rates, actor_id=_actor())
+        product_rates = product_rates_from(request.form)
+        services.add_products(plan, product_rates, actor_id=current_user.id)
     except PlanError as error:
-        return _refused(plan, error)
-    return _done(plan, f"{len(rates)} product(s) added to “{plan.name}”.")
+        return _refused(plan, store, error)
+    return _done(plan, f"{len(product_rates)} product(s) added to “{plan.name}”.")
 
 
 @bp.post("/<int:plan_id>/products/<int:product_id>/remove")
 @role_required(Role.SELLER)
 def remove_product(plan_id: int, product_id: int) -> ResponseReturnValue:
-    plan, store = get_store_plan_or_404(plan_id)
-    if (refused := _confirmed(plan, store)) is not None:
+    plan, store = _my_plan(plan_id)
+    if (refused := _unconfirmed(plan, store)) is not None:
         return refused
     try:
-        services.remove_product(plan, product_id, actor_id=_actor())
+        services.remove_product(plan, product_id, actor_id=current_user.id)
     except PlanError as error:
-        return _refused(plan, error)
+        return _refused(plan, store, error)
     return _done(plan, "Product removed from the plan.")
 
 
 @bp.post("/<int:plan_id>/invite")
 @role_required(Role.SELLER)
 def invite(plan_id: int) -> ResponseReturnValue:
-    plan, store = get_store_plan_or_404(plan_id)
+    plan, store = _my_plan(plan_id)
     form = InviteForm()
     if not form.validate_on_submit():
-        return _plan_page(plan, store, 400, error="Check the creators.", invite_form=form)
+        flash("Check the creators.", "danger")
+        return _plan_page(plan, store, 400, invite_form=form)
     try:
         creator_ids = ids_from(request.form.getlist("creator_ids"))
-        creator_ids += services.find_creator_ids(split_identifiers(form.creators.data))
+        creator_ids += memberships.find_creator_ids(split_identifiers(form.creators.data))
         if not creator_ids:
-            return _plan_page(
-                plan, store, 400, error="Name at least one creator.", invite_form=form
-            )
-        memberships = services.invite(plan, list(dict.fromkeys(creator_ids)), actor_id=_actor())
-    except PlanError as error:
-        return _refused(plan, error, invite_form=form)
-    return _done(plan, f"{len(memberships)} creator(s) invited to “{plan.name}”.")
+            flash("Name at least one creator.", "danger")
+            return _plan_page(plan, store, 400, invite_form=form)
+        invited = memberships.invite(
+            plan, list(dict.fromkeys(creator_ids)), actor_id=current_user.id
+        )
+    except DomainError as error:
+        return _refused(plan, store, error, invite_form=form)
+    return _done(plan, f"{len(invited)} creator(s) invited to “{plan.name}”.")
 
 
 @bp.post("/<int:plan_id>/members/<int:membership_id>/<any(approve, reject):decision>")
 @role_required(Role.SELLER)
 def decide(plan_id: int, membership_id: int, decision: str) -> ResponseReturnValue:
-    plan, store = get_store_plan_or_404(plan_id)
-    if (refused := _confirmed(plan, store)) is not None:
+    plan, store = _my_plan(plan_id)
+    membership = get_membership_or_404(membership_id, plan=plan)
+    if (refused := _unconfirmed(plan, store)) is not None:
         return refused
     try:
-        services.decide_joiner(
-            plan, membership_id, approve=decision == "approve", actor_id=_actor()
+        memberships.decide_joiner(
+            plan, membership.id, approve=decision == "approve", actor_id=current_user.id
         )
     except PlanError as error:
-        return _refused(plan, error)
+        return _refused(plan, store, error)
     return _done(plan, "Creator approved." if decision == "approve" else "Request declined.")

@@ -1,7 +1,7 @@
 """Forms for creator profiles (onboarding and editing) and the sellers' directory filters.
 
 Forms check the shape of the input; the rules (unique handle, known categories) live in
-``affiliate.profiles.services``.
+``affiliate.profiles.services``; the directory's sorts in ``affiliate.profiles.queries``.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from affiliate.profiles.exceptions import HANDLE_RULE
 from affiliate.profiles.models import HANDLE_PATTERN
-from affiliate.profiles.services import MAX_CATEGORIES, MAX_FIGURE, DirectorySort
+from affiliate.profiles.queries import DirectorySort
+from affiliate.profiles.services import MAX_CATEGORIES, MAX_FIGURE
 
 IMAGE_ACCEPT = "image/png,image/jpeg,image/webp,image/gif"
 
@@ -41,10 +43,7 @@ class ProfileForm(FlaskForm):
         "Handle",
         validators=[
             DataRequired("Choose a handle."),
-            Regexp(
-                f"^{HANDLE_PATTERN}$",
-                message="Use 3 to 30 characters: lowercase letters, digits, dots and underscores.",
-            ),
+            Regexp(f"^{HANDLE_PATTERN}$", message=HANDLE_RULE),
         ],
         filters=[handle_filter],
         description="Your public address: /creators/your_handle.",

@@ -1,34 +1,33 @@
-"""Creator profiles: onboarding, public profile pages, and the sellers' creator directory."""
+"""Creator profiles: onboarding, public profile pages, and the sellers' creator directory.
+
+The profile page shows what the packages above profiles registered for it (the showcase, the
+videos, a seller's code panel: ``affiliate.profiles.hooks``), and the directory the figures they
+measure.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from affiliate.profiles import hooks, queries
 from affiliate.profiles import services as profiles
+from affiliate.profiles.exceptions import ProfileError
 from affiliate.profiles.forms import DirectoryForm, ProfileForm
-from affiliate.profiles.models import CreatorProfile
+from affiliate.profiles.loaders import get_profile_or_404
 from core.accounts.authz import role_required
 from core.accounts.models import Role
 from core.extensions import db
 from core.money import parse_amount
 from core.web.pagination import page_arg
+from core.web.refusals import refuse
 from shop.catalog import images
 from shop.catalog.exceptions import ImageError
 from shop.catalog.forms import uploaded
-from shop.catalog.services import category_tree, get_store_for_owner
+from shop.catalog.stores import category_tree
 
 bp = Blueprint("profiles", __name__)
 
@@ -89,14 +88,8 @@ def onboarding() -> ResponseReturnValue:
         saved, obsolete = profiles.save_profile(
             current_user, _profile_input(form), avatar_path=avatar.path if avatar else None
         )
-    except profiles.ProfileError as error:
-        db.session.rollback()
-        field = getattr(form, error.field, None) if error.field else None
-        if field is None:
-            form.form_errors.append(str(error))
-        else:
-            field.errors = [*field.errors, str(error)]
-        return page(400)
+    except ProfileError as error:
+        return refuse(error, form=form, page=page)
     written = images.write_images([avatar] if avatar else [], _upload_dir())
     try:
         db.session.commit()
@@ -114,33 +107,20 @@ def onboarding() -> ResponseReturnValue:
 
 @bp.get("/creators/<handle>")
 def profile(handle: str) -> ResponseReturnValue:
-    from affiliate.creators.content.videos import published_videos_of
-
-    found = profiles.profile_by_handle(handle)
-    if found is None:
-        abort(404)
+    found = get_profile_or_404(handle)
     is_owner = current_user.is_authenticated and current_user.id == found.user_id
+    sections: dict[str, Any] = {}
+    for section in hooks.profile_sections():
+        sections.update(section(found, current_user))
     return render_template(
         "creators/profile.html",
         profile=found,
-        showcase=profiles.showcase(found.user_id),
-        videos=published_videos_of(found.user_id),
         is_owner=is_owner,
-        **_code_panel(found, is_owner),
+        can_invite=not is_owner
+        and current_user.is_authenticated
+        and current_user.has_role(Role.SELLER),
+        **sections,
     )
-
-
-def _code_panel(found: CreatorProfile, is_owner: bool) -> dict[str, Any]:
-    """For a seller with a store: the form to give this creator a code, and codes given."""
-    from affiliate.creators.attribution.code_views import GiveCodeForm
-    from affiliate.creators.attribution.codes import codes_given_to
-
-    if is_owner or not current_user.is_authenticated or not current_user.has_role(Role.SELLER):
-        return {"code_form": None}
-    store = get_store_for_owner(current_user.id)
-    if store is None:
-        return {"code_form": None}
-    return {"code_form": GiveCodeForm(), "codes_given": codes_given_to(store, found.user_id)}
 
 
 @bp.get("/seller/creators")
@@ -150,14 +130,14 @@ def directory() -> ResponseReturnValue:
     form.set_category_choices(category_tree())
     form.validate()
     try:
-        sort = profiles.DirectorySort(form.value("sort") or profiles.DirectorySort.FOLLOWERS)
+        sort = queries.DirectorySort(form.value("sort") or queries.DirectorySort.FOLLOWERS)
     except ValueError:
-        sort = profiles.DirectorySort.FOLLOWERS
+        sort = queries.DirectorySort.FOLLOWERS
     currency = current_app.config["DEFAULT_CURRENCY"]
     raw_gmv = request.args.get("min_gmv", "").strip()
     min_gmv = _min_gmv(raw_gmv, currency)
     gmv_error = bool(raw_gmv) and min_gmv is None
-    query = profiles.DirectoryQuery(
+    query = queries.DirectoryQuery(
         text=form.value("q") or "",
         category_id=form.value("category") or None,
         min_followers=form.value("min_followers"),
@@ -172,11 +152,11 @@ def directory() -> ResponseReturnValue:
     return render_template(
         "creators/directory.html",
         form=form,
-        page=profiles.search_directory(query),
+        page=queries.search_directory(query, hooks.directory_figures()),
         currency=currency,
         min_gmv=raw_gmv[:20],
         gmv_error=gmv_error,
-        measured_days=profiles.MEASURED_DAYS,
+        measured_days=queries.MEASURED_DAYS,
     ), (400 if form.errors or gmv_error else 200)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask_login import AnonymousUserMixin
 
 from core.accounts import services
@@ -16,16 +17,19 @@ class AnonymousUser(AnonymousUserMixin):
         return False
 
 
-login_manager.anonymous_user = AnonymousUser
-login_manager.login_view = "accounts.login"
-login_manager.login_message = "Please sign in to continue."
-login_manager.login_message_category = "info"
-# "basic": a session seen from a new address or browser is no longer "fresh", but stays signed
-# in; "strong" would sign out every buyer whose phone moves from Wi-Fi to mobile data. Sessions
-# are renewed at sign-in and ended at once by rotating the user's session token.
-login_manager.session_protection = "basic"
-
-
-@login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     return services.load_session_user(session_id)
+
+
+def init_login(app: Flask) -> None:
+    """Bind Flask-Login to ``app``: the user loader, the sign-in page and anonymous visitors."""
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.anonymous_user = AnonymousUser
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    # "basic": a session seen from a new address or browser is no longer "fresh", but stays
+    # signed in; "strong" would sign out every buyer whose phone moves from Wi-Fi to mobile
+    # data. Sessions are renewed at sign-in and ended at once by rotating the user's token.
+    login_manager.session_protection = "basic"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 
 from core.audit.models import AuditEvent
 from core.extensions import db
+
+Q = TypeVar("Q", bound=Select[Any])
 
 
 def record(
@@ -42,7 +45,7 @@ class AuditFilter:
     actor_id: int | None = None
 
 
-def _filtered(query: Select, f: AuditFilter) -> Select:
+def _filtered(query: Q, f: AuditFilter) -> Q:
     if f.subject_type:
         query = query.where(AuditEvent.subject_type == f.subject_type)
     if f.subject_id:

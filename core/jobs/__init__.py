@@ -22,7 +22,7 @@ from rq import Queue, Retry, SimpleWorker
 from rq.job import Job
 from rq.utils import import_attribute
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from core.extensions import db
 from core.jobs import outbox
@@ -31,6 +31,13 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 _worker_app: Flask | None = None
+
+
+@dataclass(frozen=True)
+class _JobsState:
+    connection: Redis
+    is_async: bool
+    queues: dict[str, Queue]
 
 
 class Jobs:
@@ -54,31 +61,31 @@ class Jobs:
             is_async = False
             app.logger.info("REDIS_URL is not set: background jobs run in-process, at once")
         names = app.config["RQ_QUEUES"]
-        app.extensions["jobs"] = {
-            "connection": connection,
-            "is_async": is_async,
-            "queues": {
-                name: Queue(name, connection=connection, is_async=is_async) for name in names
-            },
-        }
+        app.extensions["jobs"] = _JobsState(
+            connection=connection,
+            is_async=is_async,
+            queues={name: Queue(name, connection=connection, is_async=is_async) for name in names},
+        )
+        listen_to_sessions()
 
     @staticmethod
-    def _state() -> dict[str, Any]:
-        return current_app.extensions["jobs"]
+    def _state() -> _JobsState:
+        state: _JobsState = current_app.extensions["jobs"]
+        return state
 
     @property
     def connection(self) -> Redis:
-        return self._state()["connection"]
+        return self._state().connection
 
     @property
     def is_async(self) -> bool:
-        return self._state()["is_async"]
+        return self._state().is_async
 
     def queue(self, name: str = "default") -> Queue:
-        return self._state()["queues"][name]
+        return self._state().queues[name]
 
     def queues(self) -> list[Queue]:
-        return list(self._state()["queues"].values())
+        return list(self._state().queues.values())
 
 
 jobs = Jobs()
@@ -157,18 +164,17 @@ def dispatch(message: outbox.Claimed) -> Job | None:
     )
     if queued is not None and queued.is_failed:
         result = queued.latest_result()
-        raise JobFailed(result.exc_string.strip().splitlines()[-1] if result else "job failed")
+        reason = result.exc_string if result is not None else None
+        raise JobFailed(reason.strip().splitlines()[-1] if reason else "job failed")
     return queued
 
 
-@event.listens_for(Session, "after_flush")
 def _note_outbox_rows(session: Session, _flush_context: Any) -> None:
     new = [obj for obj in session.new if isinstance(obj, outbox.OutboxMessage)]
     if new:
         outbox.note_flushed(session, new)
 
 
-@event.listens_for(Session, "after_commit")
 def _hand_over_new_rows(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint was released; the transaction may still roll back
@@ -180,10 +186,25 @@ def _hand_over_new_rows(session: Session) -> None:
             log.exception("outbox: immediate hand-over failed; the relay retries it")
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_new_rows(session: Session, previous_transaction: Any) -> None:
+def _forget_new_rows(session: Session, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:
         outbox.forget_ids(session)  # savepoints keep theirs: a claim skips rows that are gone
+
+
+#: What every session does for the outbox: note new rows at flush, hand them over after the
+#: commit, forget them on rollback. ``Jobs.init_app`` listens once per process.
+_SESSION_LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("after_flush", _note_outbox_rows),
+    ("after_commit", _hand_over_new_rows),
+    ("after_soft_rollback", _forget_new_rows),
+)
+
+
+def listen_to_sessions() -> None:
+    """Hook the outbox into every SQLAlchemy session (once, however many apps are built)."""
+    for name, listener in _SESSION_LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 def job(func: F) -> F:
@@ -191,7 +212,11 @@ def job(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        app = current_app._get_current_object() if has_app_context() else _app_for_worker()
+        app: Flask = (
+            current_app._get_current_object()  # type: ignore[attr-defined]
+            if has_app_context()
+            else _app_for_worker()
+        )
         with app.app_context():
             try:
                 result = func(*args, **kwargs)
@@ -223,6 +248,8 @@ def _app_for_worker() -> Flask:
 
 @dataclass(frozen=True)
 class PeriodicJob:
+    """A job run on a schedule: every ``interval`` seconds, or on a ``cron`` line (UTC)."""
+
     func_path: str
     queue: str = "default"
     interval: int | None = None
@@ -230,13 +257,21 @@ class PeriodicJob:
     description: str = ""
 
 
-PERIODIC_JOBS: list[PeriodicJob] = []
+def register_periodic(app: Flask, *periodic: PeriodicJob) -> None:
+    """Schedule ``periodic`` for ``app``: ``flask cron``, ``flask serve``'s scheduler thread and
+    ``flask jobs run-periodic`` run what the packages' ``init_app`` registered, nothing else."""
+    registered: dict[str, PeriodicJob] = app.extensions.setdefault("periodic_jobs", {})
+    for each in periodic:
+        existing = registered.setdefault(each.func_path, each)
+        if existing != each:
+            raise ValueError(f"{each.func_path} is already scheduled differently: {existing}")
 
 
-def register_periodic(job: PeriodicJob) -> None:
-    """Declare a timed job; ``flask cron`` schedules every registered one."""
-    if all(existing.func_path != job.func_path for existing in PERIODIC_JOBS):
-        PERIODIC_JOBS.append(job)
+def periodic_jobs(app: Flask | None = None) -> tuple[PeriodicJob, ...]:
+    """The periodic jobs registered for ``app`` (default: the current app), in their order."""
+    target = app if app is not None else current_app
+    registered: dict[str, PeriodicJob] = target.extensions.get("periodic_jobs", {})
+    return tuple(registered.values())
 
 
 class OutboxWorker(SimpleWorker):
@@ -249,7 +284,7 @@ class OutboxWorker(SimpleWorker):
         self._relay()
 
     def run_maintenance_tasks(self) -> None:
-        super().run_maintenance_tasks()
+        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]  # rq leaves it untyped
         self._relay()
 
     def _relay(self) -> None:
@@ -275,10 +310,8 @@ def relay_outbox() -> int:
     return outbox.relay_due().handed_over
 
 
-register_periodic(
-    PeriodicJob(
-        "core.jobs.relay_outbox",
-        interval=15,
-        description="hand over outbox jobs that could not be queued at once (Redis was down)",
-    )
+RELAY_OUTBOX = PeriodicJob(
+    "core.jobs.relay_outbox",
+    interval=15,
+    description="hand over outbox jobs that could not be queued at once (Redis was down)",
 )

@@ -31,7 +31,7 @@ from flask import current_app
 from sqlalchemy import JSON, BigInteger, Index, Integer, String, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.extensions import db
+from core.extensions import Model, db
 from core.types import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ BATCH_SIZE = 100
 ERROR_MAX = 1000
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One job to hand over after its transaction committed."""
 
     __tablename__ = "outbox_message"

@@ -36,7 +36,8 @@ class _Entry:
 def next_run_after(periodic: PeriodicJob, now: datetime) -> datetime:
     """When ``periodic`` is next due after ``now`` (an interval, or a cron expression in UTC)."""
     if periodic.cron:
-        return croniter(periodic.cron, now).get_next(datetime)
+        due: datetime = croniter(periodic.cron, now).get_next(datetime)
+        return due
     return now + timedelta(seconds=periodic.interval or 60)
 
 

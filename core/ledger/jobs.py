@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from core.jobs import PeriodicJob, job, register_periodic
+from core.jobs import PeriodicJob, job
 from core.ledger import services
 
 log = logging.getLogger(__name__)
@@ -20,10 +20,8 @@ def verify_ledger() -> bool:
     return report.ok
 
 
-register_periodic(
-    PeriodicJob(
-        "core.ledger.jobs.verify_ledger",
-        cron="17 * * * *",
-        description="verify the ledger every hour",
-    )
+VERIFY_LEDGER = PeriodicJob(
+    "core.ledger.jobs.verify_ledger",
+    cron="17 * * * *",
+    description="verify the ledger every hour",
 )

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
+from core.extensions import Model
 from core.types import UTCDateTime, utcnow
 
 
@@ -92,7 +92,7 @@ LABELS = {
 }
 
 
-class LedgerAccount(db.Model):
+class LedgerAccount(Model):
     __tablename__ = "ledger_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,7 +122,7 @@ class LedgerAccount(db.Model):
         return f"<LedgerAccount {self.key}>"
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """One money movement. Never updated or deleted: a correction is a new entry."""
 
     __tablename__ = "ledger_entry"
@@ -142,7 +142,7 @@ class LedgerEntry(db.Model):
     __table_args__ = (UniqueConstraint("kind", "cause_type", "cause_id"),)
 
 
-class LedgerPosting(db.Model):
+class LedgerPosting(Model):
     __tablename__ = "ledger_posting"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,7 +160,7 @@ class LedgerPosting(db.Model):
     )
 
 
-class LedgerCheckRun(db.Model):
+class LedgerCheckRun(Model):
     """The result of one run of the ledger check (by the periodic job or the CLI)."""
 
     __tablename__ = "ledger_check_run"

@@ -29,6 +29,7 @@ from core.ledger.exceptions import (
     DuplicateEntry,
     InsufficientFunds,
     InvalidPosting,
+    LedgerError,
     UnbalancedEntry,
 )
 from core.ledger.models import (
@@ -210,7 +211,10 @@ def _apply_delta(account_id: int, delta: int) -> int:
         .returning(LedgerAccount.cached_balance)
         .execution_options(synchronize_session=False)
     )
-    return int(db.session.execute(stmt).scalar_one())
+    balance = db.session.execute(stmt).scalar_one()
+    if balance is None:
+        raise LedgerError(f"account {account_id} keeps no cached balance")
+    return balance
 
 
 def _key_of(legs: Sequence[Leg], account_id: int) -> str:

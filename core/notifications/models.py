@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.extensions import db
+from core.extensions import Model
 from core.types import UTCDateTime, utcnow
 
 KIND_LENGTH = 40
@@ -15,7 +15,7 @@ MESSAGE_LENGTH = 500
 LINK_LENGTH = 300
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notification"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -74,7 +74,8 @@ def unread_notifications() -> int:
         return 0
     if "unread_notifications" not in g:
         g.unread_notifications = notifications.unread_count(current_user.id)
-    return g.unread_notifications
+    count: int = g.unread_notifications
+    return count
 
 
 def register_template_helpers(app: Flask) -> None:

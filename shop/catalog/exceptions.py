@@ -1,21 +1,19 @@
 """What can go wrong in the seller's catalogue, each type mapped to one outcome for the user.
 
-Every error carries a message that the user can act on; ``field`` names the form field it
-belongs to (or is empty for the form as a whole).
+One hierarchy under ``core.exceptions.DomainError``: every error carries a message that the
+user can act on, its HTTP status (400: the input is refused, nothing written) and ``field``, the
+form field it belongs to (None for the form as a whole).
 """
 
 from __future__ import annotations
 
+from core.exceptions import DomainError
 
-class CatalogError(Exception):
+
+class CatalogError(DomainError):
     """A catalogue rule refused the change; nothing was written."""
 
-    field = ""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        if field is not None:
-            self.field = field
+    status_code = 400
 
 
 class StoreError(CatalogError):
@@ -51,7 +49,7 @@ class InvalidProduct(ProductError):
 class InvalidVariant(ProductError):
     """A variant row is wrong; ``index`` is its position in the input (or None)."""
 
-    def __init__(self, message: str, *, index: int | None = None, field: str = "") -> None:
+    def __init__(self, message: str, *, index: int | None = None, field: str | None = None) -> None:
         super().__init__(message, field=field)
         self.index = index
 

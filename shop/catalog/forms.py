@@ -26,7 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from core.money import minor_units, parse_amount, to_decimal
-from shop.catalog import services
+from shop.catalog import services, stores
 from shop.catalog.models import ProductStatus
 
 IMAGE_ACCEPT = "image/png,image/jpeg,image/webp,image/gif"
@@ -87,7 +87,7 @@ class StoreForm(FlaskForm):
     )
     currency = SelectField(
         "Currency",
-        choices=[SelectChoice(code, code) for code in services.CURRENCIES],
+        choices=[SelectChoice(code, code) for code in stores.CURRENCIES],
         default="USD",
         description="Your prices are in this currency; it cannot change once you list products.",
     )
@@ -170,7 +170,7 @@ class ProductForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.category_id.choices = [
             SelectChoice(child.id, child.name, optgroup=parent.name)
-            for parent, children in services.category_tree()
+            for parent, children in stores.category_tree()
             for child in children
         ]
         self.product_input: services.ProductInput | None = None

@@ -17,11 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from shop.catalog.exceptions import ImageTooLarge, NotAnImage
+from shop.catalog.models import ProductImage
 
 ALLOWED_FORMATS = frozenset({"PNG", "JPEG", "WEBP", "GIF"})
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -171,3 +172,29 @@ def remove_files(paths: Iterable[str | None], upload_dir: str | Path) -> None:
             _resolve(upload_dir, relative).unlink(missing_ok=True)
         except (OSError, ValueError):
             continue
+
+
+# --- as rows of a product ---------------------------------------------------------------------
+
+
+class ImageInput(Protocol):
+    """What an image service needs of a processed image (``images.ProcessedImage`` fits)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def thumb_path(self) -> str: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+
+
+def image_row(image: ImageInput, position: int) -> ProductImage:
+    return ProductImage(
+        position=position,
+        path=image.path,
+        thumb_path=image.thumb_path,
+        width=image.width,
+        height=image.height,
+    )

@@ -127,6 +127,14 @@ class Product(db.Model):
     def is_active(self) -> bool:
         return self.status == ProductStatus.ACTIVE.value
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ProductStatus.DRAFT.value
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == ProductStatus.ARCHIVED.value
+
 
 class Variant(db.Model):
     __tablename__ = "variant"

@@ -1,64 +1,45 @@
-"""Seller centre: the store, its products, their variants and images; and ``/media`` files.
+"""Seller centre: the store's products, their variants and images.
 
-Views parse a form, load and authorise through ``_own_product`` (404 if the id names nothing,
-403 if it is another store's), call one service, write image files, commit, then redirect.
-Image files are written only after the service accepted the change and removed if the commit
-fails; files a change made obsolete are removed after it committed.
+Views parse a form, load and authorise through ``loaders.get_product_or_404`` (404 if the id
+names nothing, 403 if it is another store's), call one service, write image files, commit, then
+redirect; a refusal is answered by ``core.web.refusals.refuse``, on the field or variant row it
+concerns. Image files are written only after the service accepted the change and removed if
+the commit fails; files a change made obsolete are removed after it committed
+(``commit_with_files``). The store's own pages are ``shop.seller.views``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+from typing import Any
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    send_from_directory,
-    url_for,
-)
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from core.accounts.authz import get_or_404, role_required
+from core.accounts.authz import role_required
 from core.accounts.models import Role
 from core.extensions import db
 from core.web.pagination import page_arg
+from core.web.refusals import refuse
 from shop.blueprints import seller_bp as bp
-from shop.blueprints import shop_bp
-from shop.catalog import images, services
+from shop.catalog import images, product_images, services, stores
 from shop.catalog.exceptions import CatalogError, ImageError, InvalidVariant, NotFound
-from shop.catalog.forms import (
-    ActionForm,
-    BulkForm,
-    ProductForm,
-    StoreForm,
-    format_amount,
-    uploaded,
-)
+from shop.catalog.forms import ActionForm, BulkForm, ProductForm, format_amount, uploaded
+from shop.catalog.loaders import get_product_or_404
 from shop.catalog.models import Product, ProductStatus, Store
 
 PER_PAGE = 25
-LOGO_SIZE = 400
-BANNER_SIZE = 1600
-MEDIA_MAX_AGE = 365 * 24 * 3600
-# Only the files that shop.catalog.images writes are served: random, sharded WebP names.
-_MEDIA_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{32}(?:-thumb)?\.webp")
 
 
-# --- helpers ---------------------------------------------------------------------------------
+# --- helpers of every Seller centre page with images -----------------------------------------
 
 
 def current_store() -> Store | None:
     """The signed-in user's store (once per request), or None."""
     if "seller_store" not in g:
         g.seller_store = (
-            services.get_store_for_owner(current_user.id) if current_user.is_authenticated else None
+            stores.get_store_for_owner(current_user.id) if current_user.is_authenticated else None
         )
     return g.seller_store
 
@@ -72,7 +53,7 @@ def inject_store() -> dict[str, object]:
     }
 
 
-def _upload_dir() -> str:
+def upload_dir() -> str:
     return current_app.config["UPLOAD_DIR"]
 
 
@@ -80,7 +61,9 @@ def _max_image_bytes() -> int:
     return int(current_app.config.get("UPLOAD_MAX_IMAGE_BYTES") or images.DEFAULT_MAX_BYTES)
 
 
-def _process(files: Iterable, field, **sizes: int | None) -> list[images.ProcessedImage] | None:
+def process_uploads(
+    files: Iterable[Any], field: Any, **sizes: int | None
+) -> list[images.ProcessedImage] | None:
     """Validate and re-encode uploads; on a bad one, put its error on ``field``."""
     try:
         return [
@@ -91,24 +74,25 @@ def _process(files: Iterable, field, **sizes: int | None) -> list[images.Process
         return None
 
 
-def _commit(new_images: Iterable[images.ProcessedImage] = (), obsolete: Iterable[str] = ()) -> None:
+def commit_with_files(
+    new_images: Iterable[images.ProcessedImage] = (), obsolete: Iterable[str] = ()
+) -> None:
     """Write the new image files, commit, then remove the files the change made obsolete."""
-    written = images.write_images(new_images, _upload_dir())
+    written = images.write_images(new_images, upload_dir())
     try:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        images.remove_files(written, _upload_dir())
+        images.remove_files(written, upload_dir())
         raise
-    images.remove_files(obsolete, _upload_dir())
+    images.remove_files(obsolete, upload_dir())
 
 
 def _own_product(product_id: int) -> tuple[Store, Product]:
-    """The product if it is the signed-in seller's: 404 if it does not exist, else 403."""
-    product = get_or_404(Product, product_id)
+    """The signed-in seller's product: 404 if it does not exist, 403 if another store's."""
     store = current_store()
-    if store is None or product.store_id != store.id:
-        abort(403)
+    product = get_product_or_404(product_id, store=store)
+    assert store is not None  # the loader answered 403 without a store
     return store, product
 
 
@@ -117,106 +101,6 @@ def _require_store() -> Store | None:
     if store is None:
         flash("Open your store first; then you can list products.", "info")
     return store
-
-
-# --- store -----------------------------------------------------------------------------------
-
-
-def _store_input(form: StoreForm) -> services.StoreInput:
-    return services.StoreInput(
-        name=form.name.data,
-        handle=form.handle.data or services.available_handle(form.name.data),
-        description=form.description.data or "",
-        currency=form.currency.data,
-        return_address=form.return_address.data or "",
-    )
-
-
-def _store_images(form: StoreForm) -> tuple[list[images.ProcessedImage], dict] | None:
-    processed: list[images.ProcessedImage] = []
-    paths: dict[str, str] = {}
-    for name, size in (("logo", LOGO_SIZE), ("banner", BANNER_SIZE)):
-        field = form[name]
-        files = uploaded(field.data)
-        if not files:
-            continue
-        result = _process(files[:1], field, main_size=size, thumb_size=None)
-        if result is None:
-            return None
-        processed.extend(result)
-        paths[f"{name}_path"] = result[0].path
-    return processed, paths
-
-
-def _form_error(form, error: CatalogError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        form.form_errors.append(str(error))
-    else:
-        field.errors = [*field.errors, str(error)]
-
-
-@bp.route("/store/new", methods=["GET", "POST"])
-@login_required
-def store_new() -> ResponseReturnValue:
-    if current_store() is not None:
-        flash("You already have a store; here it is.", "info")
-        return redirect(url_for("seller.store"))
-    form = StoreForm()
-    if request.method == "GET":
-        return render_template("seller/store_new.html", form=form)
-    stored = _store_images(form) if form.validate_on_submit() else None
-    if stored is None:
-        return render_template("seller/store_new.html", form=form), 400
-    processed, paths = stored
-    try:
-        store = services.create_store(current_user, _store_input(form), **paths)
-    except CatalogError as error:
-        db.session.rollback()
-        _form_error(form, error)
-        return render_template("seller/store_new.html", form=form), 400
-    _commit(processed)
-    flash(f"{store.name} is open. Add your first product.", "success")
-    return redirect(url_for("seller.products"))
-
-
-@bp.route("/store", methods=["GET", "POST"])
-@role_required(Role.SELLER)
-def store() -> ResponseReturnValue:
-    shop = current_store()
-    if shop is None:
-        if request.method == "POST":
-            abort(404)
-        return render_template("seller/store.html", form=None, store=None)
-    form = StoreForm(obj=shop)
-    has_products = services.store_has_products(shop)
-    if request.method == "GET":
-        return render_template("seller/store.html", form=form, store=shop, locked=has_products)
-    stored = _store_images(form) if form.validate_on_submit() else None
-    if stored is None:
-        return render_template("seller/store.html", form=form, store=shop, locked=has_products), 400
-    processed, paths = stored
-    try:
-        obsolete = services.update_store(shop, _store_input(form), **paths)
-    except CatalogError as error:
-        db.session.rollback()
-        _form_error(form, error)
-        return render_template("seller/store.html", form=form, store=shop, locked=has_products), 400
-    _commit(processed, obsolete)
-    flash("Your store is saved.", "success")
-    return redirect(url_for("seller.store"))
-
-
-@bp.get("/store/view")
-@role_required(Role.SELLER)
-def store_view() -> ResponseReturnValue:
-    """The store as buyers see it. The menu of every Seller centre page links here, so that
-    drawing the menu costs no query: the store is looked up only when the link is followed."""
-    shop = current_store()
-    if shop is None:
-        flash("Open your store first; then buyers can visit it.", "info")
-        return redirect(url_for("seller.store_new"))
-    return redirect(url_for("shop.store", handle=shop.handle))
 
 
 # --- products --------------------------------------------------------------------------------
@@ -270,7 +154,7 @@ def products_bulk() -> ResponseReturnValue:
     except NotFound:
         db.session.rollback()
         abort(404)
-    _commit()
+    commit_with_files()
     flash(f"{changed} product{'s' if changed != 1 else ''} now {status.value}.", "success")
     return redirect(url_for("seller.products"))
 
@@ -290,24 +174,6 @@ def _variant_rows(product: Product) -> list[dict[str, object]]:
     ]
 
 
-def _apply_error(form: ProductForm, error: CatalogError) -> None:
-    """Show a service's refusal next to the field (or variant row) it concerns."""
-    if isinstance(error, InvalidVariant) and error.index is not None:
-        rows = form.input_rows
-        if 0 <= error.index < len(rows):
-            row = rows[error.index]
-            field = row[error.field] if error.field in row._fields else row.sku
-            field.errors = [*field.errors, str(error)]
-            return
-    if isinstance(error, NotFound):
-        form.variants_error = "One of these variant rows is not one of this product's variants."
-        return
-    if isinstance(error, InvalidVariant):
-        form.variants_error = str(error)
-        return
-    _form_error(form, error)
-
-
 def _render_product(form: ProductForm, shop: Store, product: Product | None, status: int = 200):
     return render_template(
         "seller/product_form.html",
@@ -319,13 +185,30 @@ def _render_product(form: ProductForm, shop: Store, product: Product | None, sta
     ), status
 
 
+def _refused(
+    form: ProductForm, shop: Store, product: Product | None, error: CatalogError
+) -> ResponseReturnValue:
+    """The form again, with the refusal where the seller fixes it: on the field of its variant
+    row, on its field of the form, or above the form."""
+    target: Any = form
+    rows = form.input_rows
+    if isinstance(error, InvalidVariant) and error.index is not None and error.index < len(rows):
+        target = rows[error.index]
+
+    def page(status: int) -> ResponseReturnValue:
+        again = db.session.get(Product, product.id) if product is not None else None
+        return _render_product(form, shop, again, status)
+
+    return refuse(error, form=target, page=page)
+
+
 def _save_product(form: ProductForm, shop: Store, product: Product | None) -> ResponseReturnValue:
     if form.add_variant.data:
         form.variants.append_entry()
         return _render_product(form, shop, product)
     if not form.validate_for(shop.currency):
         return _render_product(form, shop, product, 400)
-    processed = _process(uploaded(form.images.data), form.images)
+    processed = process_uploads(uploaded(form.images.data), form.images)
     if processed is None:
         return _render_product(form, shop, product, 400)
     assert form.product_input is not None
@@ -338,13 +221,11 @@ def _save_product(form: ProductForm, shop: Store, product: Product | None) -> Re
         else:
             services.update_product(product, form.product_input, form.variant_inputs)
             if processed:
-                services.add_images(product, processed)
+                product_images.add_images(product, processed)
             message = "Product saved."
     except CatalogError as error:
-        db.session.rollback()
-        _apply_error(form, error)
-        return _render_product(form, shop, product and db.session.get(Product, product.id), 400)
-    _commit(processed)
+        return _refused(form, shop, product, error)
+    commit_with_files(processed)
     flash(message, "success")
     return redirect(url_for("seller.products_edit", product_id=product.id))
 
@@ -389,7 +270,7 @@ def products_delete(product_id: int) -> ResponseReturnValue:
         abort(400)
     title = product.title
     removal = services.delete_or_archive_product(product)
-    _commit(obsolete=removal.files)
+    commit_with_files(obsolete=removal.files)
     if removal.deleted:
         flash(f"“{title}” is deleted.", "success")
         return redirect(url_for("seller.products"))
@@ -404,11 +285,11 @@ def products_image_move(product_id: int, image_id: int, direction: str) -> Respo
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.move_image(product, image_id, -1 if direction == "up" else 1)
+        product_images.move_image(product, image_id, -1 if direction == "up" else 1)
     except NotFound:
         db.session.rollback()
         abort(404)
-    _commit()
+    commit_with_files()
     return redirect(url_for("seller.products_edit", product_id=product_id) + "#images")
 
 
@@ -419,26 +300,10 @@ def products_image_delete(product_id: int, image_id: int) -> ResponseReturnValue
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        files = services.delete_image(product, image_id)
+        files = product_images.delete_image(product, image_id)
     except NotFound:
         db.session.rollback()
         abort(404)
-    _commit(obsolete=files)
+    commit_with_files(obsolete=files)
     flash("Image deleted.", "success")
     return redirect(url_for("seller.products_edit", product_id=product_id) + "#images")
-
-
-# --- media -----------------------------------------------------------------------------------
-
-
-@shop_bp.get("/media/<path:filename>")
-def media(filename: str) -> ResponseReturnValue:
-    """Serve an uploaded image: random immutable names, so caches may keep them for a year."""
-    if not _MEDIA_NAME.fullmatch(filename):
-        abort(404)
-    response = send_from_directory(
-        _upload_dir(), filename, mimetype="image/webp", max_age=MEDIA_MAX_AGE
-    )
-    response.headers["Cache-Control"] = f"public, max-age={MEDIA_MAX_AGE}, immutable"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response

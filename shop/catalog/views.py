@@ -1,10 +1,12 @@
-"""The buyer's catalogue: home, categories, search, product and store pages."""
+"""The buyer's catalogue: home, categories, search, product and store pages, and the uploaded
+images they show (``/media``)."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import (
@@ -14,6 +16,7 @@ from flask import (
     has_request_context,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -28,11 +31,15 @@ from shop.catalog import queries
 from shop.catalog.models import Category
 from shop.catalog.queries import LISTING_SORTS, SEARCH_SORTS, CategoryTree, Filters, Sort
 from shop.catalog.search import clean_query
-from shop.promotions import display
+from shop.promotions import offers as promotion_offers
+from shop.promotions import vouchers as promotion_vouchers
 
 log = logging.getLogger(__name__)
 
 LOW_STOCK = 5
+MEDIA_MAX_AGE = 365 * 24 * 3600
+# Only the files that shop.catalog.images writes are served: random, sharded WebP names.
+_MEDIA_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{32}(?:-thumb)?\.webp")
 
 
 def category_tree() -> CategoryTree:
@@ -59,12 +66,20 @@ def media_url(path: str | None) -> str | None:
     return url_for("shop.media", filename=path)
 
 
-def stock_state(stock: int) -> str:
+@dataclass(frozen=True)
+class StockState:
+    """What an option's stock reads as on the product page, and how it is shown."""
+
+    label: str
+    tone: str  # a Bootstrap text colour class
+
+
+def stock_state(stock: int) -> StockState:
     if stock <= 0:
-        return "Sold out"
+        return StockState("Sold out", "text-danger")
     if stock <= LOW_STOCK:
-        return f"Only {stock} left"
-    return "In stock"
+        return StockState(f"Only {stock} left", "text-warning-emphasis")
+    return StockState("In stock", "text-success")
 
 
 @bp.app_context_processor
@@ -144,7 +159,7 @@ def home() -> ResponseReturnValue:
         featured=featured,
         newest=newest,
         categories=category_tree().roots,
-        offers=display.product_offers([*featured, *newest]),
+        offers=promotion_offers.product_offers([*featured, *newest]),
     )
 
 
@@ -164,7 +179,7 @@ def category(slug: str) -> ResponseReturnValue:
         subcategories=tree.children.get(current.id, []),
         siblings=tree.children.get(current.parent_id, []) if current.parent_id else [],
         page=page,
-        offers=display.product_offers(page.items),
+        offers=promotion_offers.product_offers(page.items),
         filters=filters,
         sorts=LISTING_SORTS,
         messages=messages,
@@ -185,7 +200,7 @@ def search() -> ResponseReturnValue:
         search_count_cap=queries.SEARCH_COUNT_CAP,
         q=text,
         page=page,
-        offers=display.product_offers(page.items),
+        offers=promotion_offers.product_offers(page.items),
         filters=filters,
         sorts=sorts,
         messages=messages,
@@ -201,7 +216,7 @@ def product(product_id: int) -> ResponseReturnValue:
         abort(404)
     variants = [v for v in found.variants if v.active]
     available = [v for v in variants if v.stock > 0]
-    offers = display.variant_offers(variants, buyer_id=_buyer_id())
+    offers = promotion_offers.variant_offers(variants, buyer_id=_buyer_id())
     return render_template(
         "shop/product.html",
         product=found,
@@ -211,8 +226,8 @@ def product(product_id: int) -> ResponseReturnValue:
         stock_state=stock_state,
         trail=category_tree().path(found.category),
         variant_offers=offers,
-        product_offer=display.product_offer(variants, offers),
-        vouchers=display.public_vouchers(
+        product_offer=promotion_offers.product_offer(variants, offers),
+        vouchers=promotion_vouchers.public_vouchers(
             found.store_id,
             product_id=found.id,
             buyer_id=_buyer_id(),
@@ -243,9 +258,25 @@ def store(handle: str) -> ResponseReturnValue:
         filters=filters,
         sorts=LISTING_SORTS,
         messages=messages,
-        offers=display.product_offers([*featured, *page.items]),
-        vouchers=display.public_vouchers(
+        offers=promotion_offers.product_offers([*featured, *page.items]),
+        vouchers=promotion_vouchers.public_vouchers(
             found.id, buyer_id=_buyer_id(), locale=current_app.config["MONEY_LOCALE"]
         ),
         back_url=_page_url(),
     )
+
+
+# --- media -----------------------------------------------------------------------------------
+
+
+@bp.get("/media/<path:filename>")
+def media(filename: str) -> ResponseReturnValue:
+    """Serve an uploaded image: random immutable names, so caches may keep them for a year."""
+    if not _MEDIA_NAME.fullmatch(filename):
+        abort(404)
+    response = send_from_directory(
+        current_app.config["UPLOAD_DIR"], filename, mimetype="image/webp", max_age=MEDIA_MAX_AGE
+    )
+    response.headers["Cache-Control"] = f"public, max-age={MEDIA_MAX_AGE}, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from core.extensions import db
 from core.types import utcnow
+from shop import signals
 from shop.catalog.models import Product, Store, Variant
 from shop.orders.exceptions import InvalidQuantity, LineNotFound, NotAvailable, NotEnoughStock
 from shop.orders.models import Cart, CartLine
@@ -126,7 +127,8 @@ def add_to_cart(
 
     Adding a variant that is already in the cart raises that line's quantity; the total must
     still be within stock and ``MAX_QUANTITY``. An attributed add overwrites the line's
-    attribution (last touch wins); an unattributed add keeps it.
+    attribution (last touch wins); an unattributed add keeps it. Every add is announced
+    (``signals.cart_line_added``), with the attribution it came with.
     """
     quantity = _check_quantity(quantity)
     line = _line_for(cart, variant.id)
@@ -144,6 +146,7 @@ def add_to_cart(
         _attribute(line, attribution)
     cart.updated_at = utcnow()
     db.session.flush()
+    signals.cart_line_added.send(line, attribution=attribution, quantity=quantity)
     return line
 
 
@@ -229,7 +232,7 @@ def remove_lines(cart: Cart, line_ids: list[int]) -> None:
 
 
 class Priced(Protocol):
-    """What the fingerprint reads of a cart's pricing (``shop.promotions.pricing``)."""
+    """What the fingerprint reads of a cart's pricing (``shop.promotions.pricing.cart``)."""
 
     def line_discount(self, line_id: int) -> int: ...
 

@@ -1,17 +1,22 @@
-"""What can go wrong in the cart, at checkout and when paying; ``str(error)`` is for the user.
+"""What can go wrong in the cart, at checkout, when paying and after an order is placed.
 
-Each type carries the HTTP status that the views answer with (``status_code``): a
-``CartError`` or ``CheckoutError`` is a 400 with the message shown, ``LineNotFound`` a 404;
-stock that another buyer took first (``NotEnoughStock``, ``OutOfStock``) and a cart that
-changed since it was reviewed (``CartChanged``) are a 409 Conflict. ``PaymentError`` is a
-message on the pay page.
+One hierarchy under ``core.exceptions.DomainError``: each type carries the HTTP status that a
+view answers with (``status_code``) and ``str(error)`` is for the user. A ``CartError`` or a
+``CheckoutError`` is a 400 with the message shown, ``LineNotFound`` a 404; stock that another
+buyer took first (``NotEnoughStock``, ``OutOfStock``) and a cart that changed since it was
+reviewed (``CartChanged``) are a 409 Conflict. ``PaymentError`` is a message on the pay page.
+After placing: ``InvalidOrderInput`` is a bad form (400: nothing written) and
+``OrderActionRefused`` a request that the order's state does not allow (409), as is
+``core.states.IllegalTransition``. A service that raises has written nothing.
 """
 
 from __future__ import annotations
 
+from core.exceptions import DomainError
 
-class OrderError(Exception):
-    """Base of the cart, checkout and payment errors."""
+
+class OrderError(DomainError):
+    """Base of the cart, checkout, payment and order lifecycle errors."""
 
     status_code = 400
 
@@ -46,6 +51,10 @@ class LineNotFound(CartError):
     """The cart line is not in this cart (or does not exist): a 404, never someone else's."""
 
     status_code = 404
+
+    def __init__(self, line_id: int) -> None:
+        super().__init__("That item is not in your cart.")
+        self.line_id = line_id
 
 
 class CheckoutError(OrderError):
@@ -102,6 +111,8 @@ class PaymentError(OrderError):
 class PaymentClosed(PaymentError):
     """The orders of this payment are no longer waiting for it (paid, expired or cancelled)."""
 
+    status_code = 409
+
     def __init__(self, message: str | None = None) -> None:
         super().__init__(
             message or "This checkout is closed: its orders are no longer waiting for payment."
@@ -110,3 +121,34 @@ class PaymentClosed(PaymentError):
 
 class PaymentMismatch(PaymentError):
     """A provider reported a payment that does not match ours (reference or amount)."""
+
+
+# --- after the order is placed ---------------------------------------------------------------
+
+
+class OrderLifecycleError(OrderError):
+    """An order, line or refund request cannot change as asked; the message is for the user."""
+
+    status_code = 409
+
+
+class InvalidOrderInput(OrderLifecycleError):
+    """A required value is missing or too long."""
+
+    status_code = 400
+
+
+class OrderActionRefused(OrderLifecycleError):
+    """The order, line or refund request is not in a state that allows this action."""
+
+
+class RefundWindowClosed(OrderActionRefused):
+    """The return window of the order has passed (or has not begun: not delivered yet)."""
+
+
+class RefundAlreadyRequested(OrderActionRefused):
+    """The line already has an open refund request, or was refunded or cancelled."""
+
+
+class RefundAlreadyDecided(OrderActionRefused):
+    """The refund request was already approved or declined."""

@@ -1,7 +1,7 @@
 """Order jobs: release unpaid orders, deliver and complete on time, send refunds to the card.
 
 Each is a thin wrapper: it reads the clock and the configuration and calls one service of
-``shop.orders.lifecycle``. The periodic ones are registered for ``flask cron``.
+``shop.orders.lifecycle``. ``shop.setup.init_app`` schedules the periodic ones.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import logging
 from flask import current_app
 from rq import get_current_job
 
-from core.jobs import PeriodicJob, job, jobs, register_periodic
+from core.jobs import PeriodicJob, job, jobs
 from core.types import utcnow
-from shop.orders import lifecycle, refunds
+from shop.orders import lifecycle
+from shop.orders.refunds import provider as refunds
 
 log = logging.getLogger(__name__)
 
@@ -71,24 +72,18 @@ def refund_payment(refund_request_id: int) -> str:
     return refunds.send(refund_request_id, retries_remain=_retries_remain())
 
 
-register_periodic(
-    PeriodicJob(
-        "shop.orders.jobs.release_unpaid_orders",
-        interval=300,
-        description="cancel unpaid orders past their time to pay and release their stock",
-    )
+RELEASE_UNPAID_ORDERS = PeriodicJob(
+    "shop.orders.jobs.release_unpaid_orders",
+    interval=300,
+    description="cancel unpaid orders past their time to pay and release their stock",
 )
-register_periodic(
-    PeriodicJob(
-        "shop.orders.jobs.auto_deliver_orders",
-        cron="7 * * * *",
-        description="mark delivered the orders shipped SHOP_AUTO_DELIVER_DAYS ago",
-    )
+AUTO_DELIVER_ORDERS = PeriodicJob(
+    "shop.orders.jobs.auto_deliver_orders",
+    cron="7 * * * *",
+    description="mark delivered the orders shipped SHOP_AUTO_DELIVER_DAYS ago",
 )
-register_periodic(
-    PeriodicJob(
-        "shop.orders.jobs.complete_orders",
-        cron="37 * * * *",
-        description="complete delivered orders whose return window has passed",
-    )
+COMPLETE_ORDERS = PeriodicJob(
+    "shop.orders.jobs.complete_orders",
+    cron="37 * * * *",
+    description="complete delivered orders whose return window has passed",
 )

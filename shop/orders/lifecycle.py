@@ -1,8 +1,9 @@
-"""What happens to an order after it is placed: ship, deliver, complete, cancel, refund.
+"""What happens to an order after it is placed: ship, deliver, complete, cancel.
 
-Every function here changes ``Order.status`` through ``states.move``, adds a step to the
-order's timeline (``OrderEvent``) and, for a seller's action, an audit event. They flush; the
-request or the job commits.
+Every function here changes ``Order.status`` through ``states.ORDER.move`` (an illegal move
+raises ``IllegalTransition``), adds a step to the order's timeline (``OrderEvent``) and, for a
+seller's action, an audit event. They flush; the request or the job commits. A line's refund
+(asked, approved, declined) is ``shop.orders.refunds.requests``; it uses the helpers here.
 
 Money protocol of a refund (a cancelled paid order, or an approved line refund):
 
@@ -13,17 +14,17 @@ Money protocol of a refund (a cancelled paid order, or an approved line refund):
    by the amount (the reverse of ``order_paid``), so the postings sum to zero;
 4. announce: ``order_line_refunded`` per line (subscribers reverse commissions in this same
    transaction);
-5. through the outbox, after commit only: ``shop.orders.refunds`` follows the money back to
-   the buyer's card (``requested → sent → succeeded | failed``).
+5. through the outbox, after commit only: ``shop.orders.refunds.provider`` follows the money
+   back to the buyer's card (``requested → sent → succeeded | failed``).
 
 Cancelling an order (by the buyer, the seller, or ``release_unpaid`` when it is not paid in
 time; always before it ships) also gives back the voucher use and the flash deal units it
-held (``shop.promotions.redemptions.release_for_order``), paid or not: a paid order is
+held (``shop.promotions.pricing.redemptions.release_for_order``), paid or not: a paid order is
 refunded in full, so the buyer got nothing for them. A line refunded after delivery returns
 that line's amount paid (after its product discount and voucher share), never more; the
 voucher use and deal units stay taken.
 
-A complimentary order (a free sample, total 0: ``shop.orders.complimentary``) ships, is
+A complimentary order (a free sample, total 0: ``checkout.complimentary``) ships, is
 delivered and completes like any other; cancelling it gives the stock back and refunds nothing
 (there was no payment), and its buyer cannot ask for a refund.
 """
@@ -33,12 +34,10 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, select, update
-from sqlalchemy.exc import IntegrityError
 
 from core.audit import services as audit
 from core.extensions import db
@@ -48,27 +47,16 @@ from core.money import format_money
 from core.types import utcnow
 from shop import signals
 from shop.catalog.models import Variant
-from shop.orders import refunds, states
-from shop.orders.lifecycle_exceptions import (
-    InvalidOrderInput,
-    OrderActionRefused,
-    RefundAlreadyDecided,
-    RefundAlreadyRequested,
-    RefundWindowClosed,
-)
-from shop.orders.models import (
-    LineStatus,
-    Order,
-    OrderEvent,
-    OrderLine,
-    OrderStatus,
-    RefundRequest,
-    RefundStatus,
-)
+from shop.orders.exceptions import InvalidOrderInput
+from shop.orders.models import LineStatus, Order, OrderEvent, OrderLine, OrderStatus
+from shop.orders.refunds import provider as refund_provider
+from shop.orders.refunds.models import RefundRequest, RefundStatus
+from shop.orders.states import ORDER, ORDER_LINE
 from shop.payments.jobs import cancel_when_released
-from shop.promotions.redemptions import release_for_order
+from shop.promotions.pricing.redemptions import release_for_order
 
 S = OrderStatus
+L = LineStatus
 
 DEFAULT_RETURN_WINDOW_DAYS = 7
 DEFAULT_AUTO_DELIVER_DAYS = 14
@@ -78,7 +66,7 @@ REASON_MAX = 500
 BATCH_SIZE = 500
 
 
-def _actor_id(actor: Any) -> int | None:
+def actor_id_of(actor: Any) -> int | None:
     """Actors are users (anything with an ``id``), or ``None`` for the system (a job)."""
     return None if actor is None else actor.id
 
@@ -95,26 +83,15 @@ def clean_text(value: str | None, label: str, max_length: int) -> str:
     return text
 
 
-def _lock(order: Order) -> None:
+def lock_order(order: Order) -> None:
     """Reload the order under a row lock (PostgreSQL); SQLite already serializes writers."""
     db.session.refresh(order, with_for_update={"of": Order})
 
 
-def _event(order: Order, kind: str, note: str, actor_id: int | None, now: datetime) -> None:
+def add_event(order: Order, kind: str, note: str, actor_id: int | None, now: datetime) -> None:
     db.session.add(
         OrderEvent(order_id=order.id, kind=kind, note=note[:500], actor_id=actor_id, created_at=now)
     )
-
-
-def _money(amount: int, currency: str) -> str:
-    return format_money(amount, currency)
-
-
-def _item(line: OrderLine) -> str:
-    """How the timeline names a line: its title, and its variant unless it has none."""
-    if line.variant_name and line.variant_name != "Default":
-        return f"{line.title} ({line.variant_name})"
-    return line.title
 
 
 # --- shipping and delivery -------------------------------------------------------------------
@@ -125,12 +102,14 @@ def ship(order: Order, carrier: str, tracking_number: str, actor: Any) -> Order:
     carrier = clean_text(carrier, "carrier", CARRIER_MAX)
     tracking = clean_text(tracking_number, "tracking number", TRACKING_MAX)
     now = utcnow()
-    _lock(order)
-    previous = states.move(order, S.SHIPPED)
+    lock_order(order)
+    previous = ORDER.move(order, S.SHIPPED)
     order.carrier = carrier
     order.tracking_number = tracking
     order.shipped_at = now
-    _event(order, "shipped", f"Shipped with {carrier}, tracking number {tracking}", actor.id, now)
+    add_event(
+        order, "shipped", f"Shipped with {carrier}, tracking number {tracking}", actor.id, now
+    )
     audit.record(
         actor_id=actor.id,
         action="order.ship",
@@ -147,10 +126,10 @@ def ship(order: Order, carrier: str, tracking_number: str, actor: Any) -> Order:
 def mark_delivered(order: Order, actor: Any, *, now: datetime | None = None) -> Order:
     """The buyer says the parcel arrived: the return window starts now."""
     now = now or utcnow()
-    _lock(order)
-    states.move(order, S.DELIVERED)
+    lock_order(order)
+    ORDER.move(order, S.DELIVERED)
     order.delivered_at = now
-    _event(order, "delivered", "Marked delivered by the buyer", _actor_id(actor), now)
+    add_event(order, "delivered", "Marked delivered by the buyer", actor_id_of(actor), now)
     db.session.flush()
     return order
 
@@ -169,10 +148,10 @@ def auto_deliver(now: datetime, after_days: int, *, limit: int = BATCH_SIZE) -> 
         select(Order).where(Order.status == S.SHIPPED.value, Order.shipped_at < cutoff), limit
     )
     for order in orders:
-        states.move(order, S.DELIVERED)
+        ORDER.move(order, S.DELIVERED)
         order.delivered_at = now
         note = f"Delivered automatically {after_days} days after shipping"
-        _event(order, "delivered", note, None, now)
+        add_event(order, "delivered", note, None, now)
     db.session.flush()
     return len(orders)
 
@@ -191,9 +170,9 @@ def complete_due_orders(now: datetime, return_window_days: int, *, limit: int = 
         limit,
     )
     for order in orders:
-        states.move(order, S.COMPLETED)
+        ORDER.move(order, S.COMPLETED)
         order.completed_at = now
-        _event(order, "completed", "The return window closed; the order is complete", None, now)
+        add_event(order, "completed", "The return window closed; the order is complete", None, now)
         signals.order_completed.send(order)
     db.session.flush()
     return len(orders)
@@ -218,7 +197,7 @@ def _release_stock(lines: Iterable[OrderLine]) -> None:
             db.session.expire(variant, ["stock"])
 
 
-def _post_refund(kind: str, refund: RefundRequest, order: Order, actor_id: int | None) -> None:
+def post_refund(kind: str, refund: RefundRequest, order: Order, actor_id: int | None) -> None:
     """The reverse of ``order_paid``: the store is owed less, the platform holds less cash."""
     receivable = account_for(
         AccountKind.SELLER_RECEIVABLE, currency=order.currency, owner_id=order.store.owner_id
@@ -233,19 +212,15 @@ def _post_refund(kind: str, refund: RefundRequest, order: Order, actor_id: int |
     )
 
 
-def _enqueue_provider_refund(refund: RefundRequest) -> None:
-    refunds.start(refund)
-
-
 def _cancel(order: Order, actor_id: int | None, reason: str, now: datetime) -> RefundRequest | None:
     """Cancel a locked order; refund it in full when it was paid. Return the refund, if any."""
-    previous = states.move(order, S.CANCELLED)
+    previous = ORDER.move(order, S.CANCELLED)
     order.cancelled_at = now
     _release_stock(order.lines)
     release_for_order(order.id, now)
     for line in order.lines:
-        line.status = LineStatus.CANCELLED.value
-    _event(order, "cancelled", reason, actor_id, now)
+        ORDER_LINE.move(line, L.CANCELLED)
+    add_event(order, "cancelled", reason, actor_id, now)
     refund = None
     amount = order.total - order.refunded_amount
     if previous is S.PAID and amount > 0:
@@ -263,13 +238,13 @@ def _cancel(order: Order, actor_id: int | None, reason: str, now: datetime) -> R
         )
         db.session.add(refund)
         db.session.flush()
-        _post_refund(EntryKind.ORDER_REFUND, refund, order, actor_id)
+        post_refund(EntryKind.ORDER_REFUND, refund, order, actor_id)
         order.refunded_amount = order.total
-        note = f"{_money(amount, order.currency)} refunded to the buyer's payment method"
-        _event(order, "refunded", note, actor_id, now)
+        note = f"{format_money(amount, order.currency)} refunded to the buyer's payment method"
+        add_event(order, "refunded", note, actor_id, now)
         for line in order.lines:
             signals.order_line_refunded.send(order, line=line, amount=line.amount)
-        _enqueue_provider_refund(refund)
+        refund_provider.start(refund)  # sent to the provider after the commit
     if previous is S.PENDING_PAYMENT:
         cancel_when_released(order.payment_id)  # the provider cancels it after the commit
     signals.order_cancelled.send(order)
@@ -282,11 +257,11 @@ def cancel(
     """Cancel an order before it ships: stock goes back, a paid order is refunded in full."""
     reason = clean_text(reason, "reason", REASON_MAX)
     now = now or utcnow()
-    _lock(order)
+    lock_order(order)
     previous = order.status
-    refund = _cancel(order, _actor_id(actor), reason, now)
+    refund = _cancel(order, actor_id_of(actor), reason, now)
     audit.record(
-        actor_id=_actor_id(actor),
+        actor_id=actor_id_of(actor),
         action="order.cancel",
         subject_type="order",
         subject_id=order.id,
@@ -314,212 +289,7 @@ def release_unpaid(now: datetime, *, limit: int = BATCH_SIZE) -> int:
     return len(orders)
 
 
-# --- refunds of a line -----------------------------------------------------------------------
-
-
 def return_window_ends(order: Order, window_days: int) -> datetime | None:
     if order.delivered_at is None:
         return None
     return order.delivered_at + timedelta(days=window_days)
-
-
-def request_refund(
-    order: Order,
-    line: OrderLine,
-    reason: str,
-    actor: Any,
-    *,
-    window_days: int = DEFAULT_RETURN_WINDOW_DAYS,
-    now: datetime | None = None,
-) -> RefundRequest:
-    """The buyer asks for a line's money back, within the return window after delivery."""
-    if line.order_id != order.id:
-        raise ValueError("the line is not a line of this order")
-    if order.complimentary:
-        raise OrderActionRefused(
-            f"Order #{order.id} was a free sample: nothing was paid, so there is nothing to refund."
-        )
-    reason = clean_text(reason, "reason", REASON_MAX)
-    now = now or utcnow()
-    _lock(order)
-    if order.status in (S.PENDING_PAYMENT.value, S.PAID.value, S.SHIPPED.value):
-        raise RefundWindowClosed(
-            "A refund can be requested once the order is delivered. Mark it delivered first."
-        )
-    ends = return_window_ends(order, window_days)
-    if order.status != S.DELIVERED.value or ends is None:
-        raise OrderActionRefused(f"Order #{order.id} is {order.order_status.label.lower()}.")
-    if now > ends:
-        raise RefundWindowClosed(f"The return window closed on {ends:%d %b %Y, %H:%M} UTC.")
-    db.session.refresh(line)
-    if line.status != LineStatus.OPEN.value:
-        raise RefundAlreadyRequested(_line_state_message(line))
-    amount = min(line.amount, order.total - order.refunded_amount)
-    if amount <= 0:
-        raise OrderActionRefused("Nothing is left to refund on this line.")
-    refund = RefundRequest(
-        order_id=order.id,
-        order_line_id=line.id,
-        amount=amount,
-        reason=reason,
-        status=RefundStatus.REQUESTED.value,
-        requested_by_id=_actor_id(actor),
-        created_at=now,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(refund)
-    except IntegrityError:
-        raise RefundAlreadyRequested(_line_state_message(line)) from None
-    line.status = LineStatus.REFUND_REQUESTED.value
-    note = f"Refund requested for {_item(line)}: {reason}"
-    _event(order, "refund_requested", note, _actor_id(actor), now)
-    db.session.flush()
-    return refund
-
-
-def _line_state_message(line: OrderLine) -> str:
-    return {
-        LineStatus.REFUND_REQUESTED.value: "A refund for this item was already requested.",
-        LineStatus.REFUNDED.value: "This item was already refunded.",
-        LineStatus.CANCELLED.value: "This item was cancelled.",
-    }.get(line.status, "A refund for this item was already requested.")
-
-
-def _lock_request(refund: RefundRequest) -> None:
-    db.session.refresh(refund, with_for_update={"of": RefundRequest})
-    if refund.status != RefundStatus.REQUESTED.value:
-        raise RefundAlreadyDecided(f"This refund request was already {refund.status}.")
-
-
-def approve_refund(
-    refund: RefundRequest, actor: Any, *, now: datetime | None = None
-) -> RefundRequest:
-    """The seller accepts a line's refund: post it, and send the money back after commit."""
-    now = now or utcnow()
-    _lock_request(refund)
-    order = refund.order
-    _lock(order)
-    line = refund.line
-    if line is None:
-        raise OrderActionRefused("This refund is not for one line.")
-    refund.amount = min(refund.amount, order.total - order.refunded_amount)
-    if refund.amount <= 0:
-        raise OrderActionRefused("Nothing is left to refund on this order.")
-    _post_refund(EntryKind.LINE_REFUND, refund, order, _actor_id(actor))
-    refund.status = RefundStatus.REFUNDED.value
-    refund.decided_by_id = _actor_id(actor)
-    refund.decided_at = now
-    line.status = LineStatus.REFUNDED.value
-    order.refunded_amount += refund.amount
-    previous = order.status
-    if all(item.status == LineStatus.REFUNDED.value for item in order.lines):
-        states.move(order, S.REFUNDED)
-    money = _money(refund.amount, order.currency)
-    note = f"Refund approved: {money} for {_item(line)}"
-    _event(order, "refunded", note, _actor_id(actor), now)
-    audit.record(
-        actor_id=_actor_id(actor),
-        action="refund.approve",
-        subject_type="refund_request",
-        subject_id=refund.id,
-        from_state=RefundStatus.REQUESTED.value,
-        to_state=refund.status,
-        reason=f"order #{order.id}, {money}; order {previous} → {order.status}",
-    )
-    signals.order_line_refunded.send(order, line=line, amount=refund.amount)
-    _enqueue_provider_refund(refund)
-    db.session.flush()
-    return refund
-
-
-def decline_refund(
-    refund: RefundRequest, actor: Any, note: str, *, now: datetime | None = None
-) -> RefundRequest:
-    """The seller refuses a line's refund, saying why; the line is open again."""
-    note = clean_text(note, "reason for declining", REASON_MAX)
-    now = now or utcnow()
-    _lock_request(refund)
-    order = refund.order
-    _lock(order)
-    refund.status = RefundStatus.DECLINED.value
-    refund.decision_note = note
-    refund.decided_by_id = _actor_id(actor)
-    refund.decided_at = now
-    if refund.line is not None and refund.line.status == LineStatus.REFUND_REQUESTED.value:
-        refund.line.status = LineStatus.OPEN.value
-    title = _item(refund.line) if refund.line is not None else "the order"
-    _event(order, "refund_declined", f"Refund for {title} declined: {note}", _actor_id(actor), now)
-    audit.record(
-        actor_id=_actor_id(actor),
-        action="refund.decline",
-        subject_type="refund_request",
-        subject_id=refund.id,
-        from_state=RefundStatus.REQUESTED.value,
-        to_state=refund.status,
-        reason=note,
-    )
-    db.session.flush()
-    return refund
-
-
-# --- what the buyer may do now ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LineActions:
-    line: OrderLine
-    requests: list[RefundRequest]
-    can_request_refund: bool
-
-    @property
-    def latest(self) -> RefundRequest | None:
-        return self.requests[-1] if self.requests else None
-
-
-@dataclass(frozen=True)
-class BuyerActions:
-    order: Order
-    can_mark_delivered: bool
-    window_ends: datetime | None
-    window_open: bool
-    lines: list[LineActions]
-
-    @property
-    def any(self) -> bool:
-        return self.can_mark_delivered or any(
-            item.can_request_refund or item.requests for item in self.lines
-        )
-
-
-def refund_requests_of(order: Order) -> list[RefundRequest]:
-    query = select(RefundRequest).where(RefundRequest.order_id == order.id)
-    return list(db.session.scalars(query.order_by(RefundRequest.id)))
-
-
-def buyer_actions(
-    order: Order, *, window_days: int = DEFAULT_RETURN_WINDOW_DAYS, now: datetime | None = None
-) -> BuyerActions:
-    """What the buyer may do with the order now, and the state of each line's refund."""
-    now = now or utcnow()
-    # A free sample was never paid: it has no return window and nothing to refund.
-    ends = None if order.complimentary else return_window_ends(order, window_days)
-    window_open = order.status == S.DELIVERED.value and ends is not None and now <= ends
-    by_line: dict[int | None, list[RefundRequest]] = defaultdict(list)
-    for refund in refund_requests_of(order):
-        by_line[refund.order_line_id].append(refund)
-    lines = [
-        LineActions(
-            line=line,
-            requests=by_line.get(line.id, []),
-            can_request_refund=window_open and line.status == LineStatus.OPEN.value,
-        )
-        for line in order.lines
-    ]
-    return BuyerActions(
-        order=order,
-        can_mark_delivered=order.status == S.SHIPPED.value,
-        window_ends=ends,
-        window_open=window_open,
-        lines=lines,
-    )

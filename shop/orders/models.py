@@ -1,9 +1,11 @@
-"""Cart, addresses, payments, orders and refunds.
+"""Carts, orders, their lines and their timeline.
 
 An order belongs to one store; a checkout over a cart with several stores makes one order per
-store, all paid by one payment. Order lines snapshot what was bought (title, SKU, unit price)
-and carry the attribution the cart line had (creator and content), which the affiliate side
-turns into a commission when the line is paid.
+store, all paid by one payment (``shop.payments.models``); the address an order ships to is
+copied onto it as text (``shop.orders.checkout.models.Address`` keeps the buyer's book). Order
+lines snapshot what was bought (title, SKU, unit price) and carry the attribution the cart line
+had (creator and content), which the affiliate side turns into a commission when the line is
+paid. Refunds are ``shop.orders.refunds.models``.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.types import UTCDateTime, utcnow
 from shop.catalog.models import Product, Store, Variant
+from shop.payments.models import Payment
 
 
 class Cart(db.Model):
@@ -75,70 +77,6 @@ class CartLine(db.Model):
     __table_args__ = (
         UniqueConstraint("cart_id", "variant_id"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
-    )
-
-
-class Address(db.Model):
-    __tablename__ = "address"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
-    )
-    full_name: Mapped[str] = mapped_column(String(100))
-    line1: Mapped[str] = mapped_column(String(200))
-    line2: Mapped[str] = mapped_column(String(200), default="")
-    city: Mapped[str] = mapped_column(String(100))
-    region: Mapped[str] = mapped_column(String(100), default="")
-    postal_code: Mapped[str] = mapped_column(String(20))
-    country: Mapped[str] = mapped_column(String(2))
-    phone: Mapped[str] = mapped_column(String(30), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    def one_line(self) -> str:
-        parts = [
-            self.full_name,
-            self.line1,
-            self.line2,
-            self.city,
-            self.region,
-            self.postal_code,
-            self.country,
-        ]
-        return ", ".join(p for p in parts if p)
-
-
-class PaymentStatus(StrEnum):
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"  # its orders were released unpaid; the provider was told to cancel
-
-
-class Payment(db.Model):
-    """One payment by a buyer, covering the orders of one checkout."""
-
-    __tablename__ = "payment"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    buyer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
-    provider: Mapped[str] = mapped_column(String(20))
-    provider_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
-    amount: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(12), default=PaymentStatus.PENDING.value)
-    failure_reason: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    orders: Mapped[list[Order]] = relationship(back_populates="payment", order_by="Order.id")
-
-    __table_args__ = (
-        CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint(
-            "status IN ('pending', 'succeeded', 'failed', 'cancelled')", name="status_known"
-        ),
-        Index("ix_payment_buyer_id", "buyer_id"),
     )
 
 
@@ -219,12 +157,38 @@ class Order(db.Model):
     def order_status(self) -> OrderStatus:
         return OrderStatus(self.status)
 
+    @property
+    def awaiting_payment(self) -> bool:
+        return self.status == OrderStatus.PENDING_PAYMENT.value
+
+    @property
+    def product_discount(self) -> int:
+        """What the lines' product offers took off (``discount`` less the voucher)."""
+        return sum(line.product_discount for line in self.lines)
+
+    @property
+    def voucher_discount(self) -> int:
+        return sum(line.voucher_discount for line in self.lines)
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def awaits_refund_decision(self) -> bool:
+        """A line's refund was asked and the seller has not decided it yet."""
+        return any(line.status == LineStatus.REFUND_REQUESTED.value for line in self.lines)
+
 
 class LineStatus(StrEnum):
     OPEN = "open"
     REFUND_REQUESTED = "refund_requested"
     REFUNDED = "refunded"
     CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 class OrderLine(db.Model):
@@ -259,7 +223,7 @@ class OrderLine(db.Model):
     content_type: Mapped[str | None] = mapped_column(String(20))
     content_id: Mapped[int | None] = mapped_column(Integer)
     attributed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # What the creator's sale earns, fixed when the order is placed (``shop.orders.terms``
+    # What the creator's sale earns, fixed when the order is placed (``checkout.terms``
     # asks the registered hook): the plan that applied (an id on the affiliate side, no
     # foreign key, like ``content_id``), its kind, its rate and why it won. Rate 0 without a
     # plan: none applied then. All NULL: not asked (unattributed, self-referral, or placed
@@ -271,6 +235,27 @@ class OrderLine(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship(lazy="raise")
+
+    @property
+    def list_amount(self) -> int:
+        """The line at its list price, before any discount (``amount + discount``)."""
+        return self.unit_price * self.quantity
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == LineStatus.OPEN.value
+
+    @property
+    def status_label(self) -> str:
+        return LineStatus(self.status).label
+
+    @property
+    def item_label(self) -> str:
+        """How a timeline or a page names the line: its title, and its variant unless it has
+        none."""
+        if self.variant_name and self.variant_name != "Default":
+            return f"{self.title} ({self.variant_name})"
+        return self.title
 
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
@@ -312,89 +297,3 @@ class OrderEvent(db.Model):
     order: Mapped[Order] = relationship(back_populates="events")
 
     __table_args__ = (Index("ix_order_event_order_id", "order_id", "id"),)
-
-
-class RefundStatus(StrEnum):
-    REQUESTED = "requested"
-    APPROVED = "approved"
-    DECLINED = "declined"
-    REFUNDED = "refunded"
-
-
-class ProviderRefundState(StrEnum):
-    """Where a refunded amount is on its way back to the buyer's payment method."""
-
-    REQUESTED = "requested"  # on the books; the provider has not been told yet
-    SENT = "sent"  # the provider took it and has not confirmed it yet
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"  # permanent, or retries ran out: in the finance queue
-
-    @property
-    def label(self) -> str:
-        return {
-            "requested": "Refund on its way",
-            "sent": "Refund sent to the card",
-            "succeeded": "Refunded to the card",
-            "failed": "Refund delayed",
-        }[self.value]
-
-
-class RefundRequest(db.Model):
-    __tablename__ = "refund_request"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="RESTRICT"))
-    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_line.id"))
-    amount: Mapped[int] = mapped_column(BigInteger)
-    reason: Mapped[str] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(12), default=RefundStatus.REQUESTED.value)
-    decision_note: Mapped[str | None] = mapped_column(String(500))
-    requested_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
-    decided_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # The money's way back through the payment provider, once the refund is on the books.
-    provider_state: Mapped[str | None] = mapped_column(String(12))
-    provider_refund_id: Mapped[str | None] = mapped_column(String(100))
-    idempotency_key: Mapped[str | None] = mapped_column(String(120))
-    provider_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    provider_error: Mapped[str | None] = mapped_column(String(500))
-    provider_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # A payment that succeeded after its order was released: returned whole, never booked.
-    late_payment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-
-    order: Mapped[Order] = relationship()
-    line: Mapped[OrderLine | None] = relationship()
-
-    __table_args__ = (
-        CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint(
-            "status IN ('requested', 'approved', 'declined', 'refunded')", name="status_known"
-        ),
-        CheckConstraint(
-            "provider_state IS NULL OR provider_state IN "
-            "('requested', 'sent', 'succeeded', 'failed')",
-            name="provider_state_known",
-        ),
-        Index("ix_refund_request_order_id", "order_id"),
-        Index("ix_refund_request_provider_state", "provider_state"),
-        Index(
-            "uq_refund_request_provider_refund_id",
-            "provider_refund_id",
-            unique=True,
-            sqlite_where=text("provider_refund_id IS NOT NULL"),
-            postgresql_where=text("provider_refund_id IS NOT NULL"),
-        ),
-        # One open request per line, even when a buyer double-submits the form.
-        Index(
-            "uq_refund_request_open_line",
-            "order_line_id",
-            unique=True,
-            sqlite_where=text("status = 'requested'"),
-            postgresql_where=text("status = 'requested'"),
-        ),
-    )

@@ -1,43 +1,74 @@
-"""The order state machine: one transition table; an illegal move raises, never passes."""
+"""The orders' state machines, each declared once (``core.states.StateMachine``).
+
+Every change of ``status`` (or a refund's ``provider_state``) goes through ``MACHINE.move``; an
+illegal move raises ``core.states.IllegalTransition`` (a 409). A row's first state is written
+when it is created, never moved into.
+"""
 
 from __future__ import annotations
 
-from shop.orders.models import Order, OrderStatus
+from core.states import StateMachine
+from shop.orders.models import LineStatus, OrderStatus
+from shop.orders.refunds.models import ProviderRefundState, RefundStatus
 
 S = OrderStatus
+L = LineStatus
+R = RefundStatus
+P = ProviderRefundState
 
-TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED}),
-    S.PAID: frozenset({S.SHIPPED, S.CANCELLED, S.REFUNDED}),
-    S.SHIPPED: frozenset({S.DELIVERED, S.REFUNDED}),
-    S.DELIVERED: frozenset({S.COMPLETED, S.REFUNDED}),
-    S.COMPLETED: frozenset({S.REFUNDED}),
-    S.CANCELLED: frozenset(),
-    S.REFUNDED: frozenset(),
-}
+#: ``pending_payment → paid → shipped → delivered → completed``; cancelled before shipping;
+#: refunded (every line) at any time after payment.
+ORDER = StateMachine(
+    "order",
+    {
+        S.PENDING_PAYMENT: {S.PAID, S.CANCELLED},
+        S.PAID: {S.SHIPPED, S.CANCELLED, S.REFUNDED},
+        S.SHIPPED: {S.DELIVERED, S.REFUNDED},
+        S.DELIVERED: {S.COMPLETED, S.REFUNDED},
+        S.COMPLETED: {S.REFUNDED},
+        S.CANCELLED: set(),
+        S.REFUNDED: set(),
+    },
+)
 
+#: A line is open until its buyer asks for its money back (the seller approves: refunded, or
+#: declines: open again) or its order is cancelled.
+ORDER_LINE = StateMachine(
+    "order line",
+    {
+        L.OPEN: {L.REFUND_REQUESTED, L.CANCELLED},
+        L.REFUND_REQUESTED: {L.REFUNDED, L.OPEN},
+        L.REFUNDED: set(),
+        L.CANCELLED: set(),
+    },
+)
 
-class IllegalTransition(Exception):
-    """The order cannot move from its state to the one asked for."""
+#: A buyer's request is decided once by the seller. A cancelled order's refund is written
+#: already ``refunded`` (nobody decides it).
+REFUND_REQUEST = StateMachine(
+    "refund request",
+    {
+        R.REQUESTED: {R.REFUNDED, R.DECLINED},
+        R.APPROVED: {R.REFUNDED},
+        R.DECLINED: set(),
+        R.REFUNDED: set(),
+    },
+)
 
-    def __init__(self, order: Order, target: OrderStatus) -> None:
-        current = OrderStatus(order.status)
-        super().__init__(
-            f"Order #{order.id} is {current.label.lower()}; it cannot become "
-            f"{target.label.lower()}."
-        )
-        self.current = current
-        self.target = target
-
-
-def can_move(order: Order, target: OrderStatus) -> bool:
-    return target in TRANSITIONS[OrderStatus(order.status)]
-
-
-def move(order: Order, target: OrderStatus) -> OrderStatus:
-    """Move ``order`` to ``target`` or raise ``IllegalTransition``; return the old state."""
-    if not can_move(order, target):
-        raise IllegalTransition(order, target)
-    previous = OrderStatus(order.status)
-    order.status = target.value
-    return previous
+#: The money of a refund on the books, on its way back through the payment provider
+#: (``shop.orders.refunds.provider``)::
+#:
+#:     requested ──► sent ──► succeeded
+#:         │           └────► failed
+#:         ├─────────────────► succeeded        (the provider answered at once)
+#:         └─────────────────► failed ──► requested   (finance retries, under a new key)
+PROVIDER_REFUND = StateMachine(
+    "refund",
+    {
+        P.REQUESTED: {P.SENT, P.SUCCEEDED, P.FAILED},
+        P.SENT: {P.SUCCEEDED, P.FAILED},
+        P.SUCCEEDED: set(),
+        P.FAILED: {P.REQUESTED},
+    },
+    field="provider_state",
+)

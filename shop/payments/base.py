@@ -27,6 +27,8 @@ from typing import Any, Protocol
 
 from flask import current_app
 
+from core.exceptions import DomainError
+
 
 class ProviderStatus(StrEnum):
     PENDING = "pending"
@@ -40,20 +42,29 @@ class NextStep(StrEnum):
     AWAIT_WEBHOOK = "await_webhook"
 
 
-class ProviderError(Exception):
+class ProviderError(DomainError):
     """The provider could not do what was asked; ``str(error)`` is safe to show."""
+
+    status_code = 502
 
 
 class ProviderUnavailable(ProviderError):
     """The provider did not answer or failed on its side: try again later."""
 
+    status_code = 503
+
 
 class InvalidTestCard(ProviderError):
     """The test provider only knows its test cards."""
 
+    status_code = 400
+    field = "number"
+
 
 class InvalidWebhook(ProviderError):
     """A webhook whose signature, timestamp or body is not valid: answer 400, change nothing."""
+
+    status_code = 400
 
 
 class WebhookVersionMismatch(InvalidWebhook):

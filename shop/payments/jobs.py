@@ -22,8 +22,10 @@ from sqlalchemy import select
 from core.extensions import db
 from core.idempotency import idempotency_key
 from core.jobs import enqueue_after_commit, job
-from shop.orders.models import Order, OrderStatus, Payment, PaymentStatus
+from shop.orders.models import Order, OrderStatus
 from shop.payments.base import ProviderError, ProviderStatus, ProviderUnavailable, get_provider
+from shop.payments.models import Payment, PaymentStatus
+from shop.payments.states import PAYMENT
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ def cancel_when_released(payment_id: int | None) -> bool:
     statuses = db.session.scalars(select(Order.status).where(Order.payment_id == payment_id))
     if any(status != OrderStatus.CANCELLED.value for status in statuses):
         return False  # another order of this checkout still waits for the payment
-    payment.status = PaymentStatus.CANCELLED.value
+    PAYMENT.move(payment, PaymentStatus.CANCELLED)
     if payment.provider_ref:
         enqueue_after_commit(
             CANCEL_JOB,

@@ -8,7 +8,7 @@ success leaves the payment paid.
 
 A payment that succeeds after its orders were released (the buyer's card went through while,
 or after, we cancelled the intent) is recorded as succeeded and returned whole through the
-outbox (``shop.orders.refunds.refund_late_payment``); finance sees it. Refund events apply
+outbox (``shop.orders.refunds.provider.refund_late_payment``); finance sees it. Refund events apply
 the provider's word on a refund (``refunds.record_provider_outcome``).
 """
 
@@ -22,10 +22,12 @@ from sqlalchemy import select
 
 from core.extensions import csrf, db
 from shop.blueprints import shop_bp as bp
-from shop.orders import checkout, refunds
 from shop.orders.exceptions import PaymentMismatch
-from shop.orders.models import OrderStatus, Payment, PaymentStatus
+from shop.orders.models import OrderStatus
+from shop.orders.refunds import provider as refunds
+from shop.payments import services as payments
 from shop.payments.base import InvalidWebhook, WebhookEvent, WebhookVersionMismatch, get_provider
+from shop.payments.models import Payment, PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ def handle_payment_event(event: WebhookEvent, provider_name: str) -> str:
         return _succeeded(payment, event)
     if payment.status == PaymentStatus.CANCELLED.value:
         return "cancelled"  # its orders were released; a late decline changes nothing
-    checkout.mark_payment_failed(
+    payments.mark_payment_failed(
         payment.id, event.provider_ref, event.failure_reason or "The card payment failed."
     )
     return "failed"
@@ -65,7 +67,7 @@ def _locked_payment(payment_id: int) -> Payment | None:
 
 def _succeeded(payment: Payment, event: WebhookEvent) -> str:
     already = payment.status == PaymentStatus.SUCCEEDED.value
-    paid = checkout.mark_payment_succeeded(
+    paid = payments.mark_payment_succeeded(
         payment.id, event.provider_ref, amount=event.amount, currency=event.currency
     )
     outcome = f"paid {len(paid)} order(s)" if paid else "already-paid"
@@ -73,7 +75,7 @@ def _succeeded(payment: Payment, event: WebhookEvent) -> str:
         return outcome
     released = [
         order
-        for order in checkout.orders_of_payment(payment)
+        for order in payments.orders_of_payment(payment)
         if order.status == OrderStatus.CANCELLED.value
     ]
     if not released:

@@ -1,5 +1,5 @@
 """The buyer's side of promotions (routes on ``shop_bp``): collect a public voucher, and the
-wallet of collected vouchers. What the catalogue shows of offers is in ``display``."""
+wallet of collected vouchers (``vouchers``). What the catalogue shows of offers is ``offers``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 
 from core.accounts.views import is_safe_next
 from core.extensions import db
+from core.web.refusals import refuse
 from shop.blueprints import shop_bp as bp
-from shop.promotions import display
+from shop.promotions import vouchers
 from shop.promotions.exceptions import CollectError, VoucherNotFound
 
 
@@ -28,13 +29,12 @@ def collect_voucher(voucher_id: int) -> ResponseReturnValue:
         flash("Sign in to collect vouchers.", "info")
         return redirect(url_for("accounts.login", next=back))
     try:
-        display.collect(current_user.id, voucher_id)
+        vouchers.collect(current_user.id, voucher_id)
     except VoucherNotFound:
         abort(404)
     except CollectError as error:
-        db.session.rollback()
-        flash(str(error), "warning")
-        return redirect(back)
+        # Back to the page the button was on, as before (a 302): the flash says why.
+        return refuse(error, category="warning", page=lambda _status: redirect(back))
     db.session.commit()
     flash("Voucher collected. Use it at checkout; find it under My vouchers.", "success")
     return redirect(back)
@@ -43,9 +43,9 @@ def collect_voucher(voucher_id: int) -> ResponseReturnValue:
 @bp.get("/account/vouchers")
 @login_required
 def voucher_wallet() -> ResponseReturnValue:
-    vouchers = display.wallet(current_user.id, locale=current_app.config["MONEY_LOCALE"])
+    wallet = vouchers.wallet(current_user.id, locale=current_app.config["MONEY_LOCALE"])
     return render_template(
         "promotions/buyer_wallet.html",
-        usable=[v for v in vouchers if v.usable],
-        others=[v for v in vouchers if not v.usable],
+        usable=[v for v in wallet if v.usable],
+        others=[v for v in wallet if not v.usable],
     )

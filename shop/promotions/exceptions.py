@@ -1,24 +1,23 @@
-"""What can go wrong when a seller runs promotions, each type mapped to one outcome for the user.
+"""What can go wrong with promotions, each type mapped to one outcome for the user.
 
-Every error carries a message the seller can act on; ``field`` names the form field it belongs
-to (empty for the form as a whole) and ``status_code`` is the HTTP answer a page gives with it
-(400 bad input, 404 no such promotion of this store, 409 not in this state). A service that
-raises has written nothing.
+One hierarchy under ``core.exceptions.DomainError``: every error carries a message the user
+can act on; ``field`` names the form field it belongs to (None for the form as a whole) and
+``status_code`` is the HTTP answer a page gives with it (400 bad input, 404 no such promotion
+of this store, 409 not in this state). A service that raises has written nothing. A promotion
+that a buyer reviewed and can no longer have at checkout is a ``PromotionUnavailable``, a
+checkout refusal (``shop.orders.exceptions.CheckoutError``).
 """
 
 from __future__ import annotations
 
+from core.exceptions import DomainError
+from shop.orders.exceptions import CheckoutError
 
-class PromotionError(Exception):
+
+class PromotionError(DomainError):
     """A promotion rule refused the change; nothing was written."""
 
     status_code = 400
-    field = ""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        if field is not None:
-            self.field = field
 
 
 class InvalidName(PromotionError):
@@ -87,3 +86,29 @@ class VoucherNotFound(CollectError):
     """No public voucher with that id (private codes are never confirmed to exist)."""
 
     status_code = 404
+
+
+# --- at checkout -----------------------------------------------------------------------------
+
+
+class PromotionUnavailable(CheckoutError):
+    """A promotion the buyer reviewed can no longer be had; nothing was written."""
+
+    status_code = 409
+
+
+class VoucherUnavailable(PromotionUnavailable):
+    def __init__(self, code: str, why: str) -> None:
+        super().__init__(
+            f"The voucher {code} cannot be used: {why} Nothing was charged; review your order."
+        )
+        self.code = code
+
+
+class FlashDealUnavailable(PromotionUnavailable):
+    def __init__(self, title: str, why: str) -> None:
+        super().__init__(
+            f"The flash deal on {title} cannot be had: {why} Nothing was charged; review your "
+            "order, which now shows the price you would pay."
+        )
+        self.title = title

@@ -303,3 +303,31 @@ class FlashDealPurchase(db.Model):
         UniqueConstraint("deal_id", "order_id"),
         Index("ix_flash_deal_purchase_deal_buyer", "deal_id", "buyer_id"),
     )
+
+
+class PromotionKind(StrEnum):
+    DISCOUNT = "discount"
+    VOUCHER = "voucher"
+    FLASH_DEAL = "flash_deal"
+
+    @property
+    def model(self) -> type[ProductDiscount | Voucher | FlashDeal]:
+        return _MODELS[self]
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_MODELS: dict[PromotionKind, type[ProductDiscount | Voucher | FlashDeal]] = {
+    PromotionKind.DISCOUNT: ProductDiscount,
+    PromotionKind.VOUCHER: Voucher,
+    PromotionKind.FLASH_DEAL: FlashDeal,
+}
+_LABELS = {
+    PromotionKind.DISCOUNT: "Product discount",
+    PromotionKind.VOUCHER: "Voucher",
+    PromotionKind.FLASH_DEAL: "Flash deal",
+}
+
+Promotion = ProductDiscount | Voucher | FlashDeal

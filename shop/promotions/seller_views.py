@@ -23,15 +23,15 @@ from core.accounts.models import Role
 from core.extensions import db
 from core.money import format_money, to_decimal
 from core.types import utcnow
+from core.web.refusals import refuse
 from shop.blueprints import seller_bp as bp
 from shop.catalog.models import Product, ProductStatus, Store
 from shop.catalog.seller_views import current_store
 from shop.promotions import services, stats
 from shop.promotions.exceptions import AlreadyEnded, PromotionError, PromotionNotFound
 from shop.promotions.forms import DiscountForm, EndForm, FlashDealForm, VoucherForm
-from shop.promotions.models import PromotionState
+from shop.promotions.models import Promotion, PromotionKind, PromotionState
 from shop.promotions.parsing import format_percent
-from shop.promotions.services import PromotionKind
 
 # How kinds appear in URLs, and back.
 SLUGS = {
@@ -66,14 +66,6 @@ def _default_window(form: FlaskForm, kind: PromotionKind) -> None:
     form.ends_at.data = (start + DEFAULT_LENGTH[kind]).replace(tzinfo=None)
 
 
-def _form_error(form: FlaskForm, error: PromotionError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        form.form_errors.append(str(error))
-    else:
-        field.errors = [*field.errors, str(error)]
-
-
 def _render_form(
     kind: PromotionKind, form: FlaskForm, store: Store, status: int = 200
 ) -> ResponseReturnValue:
@@ -101,7 +93,7 @@ def _render_form(
 
 
 def _create(
-    kind: PromotionKind, form: FlaskForm, create: Callable[[Store], services.Promotion]
+    kind: PromotionKind, form: FlaskForm, create: Callable[[Store], Promotion]
 ) -> ResponseReturnValue:
     store = current_store()
     if store is None:
@@ -115,9 +107,7 @@ def _create(
     try:
         promotion = create(store)
     except PromotionError as error:
-        db.session.rollback()
-        _form_error(form, error)
-        return _render_form(kind, form, store, 400)
+        return refuse(error, form=form, page=lambda status: _render_form(kind, form, store, status))
     state = promotion.state
     db.session.commit()
     when = "is running" if state == PromotionState.RUNNING else "is scheduled"
@@ -156,6 +146,7 @@ def marketing() -> ResponseReturnValue:
         state=state,
         states=list(PromotionState),
         rows=overview.rows[PromotionState(state)],
+        can_end=PromotionState(state) is not PromotionState.ENDED,  # "End now" on each row
         days=days,
         chart=chart,
         has_chart=any(point.gmv or point.discount_spent for point in days),
@@ -170,7 +161,7 @@ def marketing() -> ResponseReturnValue:
 def marketing_new_discount() -> ResponseReturnValue:
     form = DiscountForm()
 
-    def create(store: Store) -> services.Promotion:
+    def create(store: Store) -> Promotion:
         return services.create_product_discount(
             store,
             name=form.name.data,
@@ -190,7 +181,7 @@ def marketing_new_discount() -> ResponseReturnValue:
 def marketing_new_voucher() -> ResponseReturnValue:
     form = VoucherForm()
 
-    def create(store: Store) -> services.Promotion:
+    def create(store: Store) -> Promotion:
         return services.create_voucher(
             store,
             code=form.code.data,
@@ -217,7 +208,7 @@ def marketing_new_flash_deal() -> ResponseReturnValue:
     form = FlashDealForm()
     form.variant_id.choices = []  # filled when rendered; the service checks the id
 
-    def create(store: Store) -> services.Promotion:
+    def create(store: Store) -> Promotion:
         return services.create_flash_deal(
             store,
             variant_id=form.variant_id.data,
@@ -246,9 +237,8 @@ def marketing_end(slug: str, promotion_id: int) -> ResponseReturnValue:
         db.session.rollback()
         abort(404)
     except AlreadyEnded as error:
-        db.session.rollback()
-        flash(str(error), "info")
-        return redirect(url_for("seller.marketing", state=PromotionState.ENDED.value))
+        ended = url_for("seller.marketing", state=PromotionState.ENDED.value)
+        return refuse(error, category="info", page=lambda _status: redirect(ended))
     name = promotion.name
     db.session.commit()
     flash(f"“{name}” has ended. Orders already placed keep their prices.", "success")

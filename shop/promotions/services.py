@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +36,8 @@ from shop.promotions.models import (
     FlashDeal,
     ProductDiscount,
     ProductDiscountTarget,
+    Promotion,
+    PromotionKind,
     PromotionState,
     Voucher,
     VoucherProduct,
@@ -55,34 +56,6 @@ from shop.promotions.parsing import (
 
 MAX_FLASH_DEAL_LENGTH = timedelta(days=7)
 _MAX_KEY = 2**63 - 1
-
-
-class PromotionKind(StrEnum):
-    DISCOUNT = "discount"
-    VOUCHER = "voucher"
-    FLASH_DEAL = "flash_deal"
-
-    @property
-    def model(self) -> type[ProductDiscount | Voucher | FlashDeal]:
-        return _MODELS[self]
-
-    @property
-    def label(self) -> str:
-        return _LABELS[self]
-
-
-_MODELS: dict[PromotionKind, type[ProductDiscount | Voucher | FlashDeal]] = {
-    PromotionKind.DISCOUNT: ProductDiscount,
-    PromotionKind.VOUCHER: Voucher,
-    PromotionKind.FLASH_DEAL: FlashDeal,
-}
-_LABELS = {
-    PromotionKind.DISCOUNT: "Product discount",
-    PromotionKind.VOUCHER: "Voucher",
-    PromotionKind.FLASH_DEAL: "Flash deal",
-}
-
-Promotion = ProductDiscount | Voucher | FlashDeal
 
 
 # ---------------------------------------------------------------------------------------------

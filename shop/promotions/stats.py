@@ -35,12 +35,13 @@ from shop.promotions.models import (
     FlashDeal,
     ProductDiscount,
     ProductDiscountTarget,
+    Promotion,
+    PromotionKind,
     PromotionState,
     Voucher,
     VoucherProduct,
     VoucherRedemption,
 )
-from shop.promotions.services import Promotion, PromotionKind
 
 COUNTED_ORDER_STATUSES = (
     OrderStatus.PAID.value,

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from core.money import parse_amount, to_decimal
+from shop.sync.exceptions import FileRejected
 
 COLUMNS = (
     "handle",
@@ -80,10 +81,6 @@ TEMPLATE_ROWS = (
         "stock": "12",
     },
 )
-
-
-class FileRejected(ValueError):
-    """The upload as a whole is not a product CSV (binary, too large, no header...)."""
 
 
 @dataclass(frozen=True, order=True)

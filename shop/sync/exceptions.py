@@ -1,14 +1,30 @@
-"""What can go wrong with a product sync, each mapped to one outcome for the seller."""
+"""What can go wrong with a product sync, each mapped to one outcome for the seller.
+
+One hierarchy under ``core.exceptions.DomainError``, each with its HTTP status: a file that is
+not a product CSV, rows that fail their checks or an import that another change overtook are a
+400 (nothing written; the preview shows why), an import already confirmed a 409.
+"""
 
 from __future__ import annotations
 
-from shop.sync.csv_format import FileRejected, RowError
+from typing import TYPE_CHECKING
+
+from core.exceptions import DomainError
+
+if TYPE_CHECKING:  # csv_format raises FileRejected, so it imports this module
+    from shop.sync.csv_format import RowError
 
 __all__ = ["FileRejected", "ImportConflict", "ImportInvalid", "ImportNotPending", "SyncError"]
 
 
-class SyncError(Exception):
+class SyncError(DomainError):
     """Base of the product-sync errors."""
+
+    status_code = 400
+
+
+class FileRejected(SyncError, ValueError):
+    """The upload as a whole is not a product CSV (binary, too large, no header...)."""
 
 
 class ImportInvalid(SyncError):
@@ -20,8 +36,11 @@ class ImportInvalid(SyncError):
 
 
 class ImportConflict(SyncError):
-    """A SKU or handle was taken by another change while the import ran: nothing is written."""
+    """A SKU or handle was taken by another change while the import ran: nothing is written
+    (the seller previews the file again)."""
 
 
 class ImportNotPending(SyncError):
     """The import was already committed (or is running): it cannot be committed again."""
+
+    status_code = 409

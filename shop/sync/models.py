@@ -35,3 +35,24 @@ class CatalogImport(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """Previewed: the seller may confirm it."""
+        return self.status == ImportStatus.PREVIEWED.value
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (ImportStatus.QUEUED.value, ImportStatus.RUNNING.value)
+
+    @property
+    def done(self) -> bool:
+        return self.status == ImportStatus.DONE.value
+
+    @property
+    def failed(self) -> bool:
+        return self.status == ImportStatus.FAILED.value
+
+    @property
+    def finished(self) -> bool:
+        return self.done or self.failed

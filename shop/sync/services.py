@@ -31,6 +31,7 @@ from shop.sync import csv_format
 from shop.sync.exceptions import ImportConflict, ImportInvalid, ImportNotPending
 from shop.sync.models import CatalogImport, ImportStatus
 from shop.sync.planner import ImportPlan, ProductChange, plan_import
+from shop.sync.states import IMPORT
 
 __all__ = ["ImportPlan", "plan_import"]  # with the use cases below
 
@@ -133,7 +134,12 @@ def runs_as_job(catalog_import: CatalogImport) -> bool:
 
 
 def _claim(catalog_import: CatalogImport, source: ImportStatus, target: ImportStatus) -> None:
-    """Move the import from ``source`` to ``target`` atomically, or raise ``ImportNotPending``."""
+    """Move the import from ``source`` to ``target`` atomically, or raise ``ImportNotPending``.
+
+    A guarded ``UPDATE`` rather than ``IMPORT.move``: of two requests (or workers) claiming the
+    same import, one wins and the other is told, without either holding a lock."""
+    if target not in IMPORT.transitions[source]:
+        raise ValueError(f"an import cannot go from {source.value} to {target.value}")
     result = db.session.execute(
         update(CatalogImport)
         .where(CatalogImport.id == catalog_import.id, CatalogImport.status == source.value)
@@ -190,7 +196,7 @@ def apply_import(
             "Another change took one of these SKUs or handles while the import ran. "
             "Nothing was imported; preview the file again."
         ) from error
-    catalog_import.status = ImportStatus.DONE.value
+    IMPORT.move(catalog_import, ImportStatus.DONE)
     catalog_import.processed_rows = plan.rows
     catalog_import.total_rows = plan.rows
     catalog_import.created_count = plan.products_to_create

@@ -34,7 +34,7 @@ from shop.sync.exceptions import (
     ImportNotPending,
 )
 from shop.sync.forms import ImportCommitForm, ImportUploadForm
-from shop.sync.models import CatalogImport, ImportStatus
+from shop.sync.models import CatalogImport
 
 MAX_ERRORS_SHOWN = 500
 # The form around the file: boundary, CSRF token and headers.
@@ -138,7 +138,7 @@ def _render_preview(
 def import_preview(import_id: int) -> ResponseReturnValue:
     store = _store_or_404()
     catalog_import = _import_or_404(import_id, store)
-    if catalog_import.status != ImportStatus.PREVIEWED.value:
+    if not catalog_import.awaits_confirmation:
         return _render_preview(catalog_import, None)
     try:
         plan = services.plan_stored_import(catalog_import, _upload_dir())
@@ -159,7 +159,7 @@ def import_commit(import_id: int) -> ResponseReturnValue:
         plan = services.commit_import(catalog_import, _upload_dir())
     except ImportNotPending:
         db.session.rollback()
-        if catalog_import.status == ImportStatus.FAILED.value:
+        if catalog_import.failed:
             flash("This import failed. Upload the corrected file to try again.", "warning")
         else:
             flash("This import was already confirmed.", "info")
@@ -193,7 +193,7 @@ def import_status(import_id: int) -> ResponseReturnValue:
     return jsonify(
         id=catalog_import.id,
         status=catalog_import.status,
-        finished=catalog_import.status in (ImportStatus.DONE.value, ImportStatus.FAILED.value),
+        finished=catalog_import.finished,
         total_rows=total,
         processed_rows=processed,
         percent=100 if total == 0 else min(100, processed * 100 // total),

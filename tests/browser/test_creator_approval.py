@@ -13,7 +13,7 @@ from core.accounts.models import Role
 from core.extensions import db
 from tests.browser.test_accessibility import SIZES, violations
 from tests.browser.test_navigation import sign_in
-from tests.creators.helpers_plans import member, open_plan, store_plan, targeted_plan
+from tests.creators.factories import member, open_plan, store_plan, targeted_plan
 from tests.factories import make_user
 from tests.shop.factories import make_product, make_store
 

@@ -10,7 +10,7 @@ from affiliate.plans.models import MembershipStatus, PlanMembership, ShowcaseIte
 from core.accounts.models import Role
 from core.extensions import db
 from tests.browser.test_navigation import sign_in
-from tests.creators.helpers_plans import member, open_plan, targeted_plan
+from tests.creators.factories import member, open_plan, targeted_plan
 from tests.factories import make_user
 from tests.shop.factories import make_product, make_store
 

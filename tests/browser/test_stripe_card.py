@@ -13,9 +13,11 @@ from sqlalchemy import select
 from core.accounts.models import Role
 from core.extensions import db
 from shop.orders.cart import add_to_cart, get_or_create_cart
-from shop.orders.checkout import add_address, open_provider_payment, place_orders
-from shop.orders.models import Order, Payment
+from shop.orders.checkout.services import add_address, place_orders
+from shop.orders.models import Order
 from shop.payments import get_provider
+from shop.payments.models import Payment
+from shop.payments.services import open_provider_payment
 from tests.browser.test_accessibility import violations
 from tests.browser.test_navigation import sign_in
 from tests.factories import make_user

@@ -11,8 +11,7 @@ from core.extensions import db
 from shop.orders.models import Order, OrderStatus
 from tests.browser.test_navigation import sign_in
 from tests.factories import make_user
-from tests.promotions.factories import make_voucher
-from tests.shop.factories import make_product, make_store
+from tests.shop.factories import make_product, make_store, make_voucher
 
 pytestmark = pytest.mark.browser
 

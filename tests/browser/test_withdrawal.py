@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from affiliate.creators.attribution.commissions import SETTLED
 from affiliate.payouts.models import Withdrawal
 from core.accounts.models import Role
 from core.extensions import db
+from core.ledger.models import EntryKind
 from tests.browser.conftest import PageWatcher
 from tests.browser.test_navigation import sign_in
 from tests.factories import make_user
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 def test_creator_withdraws_and_finance_approves_until_paid(app_ctx, page, browser, live_server):
     creator = make_user(Role.CREATOR, email="cleo@example.com", display_name="Cleo")
-    fund(creator.id, 25_000, kind=SETTLED)
+    fund(creator.id, 25_000, kind=EntryKind.COMMISSION_SETTLED)
     make_user(Role.FINANCE, email="fin@example.com", display_name="Fin Officer")
     creator_id = creator.id
     db.session.commit()  # end the test's transaction: SQLite would lock the server out

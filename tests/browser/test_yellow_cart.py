@@ -12,8 +12,7 @@ from sqlalchemy import select
 from core.accounts.models import Role, User
 from core.extensions import db
 from shop.orders.models import Order, OrderStatus
-from tests.creators.factories import make_profile, make_video
-from tests.creators.helpers_plans import showcase, store_plan
+from tests.creators.factories import make_profile, make_video, showcase, store_plan
 from tests.factories import PASSWORD, make_user
 from tests.shop.factories import make_product, make_store
 

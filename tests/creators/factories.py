@@ -1,14 +1,45 @@
-"""Creator profiles written directly (the onboarding tests go through the form instead)."""
+"""Test data for the creators' packages (and the plans and profiles they stand on), written
+directly with the models: profiles, plans and showcases, videos, lives and other content,
+and commissions. Every factory commits, so that the requests of a test see the rows.
+
+Commission rows are the commissions service's to create; tests that only read them use
+``make_commission``, which writes one (with an order to hang from) without the ledger.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
 import factory
 
+from affiliate.creators.attribution.models import Commission, CommissionState
+from affiliate.creators.content.models import (
+    Content,
+    ContentKind,
+    ContentProduct,
+    ContentStatus,
+)
+from affiliate.plans.models import (
+    MembershipStatus,
+    Plan,
+    PlanKind,
+    PlanMembership,
+    PlanProduct,
+    PlanRate,
+    ShowcaseItem,
+)
 from affiliate.profiles.models import CreatorCategory, CreatorProfile
-from core.accounts.models import Role
+from core.accounts.models import Role, User
 from core.extensions import db
+from core.money import percent_of
+from core.types import utcnow
+from shop.catalog.models import Product, Store
+from shop.orders.models import OrderStatus
 from tests.factories import BaseFactory, make_user
-from tests.shop.factories import category
+from tests.shop.factories import category, make_order
+
+# ---------------------------------------------------------------------------- profiles
 
 
 class CreatorProfileFactory(BaseFactory):
@@ -31,13 +62,113 @@ def make_profile(*category_slugs: str, **kwargs: object) -> CreatorProfile:
     return profile
 
 
-# Lives (appended: other factories of this file are edited by others at the same time).
-from collections.abc import Sequence  # noqa: E402
-from datetime import timedelta  # noqa: E402
+# ---------------------------------------------------------------------------- plans
 
-from affiliate.creators.content.models import Content, ContentKind, ContentProduct  # noqa: E402
-from core.types import utcnow  # noqa: E402
-from shop.catalog.models import Product  # noqa: E402
+
+def make_plan(
+    store: Store,
+    kind: PlanKind,
+    name: str,
+    rate_bps: int,
+    products: Iterable[Product] = (),
+    *,
+    message: str = "",
+    manual_approval: bool = False,
+) -> Plan:
+    """An active plan whose rate has been ``rate_bps`` since yesterday."""
+    since = utcnow() - timedelta(days=1)
+    plan = Plan(
+        store_id=store.id,
+        kind=kind.value,
+        name=name,
+        message=message,
+        starts_at=since,
+        manual_approval=manual_approval,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    if kind is PlanKind.STORE:
+        db.session.add(PlanRate(plan_id=plan.id, rate_bps=rate_bps, effective_at=since))
+    for product in products:
+        db.session.add(PlanProduct(plan_id=plan.id, product_id=product.id))
+        db.session.add(
+            PlanRate(plan_id=plan.id, product_id=product.id, rate_bps=rate_bps, effective_at=since)
+        )
+    db.session.commit()
+    return plan
+
+
+def store_plan(store: Store, rate_bps: int, name: str = "Store default") -> Plan:
+    return make_plan(store, PlanKind.STORE, name, rate_bps)
+
+
+def open_plan(
+    store: Store,
+    rate_bps: int,
+    products: Iterable[Product],
+    name: str = "Everyday",
+    *,
+    manual_approval: bool = False,
+) -> Plan:
+    return make_plan(
+        store, PlanKind.OPEN, name, rate_bps, products, manual_approval=manual_approval
+    )
+
+
+def targeted_plan(
+    store: Store,
+    rate_bps: int,
+    products: Iterable[Product],
+    name: str = "Spring launch",
+    message: str = "We love your videos.",
+) -> Plan:
+    return make_plan(store, PlanKind.TARGETED, name, rate_bps, products, message=message)
+
+
+def member(
+    plan: Plan, creator_id: int, status: MembershipStatus = MembershipStatus.INVITED
+) -> PlanMembership:
+    membership = PlanMembership(plan_id=plan.id, creator_id=creator_id, status=status.value)
+    db.session.add(membership)
+    db.session.commit()
+    return membership
+
+
+def showcase(creator_id: int, product: Product) -> ShowcaseItem:
+    item = ShowcaseItem(creator_id=creator_id, product_id=product.id)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+# ---------------------------------------------------------------------------- content
+
+
+def make_video(
+    creator_id: int,
+    products: Sequence[Product] = (),
+    *,
+    title: str = "My morning routine",
+    external_url: str | None = "https://videos.example.com/routine",
+    video_path: str | None = None,
+    video_mime: str | None = None,
+    **kwargs: object,
+) -> Content:
+    """A published video of ``creator_id`` with ``products`` in its yellow cart, written
+    directly (no showcase check, no file unless ``video_path`` names one)."""
+    video = Content(
+        creator_id=creator_id,
+        kind=ContentKind.VIDEO.value,
+        title=title,
+        external_url=None if video_path else external_url,
+        video_path=video_path,
+        video_mime=video_mime,
+        **kwargs,
+    )
+    video.products = [ContentProduct(product_id=p.id, position=i) for i, p in enumerate(products)]
+    db.session.add(video)
+    db.session.commit()
+    return video
 
 
 def make_live(
@@ -76,29 +207,74 @@ def make_live(
     return live
 
 
-# Videos (appended, like the lives above).
-def make_video(
-    creator_id: int,
-    products: Sequence[Product] = (),
+def make_content(
+    creator: User,
+    products: Iterable[Product] = (),
     *,
     title: str = "My morning routine",
-    external_url: str | None = "https://videos.example.com/routine",
-    video_path: str | None = None,
-    video_mime: str | None = None,
-    **kwargs: object,
+    kind: ContentKind = ContentKind.VIDEO,
+    status: ContentStatus = ContentStatus.PUBLISHED,
 ) -> Content:
-    """A published video of ``creator_id`` with ``products`` in its yellow cart, written
-    directly (no showcase check, no file unless ``video_path`` names one)."""
-    video = Content(
-        creator_id=creator_id,
-        kind=ContentKind.VIDEO.value,
+    content = Content(
+        creator_id=creator.id,
+        kind=kind.value,
         title=title,
-        external_url=None if video_path else external_url,
-        video_path=video_path,
-        video_mime=video_mime,
-        **kwargs,
+        status=status.value,
+        external_url="https://video.example.com/clip.mp4" if kind is ContentKind.VIDEO else None,
+        live_state="scheduled" if kind is ContentKind.LIVE else None,
     )
-    video.products = [ContentProduct(product_id=p.id, position=i) for i, p in enumerate(products)]
-    db.session.add(video)
+    content.products = [
+        ContentProduct(product_id=product.id, position=index)
+        for index, product in enumerate(products)
+    ]
+    db.session.add(content)
     db.session.commit()
-    return video
+    return content
+
+
+def make_commission(
+    creator: User,
+    product: Product,
+    *,
+    content: Content | None = None,
+    plan: Plan | None = None,
+    rate_bps: int = 1000,
+    quantity: int = 1,
+    state: CommissionState = CommissionState.PENDING,
+    reversed_amount: int | None = None,
+    order_status: OrderStatus = OrderStatus.PAID,
+    created_at: datetime | None = None,
+    buyer: User | None = None,
+) -> Commission:
+    """A paid order of ``quantity`` × ``product`` through ``content``, and its commission."""
+    plan = plan or make_plan(product.store, PlanKind.OPEN, "Everyday", rate_bps, [product])
+    buyer = buyer or make_user(Role.BUYER)
+    order = make_order(buyer, [(product.variants[0], quantity)], status=order_status)
+    line = order.lines[0]
+    amount = percent_of(line.amount, rate_bps)
+    if reversed_amount is None:
+        reversed_amount = amount if state is CommissionState.REVERSED else 0
+    commission = Commission(
+        order_line_id=line.id,
+        order_id=order.id,
+        store_id=product.store_id,
+        creator_id=creator.id,
+        product_id=product.id,
+        content_id=content.id if content else None,
+        plan_id=plan.id,
+        plan_kind=plan.kind,
+        rate_bps=rate_bps,
+        base_amount=line.amount,
+        amount=amount,
+        reversed_amount=reversed_amount,
+        currency=order.currency,
+        state=state.value,
+        created_at=created_at or utcnow(),
+    )
+    db.session.add(commission)
+    db.session.commit()
+    return commission
+
+
+def days_ago(days: int, hours: int = 0) -> datetime:
+    return utcnow() - timedelta(days=days, hours=hours)

@@ -14,7 +14,7 @@ from affiliate.payouts.models import PayoutAccount, SimulatedTransfer, Withdrawa
 from affiliate.payouts.providers import BankDetails
 from core.accounts.models import Role, User
 from core.extensions import db
-from core.ledger.models import AccountKind
+from core.ledger.models import AccountKind, EntryKind
 from core.ledger.services import (
     Cause,
     account_for,
@@ -70,7 +70,7 @@ def claw_back(creator_id: int, amount: int) -> None:
     cash = account_for(AccountKind.PLATFORM_CASH, currency=USD)
     available = account_for(AccountKind.CREATOR_AVAILABLE, currency=USD, owner_id=creator_id)
     post_entry(
-        "commission_clawed_back",
+        EntryKind.COMMISSION_CLAWED_BACK,
         Cause("test", next(_funding)),
         [debit(available, amount), credit(cash, amount)],
     )

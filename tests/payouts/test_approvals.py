@@ -22,6 +22,7 @@ from affiliate.payouts.transitions import PAYOUT_JOB
 from core.accounts.models import Role
 from core.audit.models import AuditEvent
 from core.extensions import db
+from core.states import IllegalTransition
 from tests.factories import make_user
 from tests.payouts.helpers import balances, count, make_creator, officer, reload, token
 
@@ -239,10 +240,10 @@ def test_a_rejected_withdrawal_cannot_be_approved_or_rejected_again(app_ctx, enq
     services.reject(w.id, officer(), "Duplicate request")
     db.session.commit()
 
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(IllegalTransition):
         services.approve(w.id, officer())
     db.session.rollback()
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(IllegalTransition):
         services.reject(w.id, officer(), "Again")
     db.session.rollback()
     assert balances(creator.id)["available"] == 20_000

@@ -6,14 +6,21 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from affiliate.creators.attribution.commissions import CLAWED_BACK, SETTLED
-from affiliate.payouts import payout_accounts, queries, services
+from affiliate.payouts import payout_accounts, services
 from affiliate.payouts.models import Withdrawal
 from affiliate.payouts.providers import BankDetails
+from affiliate.payouts.queries import reports, withdrawals
+from affiliate.payouts.queries import wallet as wallet_queries
 from core.accounts.models import Role
 from core.accounts.services import find_by_email
 from core.extensions import db
-from core.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerPosting
+from core.ledger.models import (
+    AccountKind,
+    EntryKind,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerPosting,
+)
 from core.ledger.services import check_ledger
 from tests.payouts.helpers import token
 
@@ -39,8 +46,8 @@ def _available_entries(kind: str) -> int:
 
 def _books_add_up() -> None:
     """Creators' available and held + paid out + fee revenue == commissions settled − clawed."""
-    settled = -_available_entries(SETTLED)
-    clawed = _available_entries(CLAWED_BACK)
+    settled = -_available_entries(EntryKind.COMMISSION_SETTLED)
+    clawed = _available_entries(EntryKind.COMMISSION_CLAWED_BACK)
     creators = db.session.scalar(
         select(func.coalesce(func.sum(LedgerAccount.cached_balance), 0)).where(
             LedgerAccount.kind.in_(
@@ -48,7 +55,7 @@ def _books_add_up() -> None:
             )
         )
     )
-    totals = queries.totals()
+    totals = reports.totals()
     assert settled > 0
     assert creators + totals.paid_out + totals.fees == settled - clawed
     assert check_ledger().ok
@@ -59,7 +66,7 @@ def test_demo_seed_then_the_walk_through_keeps_the_books_exact(app, app_ctx):
     assert "demo payouts ready" in output
 
     cleo = find_by_email("creator@example.com")
-    wallet = queries.wallet(cleo.id)
+    wallet = wallet_queries.wallet(cleo.id)
     assert wallet.available >= 12_000
     assert wallet.account is None  # connecting it is the walk-through's first step
     statuses = set(db.session.scalars(select(Withdrawal.status)))
@@ -74,7 +81,7 @@ def test_demo_seed_then_the_walk_through_keeps_the_books_exact(app, app_ctx):
     _seed(app)
     assert (
         db.session.scalar(select(func.count(Withdrawal.id))),
-        queries.wallet(cleo.id).available,
+        wallet_queries.wallet(cleo.id).available,
     ) == counts
 
     # The walk-through: Cleo connects the simulated account and withdraws $100.00; the demo
@@ -86,14 +93,14 @@ def test_demo_seed_then_the_walk_through_keeps_the_books_exact(app, app_ctx):
     w = services.request_withdrawal(cleo.id, 10_000, request_token=token())
     db.session.commit()
     assert (w.fee, w.net) == (200, 9_800)
-    fees_before = queries.totals().fees
+    fees_before = reports.totals().fees
     services.approve(w.id, find_by_email("finance@example.com"))
     db.session.commit()
 
     db.session.expire_all()
     assert db.session.get(Withdrawal, w.id).status == "paid"
-    assert queries.totals().fees == fees_before + 200
-    assert [e.action for e in queries.timeline(w.id)] == [
+    assert reports.totals().fees == fees_before + 200
+    assert [e.action for e in withdrawals.timeline(w.id)] == [
         "withdrawal_requested",
         "withdrawal_approved",
         "withdrawal_processing",

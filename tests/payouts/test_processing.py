@@ -18,7 +18,7 @@ from affiliate.payouts.models import PayoutAccount, SimulatedTransfer, Withdrawa
 from affiliate.payouts.transitions import PAYOUT_JOB
 from core.audit.models import AuditEvent
 from core.extensions import db
-from core.jobs import PERIODIC_JOBS
+from core.jobs import periodic_jobs
 from core.ledger.models import LedgerEntry
 from core.notifications.models import Notification
 from core.types import utcnow
@@ -451,7 +451,7 @@ def test_a_crash_at_any_step_then_a_rerun_pays_exactly_once(
 
 
 def test_recovery_is_registered_to_run_every_five_minutes_on_the_payouts_queue(app):
-    periodic = {p.func_path: p for p in PERIODIC_JOBS}
+    periodic = {p.func_path: p for p in periodic_jobs(app)}
     job = periodic["affiliate.payouts.jobs.recover_stuck_payouts"]
     assert (job.interval, job.queue) == (300, "payouts")
 

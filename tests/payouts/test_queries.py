@@ -8,11 +8,15 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
+from werkzeug.exceptions import Forbidden, NotFound
 
-from affiliate.payouts import queries, services
+from affiliate.payouts import services
 from affiliate.payouts.exceptions import NotAllowed, WithdrawalNotFound
 from affiliate.payouts.models import Withdrawal
+from affiliate.payouts.queries import reports, review, withdrawals
+from affiliate.payouts.queries import wallet as wallet_queries
 from core.extensions import db
+from core.ledger.models import EntryKind
 from core.types import utcnow
 from tests.payouts.helpers import (
     claw_back,
@@ -23,7 +27,7 @@ from tests.payouts.helpers import (
     token,
 )
 
-SETTLED = "commission_settled"
+SETTLED = EntryKind.COMMISSION_SETTLED
 
 
 def _withdraw(creator, amount: int = 10_000) -> Withdrawal:
@@ -47,7 +51,7 @@ def test_wallet_shows_the_balances_and_what_was_paid(app_ctx):
     _pay(creator, 10_000)  # in-process: paid at once
     _withdraw(creator, 5_000)
 
-    wallet = queries.wallet(creator.id)
+    wallet = wallet_queries.wallet(creator.id)
 
     assert (wallet.available, wallet.held, wallet.pending) == (35_000, 5_000, 0)
     assert (wallet.paid_out, wallet.fees_paid) == (9_800, 200)
@@ -58,7 +62,7 @@ def test_wallet_shows_the_balances_and_what_was_paid(app_ctx):
 def test_wallet_without_an_account_cannot_withdraw(app_ctx):
     creator = make_creator(balance=50_000, last4=None)
 
-    assert queries.wallet(creator.id).can_withdraw is False
+    assert wallet_queries.wallet(creator.id).can_withdraw is False
 
 
 def test_wallet_history_lists_each_entry_with_its_changes(app_ctx):
@@ -67,7 +71,7 @@ def test_wallet_history_lists_each_entry_with_its_changes(app_ctx):
     w = _pay(creator, 10_000)
     _withdraw(creator, 2_000)
 
-    page = queries.wallet_history(creator.id, per_page=3)
+    page = wallet_queries.wallet_history(creator.id, per_page=3)
 
     assert page.total == 5
     assert [(line.label, line.available, line.held) for line in page.items] == [
@@ -76,7 +80,7 @@ def test_wallet_history_lists_each_entry_with_its_changes(app_ctx):
         ("Withdrawal held", -10_000, 10_000),
     ]
     assert f"#{w.id}" in page.items[1].memo
-    older = queries.wallet_history(creator.id, per_page=3, page=2)
+    older = wallet_queries.wallet_history(creator.id, per_page=3, page=2)
     assert [line.label for line in older.items] == ["Commission settled", "Test funding"]
 
 
@@ -85,16 +89,33 @@ def test_a_creator_reads_only_their_own_withdrawals(app_ctx):
     mine = [_withdraw(creator, 1_000 * (i + 1)) for i in range(3)]
     theirs = _withdraw(other)
 
-    page = queries.withdrawals_of(creator.id, per_page=2)
+    page = wallet_queries.withdrawals_of(creator.id, per_page=2)
     assert page.total == 3
     assert [w.id for w in page.items] == [mine[2].id, mine[1].id]
-    assert queries.withdrawal_for_creator(creator.id, mine[0].id).id == mine[0].id
+    assert withdrawals.withdrawal_for_creator(creator.id, mine[0].id).id == mine[0].id
     with pytest.raises(NotAllowed):
-        queries.withdrawal_for_creator(creator.id, theirs.id)
+        withdrawals.withdrawal_for_creator(creator.id, theirs.id)
     with pytest.raises(WithdrawalNotFound):
-        queries.withdrawal_for_creator(creator.id, 10**6)
+        withdrawals.withdrawal_for_creator(creator.id, 10**6)
     with pytest.raises(WithdrawalNotFound):
-        queries.get_withdrawal(2**64)
+        withdrawals.get_withdrawal(2**64)
+
+
+def test_the_loader_answers_404_for_no_withdrawal_and_403_for_someone_elses(app_ctx):
+    creator, other = make_creator(balance=50_000), make_creator(balance=50_000)
+    w = _withdraw(creator)
+
+    assert withdrawals.get_withdrawal_or_404(w.id).id == w.id  # finance: any withdrawal
+    assert withdrawals.get_withdrawal_or_404(w.id, owner=creator).id == w.id
+    with pytest.raises(Forbidden):
+        withdrawals.get_withdrawal_or_404(w.id, owner=other)
+    with pytest.raises(NotFound):  # concealed: as good as none
+        withdrawals.get_withdrawal_or_404(w.id, owner=other, conceal=True)
+    for missing in (10**6, 0, -1, 2**70):
+        with pytest.raises(NotFound):
+            withdrawals.get_withdrawal_or_404(missing)
+        with pytest.raises(NotFound):
+            withdrawals.get_withdrawal_or_404(missing, owner=creator)
 
 
 def test_timeline_is_the_audit_trail_of_the_withdrawal(app_ctx):
@@ -103,7 +124,7 @@ def test_timeline_is_the_audit_trail_of_the_withdrawal(app_ctx):
     services.reject(w.id, officer(), "Duplicate")
     db.session.commit()
 
-    events = queries.timeline(w.id)
+    events = withdrawals.timeline(w.id)
 
     assert [(e.action, e.from_state, e.to_state) for e in events] == [
         ("withdrawal_requested", None, "requested"),
@@ -125,7 +146,7 @@ def test_queue_filters_and_sorts(app_ctx):
 
     def ids(**kwargs):
         sort = kwargs.pop("sort", "oldest")
-        page = queries.review_queue(queries.QueueFilter(**kwargs), sort=sort)
+        page = review.review_queue(review.QueueFilter(**kwargs), sort=sort)
         return [row.withdrawal.id for row in page.items]
 
     assert ids() == [small.id, large.id]
@@ -155,7 +176,7 @@ def test_queue_rows_carry_history_and_risk_flags(app_ctx):
     claw_back(newcomer.id, 2_000)
     first = _withdraw(newcomer, 10_000)
 
-    rows = {row.withdrawal.id: row for row in queries.review_queue().items}
+    rows = {row.withdrawal.id: row for row in review.review_queue().items}
 
     assert rows[usual.id].flags == []
     assert rows[spike.id].flags == ["over 3× their usual"]
@@ -166,7 +187,7 @@ def test_queue_rows_carry_history_and_risk_flags(app_ctx):
     assert history.account_age_days == 0
     assert (rows[first.id].history.clawed_back, rows[first.id].history.earned) == (2_000, 5_000)
     old = utcnow() + timedelta(days=31)
-    assert queries.risk_flags(first, rows[first.id].history, now=old) == ["first withdrawal"]
+    assert review.risk_flags(first, rows[first.id].history, now=old) == ["first withdrawal"]
 
 
 def test_queue_page_costs_the_same_queries_for_3_or_12_creators(app_ctx, count_queries):
@@ -178,7 +199,7 @@ def test_queue_page_costs_the_same_queries_for_3_or_12_creators(app_ctx, count_q
         db.session.commit()
         db.session.expire_all()
         before = count_queries.count
-        page = queries.review_queue(per_page=50)
+        page = review.review_queue(per_page=50)
         for row in page.items:
             _ = (row.creator.email, row.approved_by, row.flags, row.history.earned)
         return count_queries.count - before
@@ -192,7 +213,7 @@ def test_status_counts_list_every_state(app_ctx):
     creator = make_creator(balance=50_000)
     _withdraw(creator)
 
-    counts = queries.status_counts()
+    counts = review.status_counts()
 
     assert counts["requested"] == 1
     assert counts["paid"] == 0
@@ -209,11 +230,11 @@ def test_run_progress_counts_a_bulk_run(app_ctx, enqueued):
     services.bulk_approve(ids, officer())
     db.session.commit()
 
-    before = queries.run_progress(ids=ids)
+    before = reports.run_progress(ids=ids)
     assert (before.counts["approved"], before.done, before.percent) == (3, 0, 0)
     for withdrawal_id in ids:
         run_payout(withdrawal_id)
-    after = queries.run_progress(since=started)
+    after = reports.run_progress(since=started)
     assert (after.counts["paid"], after.counts["failed"], after.total) == (2, 1, 3)
     assert after.percent == 100
 
@@ -235,17 +256,17 @@ def test_totals_by_day_and_month(app_ctx):
     )
     db.session.commit()
 
-    by_day = queries.payout_totals(by="day")
+    by_day = reports.payout_totals(by="day")
     assert [(t.period, t.count, t.paid_out, t.fees) for t in by_day] == [
         (f"{days[0]:%Y-%m-%d}", 1, 9_800, 200),
         (f"{days[1]:%Y-%m-%d}", 2, 24_500, 500),
     ]
-    by_month = queries.payout_totals(by="month", start=days[1])
+    by_month = reports.payout_totals(by="month", start=days[1])
     assert [(t.period, t.amount) for t in by_month] == [(f"{days[1]:%Y-%m}", 25_000)]
-    overall = queries.totals()
+    overall = reports.totals()
     assert (overall.count, overall.paid_out, overall.fees) == (3, 34_300, 700)
     with pytest.raises(ValueError, match="day or by month"):
-        queries.payout_totals(by="week")  # type: ignore[arg-type]
+        reports.payout_totals(by="week")  # type: ignore[arg-type]
 
 
 def test_csv_rows_for_a_period(app_ctx):
@@ -256,9 +277,9 @@ def test_csv_rows_for_a_period(app_ctx):
     db.session.commit()
     start, end = utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=1)
 
-    rows = list(queries.csv_rows(start, end))
+    rows = list(reports.csv_rows(start, end))
 
-    assert rows[0] == queries.CSV_HEADER
+    assert rows[0] == reports.CSV_HEADER
     assert rows[1][:8] == [
         str(w.id),
         str(creator.id),
@@ -270,4 +291,4 @@ def test_csv_rows_for_a_period(app_ctx):
         "paid",
     ]
     assert rows[2][7:8] + rows[2][-1:] == ["rejected", "Test, with a comma"]
-    assert list(queries.csv_rows(end, end + timedelta(days=1))) == [queries.CSV_HEADER]
+    assert list(reports.csv_rows(end, end + timedelta(days=1))) == [reports.CSV_HEADER]

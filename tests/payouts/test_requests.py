@@ -113,33 +113,6 @@ def test_bad_amounts_are_refused_and_nothing_is_written(app_ctx, amount, message
     assert balances(creator.id)["available"] == 50_000
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("-5", "more than zero"),
-        ("0", "more than zero"),
-        ("0.00", "more than zero"),
-        ("9.99", "smallest"),
-        ("10.005", "not an amount"),
-        ("ten", "not an amount"),
-        ("", "not an amount"),
-        ("1e5", "not an amount"),
-        ("12,50", "not an amount"),
-        ("NaN", "not an amount"),
-    ],
-)
-def test_typed_amounts_that_are_not_whole_cents_or_too_small_are_refused(app_ctx, text, message):
-    with pytest.raises(InvalidAmount, match=message):
-        services.parse_withdrawal_amount(text)
-
-
-@pytest.mark.parametrize(
-    ("text", "cents"), [("100", 10_000), ("100.5", 10_050), ("1,000.00", 100_000), ("10", 1_000)]
-)
-def test_typed_amounts_read_as_cents(app_ctx, text, cents):
-    assert services.parse_withdrawal_amount(text) == cents
-
-
 def test_more_than_available_is_refused_and_nothing_is_written(app_ctx):
     creator = make_creator(balance=5_000)
 

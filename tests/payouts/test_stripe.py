@@ -17,8 +17,8 @@ from affiliate.payouts.providers import (
     StripePayoutProvider,
     TransientPayoutError,
     get_provider,
-    status_from_stripe_account,
 )
+from affiliate.payouts.providers.stripe import status_from_stripe_account
 from core.accounts.models import Role
 from core.extensions import db
 from core.notifications.models import Notification

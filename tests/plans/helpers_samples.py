@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from affiliate.plans import samples
-from affiliate.plans.models import SampleRequest
+from affiliate.plans.samples import services as samples
+from affiliate.plans.samples.models import SampleRequest
 from core.accounts.models import Role, User
 from core.extensions import db
 from shop.catalog.models import Product, Store, Variant
-from shop.orders.checkout import add_address
-from shop.orders.models import Address
-from tests.creators.factories import make_profile
-from tests.creators.helpers_plans import open_plan, showcase
+from shop.orders.checkout.models import Address
+from shop.orders.checkout.services import add_address
+from tests.creators.factories import make_profile, open_plan, showcase
 from tests.factories import make_user
 from tests.shop.factories import make_product, make_store
 

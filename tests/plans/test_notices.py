@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from affiliate.plans import services
+from affiliate.plans import memberships, rates
 from affiliate.plans.models import MembershipStatus, PlanKind
 from core.accounts.models import Role
 from core.extensions import db
 from core.notifications.models import Notification
-from tests.creators.helpers_plans import make_plan, member, showcase, store_plan
+from tests.creators.factories import make_plan, member, showcase, store_plan
 from tests.factories import make_user
 from tests.shop.factories import make_product, make_store
 
@@ -33,8 +33,8 @@ def notices_of(user_id: int) -> list[Notification]:
 def test_invited_creator_is_notified_once(store, product):
     creator = make_user(Role.CREATOR)
     plan = make_plan(store, PlanKind.TARGETED, "Spring", 2500, [product])
-    services.invite(plan, [creator.id])
-    services.invite(plan, [creator.id])  # asking again while the invitation waits
+    memberships.invite(plan, [creator.id])
+    memberships.invite(plan, [creator.id])  # asking again while the invitation waits
 
     notices = notices_of(creator.id)
     assert len(notices) == 1
@@ -47,7 +47,7 @@ def test_approved_joiner_is_notified(store, product):
     plan = make_plan(store, PlanKind.OPEN, "Everyday", 1500, [product])
     plan.manual_approval = True
     waiting = member(plan, creator.id, MembershipStatus.PENDING)
-    services.decide_joiner(plan, waiting.id, approve=True)
+    memberships.decide_joiner(plan, waiting.id, approve=True)
 
     assert "approved you" in notices_of(creator.id)[0].message
 
@@ -56,7 +56,7 @@ def test_rejected_joiner_is_notified(store, product):
     creator = make_user(Role.CREATOR)
     plan = make_plan(store, PlanKind.OPEN, "Everyday", 1500, [product])
     waiting = member(plan, creator.id, MembershipStatus.PENDING)
-    services.decide_joiner(plan, waiting.id, approve=False)
+    memberships.decide_joiner(plan, waiting.id, approve=False)
 
     assert "declined your request" in notices_of(creator.id)[0].message
 
@@ -65,7 +65,7 @@ def test_rate_cut_notifies_creators_promoting_the_product(store, product):
     plan = store_plan(store, 2000)
     promoting, idle = make_user(Role.CREATOR), make_user(Role.CREATOR)
     showcase(promoting.id, product)
-    services.change_rate(plan, None, 1000)
+    rates.change_rate(plan, None, 1000)
 
     notices = notices_of(promoting.id)
     assert len(notices) == 1
@@ -80,7 +80,7 @@ def test_rate_cut_in_an_open_plan_notifies_only_its_members(store, product):
     member(plan, joined.id, MembershipStatus.JOINED)
     showcase(joined.id, product)
     showcase(outsider.id, product)
-    services.change_rate(plan, product.id, 1000)
+    rates.change_rate(plan, product.id, 1000)
 
     assert len(notices_of(joined.id)) == 1
     assert notices_of(outsider.id) == []
@@ -90,6 +90,6 @@ def test_rate_raise_notifies_nobody(store, product):
     plan = store_plan(store, 1000)
     creator = make_user(Role.CREATOR)
     showcase(creator.id, product)
-    services.change_rate(plan, None, 2000)
+    rates.change_rate(plan, None, 2000)
 
     assert notices_of(creator.id) == []

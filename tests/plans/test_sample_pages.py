@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.plans import samples
-from affiliate.plans.models import SamplePolicy, SampleRequest, SampleStatus
+from affiliate.plans.samples import services as samples
+from affiliate.plans.samples.models import SamplePolicy, SampleRequest, SampleStatus
 from core.accounts.models import Role, User
 from core.extensions import db
 from shop.catalog.models import Variant
-from shop.orders.models import Address, Order
+from shop.orders.checkout.models import Address
+from shop.orders.models import Order
 from tests.conftest import Auth, post_form
 from tests.factories import make_user
 from tests.plans.helpers_samples import NOTE, ask, make_world, showcasing

@@ -6,24 +6,27 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from affiliate.plans import samples
-from affiliate.plans.exceptions import (
+from affiliate.plans.exceptions import NotFound
+from affiliate.plans.samples import queries as sample_queries
+from affiliate.plans.samples import services as samples
+from affiliate.plans.samples.exceptions import (
     IllegalSampleTransition,
     InvalidSampleRequest,
-    NotFound,
     SampleAlreadyRequested,
     SampleCapReached,
     SampleNotAllowed,
     SampleOutOfStock,
 )
-from affiliate.plans.models import SamplePolicy, SampleRequest, SampleStatus
+from affiliate.plans.samples.models import SamplePolicy, SampleRequest, SampleStatus
 from core.accounts.models import Role
 from core.audit.models import AuditEvent
 from core.extensions import db
 from core.ledger.models import LedgerEntry
+from core.states import IllegalTransition
 from shop.catalog.models import ProductStatus, Variant
 from shop.orders import lifecycle
-from shop.orders.models import Address, Order, OrderStatus
+from shop.orders.checkout.models import Address
+from shop.orders.models import Order, OrderStatus
 from tests.factories import make_user
 from tests.plans.helpers_samples import NOTE, address_for, ask, make_world, showcasing
 from tests.shop.factories import make_product, make_store
@@ -72,7 +75,7 @@ def test_approved_sample_ships_as_a_free_order_the_creator_can_track(world):
 
     lifecycle.ship(order, "UPS", "1Z-SAMPLE-1", world.seller)
     db.session.commit()
-    (row,) = samples.creator_requests(world.creator.id).items
+    (row,) = sample_queries.creator_requests(world.creator.id).items
     assert row.request.id == sample.id
     assert row.order.status == OrderStatus.SHIPPED.value
     assert row.tracking == ("UPS", "1Z-SAMPLE-1")
@@ -100,7 +103,7 @@ def test_seller_declines_with_a_reason_the_creator_reads(world):
     assert sample.decline_reason == "Out of samples this month."
     assert sample.order_id is None
     assert _count(Order) == 0
-    (row,) = samples.creator_requests(world.creator.id).items
+    (row,) = sample_queries.creator_requests(world.creator.id).items
     assert row.request.decline_reason == "Out of samples this month."
 
 
@@ -268,7 +271,7 @@ def test_declined_and_cancelled_requests_do_not_count_against_the_cap(world):
     samples.cancel_sample(other, second.id)
     db.session.commit()
     assert ask(world).status == REQUESTED
-    assert samples.sample_counts([world.product.id]) == {world.product.id: 1}
+    assert sample_queries.sample_counts([world.product.id]) == {world.product.id: 1}
 
 
 def test_approved_requests_count_against_the_cap(world):
@@ -314,7 +317,9 @@ def test_store_caps_list_products_with_requests_or_caps(world):
     ask(world)
     samples.set_sample_cap(world.seller, world.other_product.id, 2)
     db.session.commit()
-    rows = {row.product.title: (row.used, row.cap) for row in samples.store_caps(world.store.id)}
+    rows = {
+        row.product.title: (row.used, row.cap) for row in sample_queries.store_caps(world.store.id)
+    }
     assert rows == {"Night serum": (1, None), "Day cream": (0, 2)}
 
 
@@ -344,7 +349,9 @@ def test_a_creator_lists_only_their_own_requests(world):
     mine = ask(world)
     other, _ = showcasing(world.product, "maya")
     ask(world, creator=other)
-    assert [row.request.id for row in samples.creator_requests(world.creator.id).items] == [mine.id]
+    assert [row.request.id for row in sample_queries.creator_requests(world.creator.id).items] == [
+        mine.id
+    ]
 
 
 def test_the_seller_queue_holds_only_the_stores_requests(world):
@@ -353,7 +360,7 @@ def test_the_seller_queue_holds_only_the_stores_requests(world):
     other, _ = showcasing(elsewhere, "maya")
     samples.request_sample(other, elsewhere.id, elsewhere.variants[0].id, NOTE, _.id)
     db.session.commit()
-    queue = samples.seller_queue(world.store.id, REQUESTED)
+    queue = sample_queries.seller_queue(world.store.id, REQUESTED)
     assert [row.request.id for row in queue.items] == [mine.id]
     assert queue.items[0].handle == "cleo"
 
@@ -394,3 +401,44 @@ def test_demo_seeds_a_waiting_a_shipped_and_a_declined_sample_once(app, app_ctx)
     ]
     seed()
     assert _count(SampleRequest) == 3
+
+
+# --- what the pages may offer ----------------------------------------------------------------
+
+
+def test_rows_say_what_each_side_may_do_with_a_waiting_request(world):
+    ask(world)
+    (mine,) = sample_queries.creator_requests(world.creator.id).items
+    (queued,) = sample_queries.seller_queue(world.store.id, REQUESTED).items
+    assert (mine.can_cancel, mine.being_packed, mine.request.declined_because) == (True, False, "")
+    assert queued.can_answer
+
+
+def test_an_approved_row_is_being_packed_and_takes_no_answer(world):
+    sample = ask(world)
+    samples.approve_sample(world.seller, sample.id)
+    db.session.commit()
+    (mine,) = sample_queries.creator_requests(world.creator.id).items
+    (queued,) = sample_queries.seller_queue(world.store.id).items
+    assert (mine.can_cancel, mine.being_packed) == (False, True)
+    assert not queued.can_answer
+
+
+def test_a_declined_row_carries_the_sellers_reason(world):
+    sample = ask(world)
+    samples.decline_sample(world.seller, sample.id, "Not this month")
+    db.session.commit()
+    (mine,) = sample_queries.creator_requests(world.creator.id).items
+    (queued,) = sample_queries.seller_queue(world.store.id).items
+    assert mine.request.declined_because == queued.request.declined_because == "Not this month"
+    assert not mine.can_cancel
+
+
+def test_an_answered_request_refuses_as_an_illegal_transition(world):
+    sample = ask(world)
+    samples.cancel_sample(world.creator, sample.id)
+    db.session.commit()
+    with pytest.raises(IllegalTransition) as refused:
+        samples.decline_sample(world.seller, sample.id, "Too late")
+    assert refused.value.status_code == 409
+    assert "already cancelled" in str(refused.value)

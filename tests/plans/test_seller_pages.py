@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.plans import services
+from affiliate.plans import memberships, queries, rates, services
 from affiliate.plans.models import (
     MembershipStatus,
     Plan,
@@ -121,7 +121,7 @@ def test_store_plan_card_sets_the_rate_and_turns_it_off(signed_in, seller):
     assert response.status_code == 302
     plan = services.get_store_plan(store.id)
     assert plan.status == PlanStatus.PAUSED.value
-    assert services.current_rates(plan)[None].rate_bps == 1250
+    assert rates.current_rates(plan)[None].rate_bps == 1250
 
 
 @pytest.mark.parametrize("rate", ["0.99", "80.01", "12.345", "lots"])
@@ -135,7 +135,7 @@ def test_store_plan_with_a_bad_rate_is_400_and_nothing_written(signed_in, rate):
 def test_list_shows_plans_with_status_and_joined_creators(signed_in, seller):
     _, store, products = seller
     plan = _open_plan(store, products)
-    services.join_open_plan(plan.id, make_user(Role.CREATOR).id)
+    memberships.join_open_plan(plan.id, make_user(Role.CREATOR).id)
     paused = _open_plan(store, products[:1], name="Quiet")
     services.pause(paused)
     db.session.commit()
@@ -155,7 +155,7 @@ def test_list_runs_the_same_number_of_statements_for_2_and_12_plans(
     def add_plans(count: int, start: int) -> None:
         for i in range(start, start + count):
             plan = _open_plan(store, products, name=f"Plan {i}")
-            services.join_open_plan(plan.id, make_user(Role.CREATOR).id)
+            memberships.join_open_plan(plan.id, make_user(Role.CREATOR).id)
         db.session.commit()
 
     def statements() -> int:
@@ -201,7 +201,7 @@ def test_create_open_plan(signed_in, seller):
         "Everyday glow",
         True,
     )
-    assert {r.rate_bps for r in services.current_rates(plan).values()} == {1500}
+    assert {r.rate_bps for r in rates.current_rates(plan).values()} == {1500}
     assert signed_in.get(response.location).status_code == 200
 
 
@@ -292,28 +292,28 @@ def test_plan_page_changes_a_rate_and_shows_a_scheduled_cut(signed_in, seller, a
     _, store, products = seller
     plan = _open_plan(store, products)
     creator = make_user(Role.CREATOR)
-    services.add_to_showcase(creator.id, products[0].id)
+    memberships.add_to_showcase(creator.id, products[0].id)
     db.session.commit()
     path = f"/seller/plans/{plan.id}/rate"
     response = post_form(signed_in, path, {"product_id": products[1].id, "rate": "20"})
     assert response.status_code == 302
     response = post_form(signed_in, path, {"product_id": products[0].id, "rate": "10"})
     assert response.status_code == 302
-    scheduled = services.scheduled_rates(plan)
+    scheduled = rates.scheduled_rates(plan)
     assert [(r.product_id, r.rate_bps) for r in scheduled] == [(products[0].id, 1000)]
     text = signed_in.get(f"/seller/plans/{plan.id}").get_data(as_text=True)
     assert "→ 10%" in text
     assert "20%" in text
     response = post_form(signed_in, path, {"product_id": products[0].id, "rate": "0.5"})
     assert response.status_code == 400
-    assert len(services.scheduled_rates(plan)) == 1
+    assert len(rates.scheduled_rates(plan)) == 1
 
 
 def test_plan_page_approves_and_declines_joiners(signed_in, seller, app_ctx):
     _, store, products = seller
     plan = _open_plan(store, products, manual_approval=True)
-    first = services.join_open_plan(plan.id, make_user(Role.CREATOR, display_name="Ann").id)
-    second = services.join_open_plan(plan.id, make_user(Role.CREATOR, display_name="Bo").id)
+    first = memberships.join_open_plan(plan.id, make_user(Role.CREATOR, display_name="Ann").id)
+    second = memberships.join_open_plan(plan.id, make_user(Role.CREATOR, display_name="Bo").id)
     db.session.commit()
     text = signed_in.get(f"/seller/plans/{plan.id}").get_data(as_text=True)
     assert "Waiting for your approval" in text
@@ -363,4 +363,38 @@ def test_plan_page_adds_and_removes_products(signed_in, seller):
     assert response.status_code == 302
     path = f"/seller/plans/{plan.id}/products/{products[0].id}/remove"
     assert post_form(signed_in, path).status_code == 302
-    assert [row.product.id for row in services.plan_products(plan)] == [products[1].id]
+    assert [row.product.id for row in queries.plan_products(plan)] == [products[1].id]
+
+
+def test_plan_page_shows_only_the_actions_the_plan_allows(signed_in, seller, app_ctx):
+    _, store, products = seller
+    plan = services.create_targeted_plan(
+        store,
+        name="Spring",
+        product_rates={products[0].id: 2500},
+        creator_ids=[make_user(Role.CREATOR).id],
+        starts_at=utcnow() - DAY,
+    )
+    db.session.commit()
+    path = f"/seller/plans/{plan.id}"
+    running = signed_in.get(path).get_data(as_text=True)
+    for shown in (">Pause<", ">End for good<", ">Invite<", ">Set<", "Remove from plan"):
+        assert shown in running
+    assert ">Resume<" not in running
+    services.end(plan)
+    db.session.commit()
+    ended = signed_in.get(path).get_data(as_text=True)
+    for hidden in (">Pause<", ">Resume<", ">End for good<", ">Invite<", ">Set<", "Add products"):
+        assert hidden not in ended
+    assert "Products and rates" in ended
+
+
+def test_store_plan_page_has_one_rate_and_no_creators_list(signed_in, seller, app_ctx):
+    _, store, _ = seller
+    plan = services.set_store_plan(store, 1000)
+    db.session.commit()
+    text = signed_in.get(f"/seller/plans/{plan.id}").get_data(as_text=True)
+    assert "on every product of the store" in text
+    assert ">Change rate<" in text
+    assert "Products and rates" not in text
+    assert 'id="creators-title"' not in text

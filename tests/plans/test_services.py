@@ -7,13 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.plans import services
+from affiliate.plans import memberships, queries, rates, services, showcase
 from affiliate.plans.exceptions import (
     IllegalPlanTransition,
     InvalidRate,
     InvalidWindow,
     NoApplicablePlan,
-    NotACreator,
     NotFound,
     NotInvited,
     PlanError,
@@ -31,6 +30,7 @@ from affiliate.plans.models import (
     ShowcaseItem,
 )
 from affiliate.plans.rule import applicable_rate
+from affiliate.profiles.exceptions import NotACreator
 from core.accounts.models import Role, User
 from core.audit.models import AuditEvent
 from core.extensions import db
@@ -95,13 +95,13 @@ def _count(model) -> int:
     [("1", 100), ("80", 8000), ("12.5", 1250), ("12.34", 1234), (" 15 % ", 1500), ("7,5", 750)],
 )
 def test_parse_rate_percent_reads_percentages_with_two_decimals(text, bps):
-    assert services.parse_rate_percent(text) == bps
+    assert rates.parse_rate_percent(text) == bps
 
 
 @pytest.mark.parametrize("text", ["0.99", "80.01", "12.345", "0", "", "abc", "-5", "100", "1e1"])
 def test_parse_rate_percent_refuses_rates_outside_1_to_80_or_with_3_decimals(text):
     with pytest.raises(InvalidRate):
-        services.parse_rate_percent(text)
+        rates.parse_rate_percent(text)
 
 
 # --- store plans -----------------------------------------------------------------------------
@@ -111,10 +111,10 @@ def test_store_plan_is_created_then_changed_in_place_of_a_second(store):
     plan = services.set_store_plan(store, 1000)
     db.session.commit()
     assert plan.kind == PlanKind.STORE.value
-    assert services.current_rates(plan)[None].rate_bps == 1000
+    assert rates.current_rates(plan)[None].rate_bps == 1000
     again = services.set_store_plan(store, 1200)
     assert again.id == plan.id
-    assert services.current_rates(plan)[None].rate_bps == 1200
+    assert rates.current_rates(plan)[None].rate_bps == 1200
     assert _count(PlanRate) == 2  # a new row, never an edit
 
 
@@ -147,7 +147,7 @@ def test_store_plan_takes_no_product_list(store, products):
     with pytest.raises(PlanError):
         services.add_products(plan, {products[0].id: 1000})
     with pytest.raises(ProductNotInStore):
-        services.change_rate(plan, products[0].id, 1200)
+        rates.change_rate(plan, products[0].id, 1200)
 
 
 # --- open and targeted plans -----------------------------------------------------------------
@@ -163,8 +163,11 @@ def test_open_plan_has_its_products_at_their_rates(store, products):
     )
     assert plan.name == "Everyday"
     assert plan.manual_approval
-    rates = services.current_rates(plan)
-    assert {k: r.rate_bps for k, r in rates.items()} == {products[0].id: 1500, products[1].id: 1250}
+    current = rates.current_rates(plan)
+    assert {k: r.rate_bps for k, r in current.items()} == {
+        products[0].id: 1500,
+        products[1].id: 1250,
+    }
 
 
 def test_end_before_start_is_refused(store, products):
@@ -213,8 +216,8 @@ def test_archived_product_and_empty_list_and_bad_rate_are_refused(store, product
 
 def test_targeted_plan_invites_creators(store, products, creator):
     plan = _targeted(store, products[:1], [creator], message="Hello")
-    memberships = db.session.scalars(select(PlanMembership)).all()
-    assert [(m.plan_id, m.creator_id, m.status) for m in memberships] == [
+    rows = db.session.scalars(select(PlanMembership)).all()
+    assert [(m.plan_id, m.creator_id, m.status) for m in rows] == [
         (plan.id, creator.id, MembershipStatus.INVITED.value)
     ]
     assert plan.message == "Hello"
@@ -238,7 +241,7 @@ def test_add_and_remove_products(store, products):
     with pytest.raises(ProductNotInStore):
         services.add_products(plan, {make_product(make_store()).id: 2000})
     services.remove_product(plan, products[1].id)
-    assert [row.product.id for row in services.plan_products(plan)] == [products[0].id]
+    assert [row.product.id for row in queries.plan_products(plan)] == [products[0].id]
     with pytest.raises(ProductNotInStore):
         services.remove_product(plan, products[1].id)
 
@@ -249,49 +252,49 @@ def test_add_and_remove_products(store, products):
 def test_raise_applies_at_once_and_is_audited(store, products):
     plan = _open(store, products[:1])
     now = utcnow()
-    rate = services.change_rate(plan, products[0].id, 2000, now=now)
+    rate = rates.change_rate(plan, products[0].id, 2000, now=now)
     assert rate.effective_at == now
-    assert services.current_rates(plan, now)[products[0].id].rate_bps == 2000
+    assert rates.current_rates(plan, now)[products[0].id].rate_bps == 2000
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "plan.rate_changed"))
     assert [(e.from_state, e.to_state) for e in event] == [("15%", "20%")]
 
 
 def test_cut_without_showcases_applies_at_once(store, products):
     plan = _open(store, products[:1])
-    rate = services.change_rate(plan, products[0].id, 1000)
+    rate = rates.change_rate(plan, products[0].id, 1000)
     assert rate.effective_at <= utcnow()
 
 
 def test_cut_on_a_showcased_product_waits_for_the_notice(store, products, creator):
     plan = _open(store, products[:1])
-    services.add_to_showcase(creator.id, products[0].id)
+    memberships.add_to_showcase(creator.id, products[0].id)
     now = utcnow()
-    rate = services.change_rate(plan, products[0].id, 1000, now=now, notice_days=30)
+    rate = rates.change_rate(plan, products[0].id, 1000, now=now, notice_days=30)
     assert rate.effective_at == now + 30 * DAY
     assert rate.announced_at == now
-    assert services.current_rates(plan, now)[products[0].id].rate_bps == 1500
-    assert services.current_rates(plan, now + 31 * DAY)[products[0].id].rate_bps == 1000
-    assert [r.rate_bps for r in services.scheduled_rates(plan, now)] == [1000]
+    assert rates.current_rates(plan, now)[products[0].id].rate_bps == 1500
+    assert rates.current_rates(plan, now + 31 * DAY)[products[0].id].rate_bps == 1000
+    assert [r.rate_bps for r in rates.scheduled_rates(plan, now)] == [1000]
     # A raise before the cut takes effect supersedes it.
-    services.change_rate(plan, products[0].id, 1800, now=now + DAY)
-    assert services.scheduled_rates(plan, now + DAY) == []
-    assert services.current_rates(plan, now + 40 * DAY)[products[0].id].rate_bps == 1800
+    rates.change_rate(plan, products[0].id, 1800, now=now + DAY)
+    assert rates.scheduled_rates(plan, now + DAY) == []
+    assert rates.current_rates(plan, now + 40 * DAY)[products[0].id].rate_bps == 1800
 
 
 def test_store_plan_cut_waits_when_any_store_product_is_showcased(store, products, creator):
     plan = services.set_store_plan(store, 1000)
     db.session.commit()
-    services.add_to_showcase(creator.id, products[2].id)
-    rate = services.change_rate(plan, None, 500, notice_days=7)
+    memberships.add_to_showcase(creator.id, products[2].id)
+    rate = rates.change_rate(plan, None, 500, notice_days=7)
     assert rate.effective_at > utcnow() + 6 * DAY
 
 
 def test_change_rate_refuses_bad_rate_and_unknown_product(store, products):
     plan = _open(store, products[:1])
     with pytest.raises(InvalidRate):
-        services.change_rate(plan, products[0].id, 50)
+        rates.change_rate(plan, products[0].id, 50)
     with pytest.raises(ProductNotInStore):
-        services.change_rate(plan, products[1].id, 1500)
+        rates.change_rate(plan, products[1].id, 1500)
 
 
 # --- status ----------------------------------------------------------------------------------
@@ -310,7 +313,7 @@ def test_pause_resume_end_and_end_is_final(store, products):
         with pytest.raises(IllegalPlanTransition):
             move(plan)
     with pytest.raises(IllegalPlanTransition):
-        services.change_rate(plan, products[0].id, 2000)
+        rates.change_rate(plan, products[0].id, 2000)
     actions = db.session.scalars(
         select(AuditEvent.to_state).where(AuditEvent.action == "plan.status_changed")
     ).all()
@@ -323,14 +326,14 @@ def test_pause_resume_end_and_end_is_final(store, products):
 def test_creator_accepts_an_invitation_and_earns_the_targeted_rate(store, products, creator):
     _open(store, products[:1], rate=1500)
     plan = _targeted(store, products[:1], [creator], rate=2500)
-    membership = services.invitations_for(creator.id)[0]
+    membership = queries.invitations_for(creator.id)[0]
     assert membership.plan.id == plan.id
     assert membership.plan.store.id == store.id
-    services.respond_to_invitation(membership.id, creator.id, accept=True)
+    memberships.respond_to_invitation(membership.id, creator.id, accept=True)
     assert membership.status == MembershipStatus.ACCEPTED.value
-    assert services.invitations_for(creator.id) == []
-    assert [m.plan_id for m in services.memberships_for(creator.id)] == [plan.id]
-    services.add_to_showcase(creator.id, products[0].id)
+    assert queries.invitations_for(creator.id) == []
+    assert [m.plan_id for m in queries.memberships_for(creator.id)] == [plan.id]
+    memberships.add_to_showcase(creator.id, products[0].id)
     applied = applicable_rate(creator.id, products[0].id)
     assert (applied.kind, applied.rate_bps) == (PlanKind.TARGETED, 2500)
 
@@ -338,52 +341,52 @@ def test_creator_accepts_an_invitation_and_earns_the_targeted_rate(store, produc
 def test_accepting_an_invitation_addressed_to_another_creator_is_refused(store, products, creator):
     other = make_user(Role.CREATOR)
     _targeted(store, products[:1], [creator])
-    membership = services.invitations_for(creator.id)[0]
+    membership = queries.invitations_for(creator.id)[0]
     with pytest.raises(NotInvited):
-        services.respond_to_invitation(membership.id, other.id, accept=True)
+        memberships.respond_to_invitation(membership.id, other.id, accept=True)
     assert membership.status == MembershipStatus.INVITED.value
     with pytest.raises(NotFound):
-        services.respond_to_invitation(999_999, creator.id, accept=True)
+        memberships.respond_to_invitation(999_999, creator.id, accept=True)
 
 
 def test_invitation_answers_once_and_not_on_an_ended_plan(store, products, creator):
     plan = _targeted(store, products[:1], [creator])
-    membership = services.invitations_for(creator.id)[0]
-    services.respond_to_invitation(membership.id, creator.id, accept=False)
+    membership = queries.invitations_for(creator.id)[0]
+    memberships.respond_to_invitation(membership.id, creator.id, accept=False)
     with pytest.raises(NotInvited):
-        services.respond_to_invitation(membership.id, creator.id, accept=True)
+        memberships.respond_to_invitation(membership.id, creator.id, accept=True)
     # Inviting a declined creator again re-opens the invitation, even on a running plan.
-    [again] = services.invite(plan, [creator.id])
+    [again] = memberships.invite(plan, [creator.id])
     assert again.id == membership.id
     assert again.status == MembershipStatus.INVITED.value
     services.end(plan)
     with pytest.raises(PlanNotJoinable):
-        services.respond_to_invitation(membership.id, creator.id, accept=True)
+        memberships.respond_to_invitation(membership.id, creator.id, accept=True)
     with pytest.raises(IllegalPlanTransition):
-        services.invite(plan, [creator.id])
+        memberships.invite(plan, [creator.id])
 
 
 def test_invite_adds_creators_to_a_running_plan_and_refuses_non_creators(store, products, creator):
     plan = _targeted(store, products[:1], [creator])
     newcomer = make_user(Role.CREATOR)
-    memberships = services.invite(plan, [creator.id, newcomer.id])
-    assert {m.creator_id for m in memberships} == {creator.id, newcomer.id}
+    invited = memberships.invite(plan, [creator.id, newcomer.id])
+    assert {m.creator_id for m in invited} == {creator.id, newcomer.id}
     with pytest.raises(NotACreator):
-        services.invite(plan, [make_user(Role.SELLER).id])
+        memberships.invite(plan, [make_user(Role.SELLER).id])
     with pytest.raises(PlanNotJoinable):
-        services.invite(_open(store, products[:1]), [creator.id])
+        memberships.invite(_open(store, products[:1]), [creator.id])
 
 
 def test_find_creator_ids_by_handle_and_email(app_ctx):
     profile = make_profile(handle="cleo_makes")
     user = db.session.get(User, profile.user_id)
-    ids = services.find_creator_ids(["@cleo_makes", user.email.upper()])
+    ids = memberships.find_creator_ids(["@cleo_makes", user.email.upper()])
     assert ids == [profile.user_id]
     with pytest.raises(NotACreator):
-        services.find_creator_ids(["nobody-here"])
+        memberships.find_creator_ids(["nobody-here"])
     buyer = make_user(Role.BUYER)
     with pytest.raises(NotACreator):
-        services.find_creator_ids([buyer.email])
+        memberships.find_creator_ids([buyer.email])
 
 
 # --- joining open plans ----------------------------------------------------------------------
@@ -391,26 +394,26 @@ def test_find_creator_ids_by_handle_and_email(app_ctx):
 
 def test_join_open_plan_at_once_and_idempotent(store, products, creator):
     plan = _open(store, products[:1])
-    membership = services.join_open_plan(plan.id, creator.id)
+    membership = memberships.join_open_plan(plan.id, creator.id)
     assert membership.status == MembershipStatus.JOINED.value
-    assert services.join_open_plan(plan.id, creator.id).id == membership.id
+    assert memberships.join_open_plan(plan.id, creator.id).id == membership.id
 
 
 def test_join_with_manual_approval_waits_for_the_seller(store, products, creator):
     plan = _open(store, products[:1], manual_approval=True)
-    membership = services.join_open_plan(plan.id, creator.id)
+    membership = memberships.join_open_plan(plan.id, creator.id)
     assert membership.status == MembershipStatus.PENDING.value
-    services.decide_joiner(plan, membership.id, approve=True)
+    memberships.decide_joiner(plan, membership.id, approve=True)
     assert membership.status == MembershipStatus.JOINED.value
     with pytest.raises(IllegalPlanTransition):
-        services.decide_joiner(plan, membership.id, approve=False)
+        memberships.decide_joiner(plan, membership.id, approve=False)
     other = make_user(Role.CREATOR)
-    rejected = services.join_open_plan(plan.id, other.id)
-    services.decide_joiner(plan, rejected.id, approve=False)
+    rejected = memberships.join_open_plan(plan.id, other.id)
+    memberships.decide_joiner(plan, rejected.id, approve=False)
     with pytest.raises(PlanNotJoinable):
-        services.join_open_plan(plan.id, other.id)
+        memberships.join_open_plan(plan.id, other.id)
     with pytest.raises(NotFound):
-        services.decide_joiner(_open(store, products[:1], name="B"), membership.id, approve=True)
+        memberships.decide_joiner(_open(store, products[:1], name="B"), membership.id, approve=True)
 
 
 @pytest.mark.parametrize("move", ["pause", "end"])
@@ -419,7 +422,7 @@ def test_joining_a_paused_or_ended_plan_is_refused(store, products, creator, mov
     getattr(services, move)(plan)
     db.session.commit()
     with pytest.raises(PlanNotJoinable):
-        services.join_open_plan(plan.id, creator.id)
+        memberships.join_open_plan(plan.id, creator.id)
     assert _count(PlanMembership) == 0
 
 
@@ -428,14 +431,14 @@ def test_joining_a_plan_not_started_or_targeted_or_as_non_creator_is_refused(
 ):
     later = _open(store, products[:1], starts_at=utcnow() + DAY)
     with pytest.raises(PlanNotJoinable):
-        services.join_open_plan(later.id, creator.id)
+        memberships.join_open_plan(later.id, creator.id)
     targeted = _targeted(store, products[:1], [creator])
     with pytest.raises(PlanNotJoinable):
-        services.join_open_plan(targeted.id, creator.id)
+        memberships.join_open_plan(targeted.id, creator.id)
     with pytest.raises(NotACreator):
-        services.join_open_plan(_open(store, products[:1]).id, make_user(Role.BUYER).id)
+        memberships.join_open_plan(_open(store, products[:1]).id, make_user(Role.BUYER).id)
     with pytest.raises(NotFound):
-        services.join_open_plan(999_999, creator.id)
+        memberships.join_open_plan(999_999, creator.id)
 
 
 # --- showcases -------------------------------------------------------------------------------
@@ -444,13 +447,13 @@ def test_joining_a_plan_not_started_or_targeted_or_as_non_creator_is_refused(
 def test_add_to_showcase_joins_the_open_plan_that_applies(store, products, creator):
     services.set_store_plan(store, 1000)
     plan = _open(store, products[:1], rate=1500)
-    item = services.add_to_showcase(creator.id, products[0].id).item
-    assert services.add_to_showcase(creator.id, products[0].id).item.id == item.id
+    item = memberships.add_to_showcase(creator.id, products[0].id).item
+    assert memberships.add_to_showcase(creator.id, products[0].id).item.id == item.id
     membership = db.session.scalar(select(PlanMembership))
     assert (membership.plan_id, membership.status) == (plan.id, MembershipStatus.JOINED.value)
     # The store plan covers the other products, without joining anything.
-    services.add_to_showcase(creator.id, products[1].id)
-    rows = services.showcase_of(creator.id)
+    memberships.add_to_showcase(creator.id, products[1].id)
+    rows = showcase.showcase_of(creator.id)
     assert {(r.product.id, r.applied.kind, r.applied.rate_bps) for r in rows} == {
         (products[0].id, PlanKind.OPEN, 1500),
         (products[1].id, PlanKind.STORE, 1000),
@@ -460,28 +463,28 @@ def test_add_to_showcase_joins_the_open_plan_that_applies(store, products, creat
 
 def test_add_to_showcase_without_a_plan_is_refused(store, products, creator):
     with pytest.raises(NoApplicablePlan):
-        services.add_to_showcase(creator.id, products[0].id)
+        memberships.add_to_showcase(creator.id, products[0].id)
     with pytest.raises(NotFound):
-        services.add_to_showcase(creator.id, 999_999)
+        memberships.add_to_showcase(creator.id, 999_999)
     assert _count(ShowcaseItem) == 0
 
 
 def test_remove_from_showcase(store, products, creator):
     services.set_store_plan(store, 1000)
-    services.add_to_showcase(creator.id, products[0].id)
-    assert services.remove_from_showcase(creator.id, products[0].id) is True
-    assert services.remove_from_showcase(creator.id, products[0].id) is False
+    memberships.add_to_showcase(creator.id, products[0].id)
+    assert showcase.remove_from_showcase(creator.id, products[0].id) is True
+    assert showcase.remove_from_showcase(creator.id, products[0].id) is False
 
 
 def test_showcase_of_uses_two_queries_whatever_its_size(store, creator, count_queries):
     services.set_store_plan(store, 1000)
     for i in range(6):
-        services.add_to_showcase(creator.id, make_product(store, title=f"S{i}").id)
+        memberships.add_to_showcase(creator.id, make_product(store, title=f"S{i}").id)
     db.session.commit()
     name, creator_id = store.name, creator.id
     db.session.expunge_all()
     before = count_queries.count
-    rows = services.showcase_of(creator_id)
+    rows = showcase.showcase_of(creator_id)
     assert [r.product.store.name for r in rows] == [name] * 6
     assert all(r.applied.rate_bps == 1000 for r in rows)
     assert count_queries.count - before <= 3
@@ -490,12 +493,12 @@ def test_showcase_of_uses_two_queries_whatever_its_size(store, creator, count_qu
 def test_plans_of_store_and_counts(store, products, creator):
     services.set_store_plan(store, 1000)
     open_plan = _open(store, products[:1])
-    services.join_open_plan(open_plan.id, creator.id)
+    memberships.join_open_plan(open_plan.id, creator.id)
     targeted = _targeted(store, products[:2], [creator, make_user(Role.CREATOR)])
-    plans = services.plans_of_store(store.id)
+    plans = queries.plans_of_store(store.id)
     assert plans[0].kind == PlanKind.STORE.value
-    assert services.plans_of_store(make_store().id) == []
-    counts = services.plan_counts([open_plan.id, targeted.id])
+    assert queries.plans_of_store(make_store().id) == []
+    counts = queries.plan_counts([open_plan.id, targeted.id])
     assert (counts[open_plan.id].joined, counts[open_plan.id].products) == (1, 1)
     assert (counts[targeted.id].invited, counts[targeted.id].products) == (2, 2)
 
@@ -517,12 +520,12 @@ def test_demo_seeds_glow_and_co_plans_once(app, app_ctx):
         ("targeted", "Spring launch"),
     ]
     assert plans[2].manual_approval
-    assert services.current_rates(plans[0])[None].rate_bps == 1000
-    assert {r.rate_bps for r in services.current_rates(plans[1]).values()} == {1500}
+    assert rates.current_rates(plans[0])[None].rate_bps == 1000
+    assert {r.rate_bps for r in rates.current_rates(plans[1]).values()} == {1500}
     creator = db.session.scalar(select(User).where(User.email == "creator@example.com"))
-    [invitation] = services.invitations_for(creator.id)
+    [invitation] = queries.invitations_for(creator.id)
     assert (invitation.plan.name, invitation.plan.store.handle) == ("Spring launch", "glow-and-co")
-    memberships = _count(PlanMembership)  # the invitation, and the joins of demo showcases
+    joined = _count(PlanMembership)  # the invitation, and the joins of demo showcases
     seed()
     assert _count(Plan) == 4
-    assert _count(PlanMembership) == memberships
+    assert _count(PlanMembership) == joined

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.plans import services, showcase
+from affiliate.plans import memberships, services, showcase
 from affiliate.plans.exceptions import NoApplicablePlan
 from affiliate.plans.models import MembershipStatus, PlanMembership, ShowcaseItem, ShowcaseRequest
 from affiliate.plans.rule import Standing, applicable_rate
@@ -68,7 +68,7 @@ def _membership(plan, creator) -> PlanMembership:
 def test_adding_through_an_approval_plan_sends_a_request_and_showcases_nothing(
     launch, products, creator
 ):
-    added = services.add_to_showcase(creator.id, products[0].id)
+    added = memberships.add_to_showcase(creator.id, products[0].id)
     assert added.item is None
     assert added.awaiting.plan_id == launch.id
     assert added.awaiting.describe() == "30% once approved"
@@ -82,17 +82,17 @@ def test_adding_through_an_approval_plan_sends_a_request_and_showcases_nothing(
 
 def test_adding_again_while_waiting_keeps_one_request(launch, products, creator):
     for _ in range(2):
-        added = services.add_to_showcase(creator.id, products[0].id)
+        added = memberships.add_to_showcase(creator.id, products[0].id)
     assert added.awaiting.standing is Standing.AWAITING_APPROVAL
-    services.add_to_showcase(creator.id, products[1].id)  # the same plan, another product
+    memberships.add_to_showcase(creator.id, products[1].id)  # the same plan, another product
     assert _count(ShowcaseRequest, creator_id=creator.id) == 2
     assert _count(PlanMembership, creator_id=creator.id) == 1
 
 
 def test_approval_puts_the_waiting_products_in_the_showcase(launch, products, creator):
-    services.add_to_showcase(creator.id, products[0].id)
-    services.add_to_showcase(creator.id, products[1].id)
-    services.decide_joiner(launch, _membership(launch, creator).id, approve=True)
+    memberships.add_to_showcase(creator.id, products[0].id)
+    memberships.add_to_showcase(creator.id, products[1].id)
+    memberships.decide_joiner(launch, _membership(launch, creator).id, approve=True)
     mine = select(ShowcaseItem.product_id).where(ShowcaseItem.creator_id == creator.id)
     showcased = set(db.session.scalars(mine))
     assert showcased == {products[0].id, products[1].id}
@@ -102,12 +102,12 @@ def test_approval_puts_the_waiting_products_in_the_showcase(launch, products, cr
 
 
 def test_rejection_forgets_the_waiting_products(launch, products, creator):
-    services.add_to_showcase(creator.id, products[0].id)
-    services.decide_joiner(launch, _membership(launch, creator).id, approve=False)
+    memberships.add_to_showcase(creator.id, products[0].id)
+    memberships.decide_joiner(launch, _membership(launch, creator).id, approve=False)
     assert _count(ShowcaseRequest) == 0
     assert _count(ShowcaseItem) == 0
     # Rejected: the open plan is closed to her, so adding now goes by the store plan at once.
-    added = services.add_to_showcase(creator.id, products[0].id)
+    added = memberships.add_to_showcase(creator.id, products[0].id)
     assert added.awaiting is None
     assert (added.now.kind.value, added.now.rate_bps) == ("store", 1000)
     assert added.item is not None
@@ -118,30 +118,30 @@ def test_a_showcased_product_keeps_the_rate_now_while_its_better_plan_waits(
 ):
     db.session.add(ShowcaseItem(creator_id=creator.id, product_id=products[0].id))
     db.session.commit()
-    added = services.add_to_showcase(creator.id, products[0].id)
+    added = memberships.add_to_showcase(creator.id, products[0].id)
     assert added.item is not None
     assert added.awaiting.plan_id == launch.id
     assert _membership(launch, creator).status == MembershipStatus.PENDING.value
     assert _count(ShowcaseRequest) == 0  # it is in the showcase already
-    [row] = services.showcase_of(creator.id)
+    [row] = showcase.showcase_of(creator.id)
     assert (row.applied.kind.value, row.applied.rate_bps) == ("store", 1000)
     assert row.next.describe() == "30% once approved"
-    services.decide_joiner(launch, _membership(launch, creator).id, approve=True)
+    memberships.decide_joiner(launch, _membership(launch, creator).id, approve=True)
     assert _count(ShowcaseItem) == 1
-    [row] = services.showcase_of(creator.id)
+    [row] = showcase.showcase_of(creator.id)
     assert (row.applied.plan_id, row.applied.rate_bps, row.next) == (launch.id, 3000, None)
 
 
 def test_a_product_outside_the_approval_plan_joins_at_once(launch, products, creator):
-    added = services.add_to_showcase(creator.id, products[2].id)
+    added = memberships.add_to_showcase(creator.id, products[2].id)
     assert added.awaiting is None
     assert added.item is not None
     assert _count(PlanMembership) == 0
 
 
 def test_waiting_products_are_listed_with_what_they_would_earn(launch, products, creator):
-    services.add_to_showcase(creator.id, products[1].id)
-    services.add_to_showcase(creator.id, products[0].id)
+    memberships.add_to_showcase(creator.id, products[1].id)
+    memberships.add_to_showcase(creator.id, products[0].id)
     rows = showcase.waiting_of(creator.id)
     assert [r.product.id for r in rows] == [products[0].id, products[1].id]
     assert {r.prospect.describe() for r in rows} == {"30% once approved"}
@@ -159,6 +159,6 @@ def test_an_unanswered_invitation_alone_cannot_fill_a_showcase(store, products, 
     )
     db.session.commit()
     with pytest.raises(NoApplicablePlan, match="Accept the invitation to “Spring” first"):
-        services.add_to_showcase(creator.id, products[0].id)
+        memberships.add_to_showcase(creator.id, products[0].id)
     assert _membership(plan, creator).status == MembershipStatus.INVITED.value
     assert _count(ShowcaseItem) == 0

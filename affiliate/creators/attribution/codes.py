@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from affiliate.profiles.exceptions import NotACreator
 from affiliate.profiles.models import CreatorProfile
 from core.accounts.models import Role, User
 from core.extensions import db
@@ -21,9 +22,9 @@ from core.types import utcnow
 from shop.catalog.models import Store
 from shop.orders.models import Order, OrderStatus
 from shop.promotions import services as promotions
-from shop.promotions.display import voucher_terms
 from shop.promotions.exceptions import PromotionError
-from shop.promotions.models import Voucher, VoucherRedemption
+from shop.promotions.models import PromotionState, Voucher, VoucherRedemption
+from shop.promotions.vouchers import voucher_terms
 
 MAX_DAYS = 365
 CODES_LINK = "/creator/codes"
@@ -33,10 +34,6 @@ COUNTED = (
     OrderStatus.DELIVERED.value,
     OrderStatus.COMPLETED.value,
 )
-
-
-class NotACreator(PromotionError):
-    """The code's holder must be a creator."""
 
 
 def give_code(
@@ -92,6 +89,12 @@ class CodeRow:
     @property
     def terms(self) -> str:
         return voucher_terms(self.voucher, self.currency)
+
+    @property
+    def not_running(self) -> str | None:
+        """The code's state when it does not run now (scheduled, ended), else None."""
+        state = self.voucher.state
+        return None if state is PromotionState.RUNNING else state.value
 
 
 def codes_of(creator_id: int) -> list[CodeRow]:

@@ -15,7 +15,8 @@ the shop's transaction, so an order and its commissions commit or fail together.
 - **Refunded** before settlement: ``reversed`` (pending → seller receivable); after
   settlement: ``clawed_back`` (available → seller receivable; the balance may go negative).
 
-Every step is one ledger entry with its own cause, so a repeated signal cannot post twice.
+Every step is one ledger entry (an ``EntryKind``) with its own cause, so a repeated signal
+cannot post twice, and every change of state goes through ``models.COMMISSION``.
 """
 
 from __future__ import annotations
@@ -29,25 +30,22 @@ from flask import current_app
 from sqlalchemy import select
 
 from affiliate.creators.attribution import tracking
-from affiliate.creators.attribution.models import Commission, CommissionState, EventKind
+from affiliate.creators.attribution.models import (
+    COMMISSION,
+    Commission,
+    CommissionState,
+    EventKind,
+)
 from affiliate.plans.rule import applicable_rates
 from core.extensions import db
 from core.ledger.models import AccountKind, EntryKind
 from core.ledger.services import Cause, account_for, credit, debit, post_entry
 from core.money import percent_of
 from core.types import utcnow
-from shop import hooks, signals
 from shop.hooks import CommissionTerms
 from shop.orders.models import Order, OrderLine
 
 log = logging.getLogger(__name__)
-
-EARNED = EntryKind.COMMISSION_EARNED
-SETTLED = EntryKind.COMMISSION_SETTLED
-REVERSED = EntryKind.COMMISSION_REVERSED
-CLAWED_BACK = EntryKind.COMMISSION_CLAWED_BACK
-
-S = CommissionState
 
 #: ``content_type`` of a line bought with a creator's personal voucher code: attributed to the
 #: creator (ahead of any content touch) without a content.
@@ -146,13 +144,13 @@ def earn(order: Order, line: OrderLine, *, now: datetime | None = None) -> Commi
         base_amount=line.amount,
         amount=amount,
         currency=order.currency,
-        state=S.PENDING.value,
+        state=CommissionState.PENDING.value,
         created_at=paid_at,
     )
     db.session.add(commission)
     db.session.flush()
     post_entry(
-        EARNED,
+        EntryKind.COMMISSION_EARNED,
         Cause("commission", commission.id),
         [
             debit(_seller_receivable(commission, order.store.owner_id), amount),
@@ -178,18 +176,20 @@ def settle(order: Order, *, now: datetime | None = None) -> int:
     now = now or utcnow()
     settled = 0
     for commission in _commissions_of(order):
-        if commission.state != S.PENDING.value or commission.net_amount <= 0:
+        if commission.net_amount <= 0 or not COMMISSION.can_move(
+            commission, CommissionState.SETTLED
+        ):
             continue
         amount = commission.net_amount
         pending = _creator_account(AccountKind.CREATOR_PENDING, commission)
         available = _creator_account(AccountKind.CREATOR_AVAILABLE, commission)
         post_entry(
-            SETTLED,
+            EntryKind.COMMISSION_SETTLED,
             Cause("commission", commission.id),
             [debit(pending, amount), credit(available, amount)],
             memo=f"Order #{order.id} completed",
         )
-        commission.state = S.SETTLED.value
+        COMMISSION.move(commission, CommissionState.SETTLED)
         commission.settled_at = now
         settled += 1
     return settled
@@ -212,10 +212,10 @@ def take_back(order: Order, line: OrderLine, refunded: int, *, now: datetime | N
         amount = min(commission.net_amount, percent_of(refunded, commission.rate_bps))
     if amount <= 0:
         return 0
-    settled = commission.state == S.SETTLED.value
+    settled = commission.state == CommissionState.SETTLED.value
     source = AccountKind.CREATOR_AVAILABLE if settled else AccountKind.CREATOR_PENDING
     post_entry(
-        CLAWED_BACK if settled else REVERSED,
+        EntryKind.COMMISSION_CLAWED_BACK if settled else EntryKind.COMMISSION_REVERSED,
         Cause("commission", f"{commission.id}:{commission.reversed_amount}"),
         [
             debit(_creator_account(source, commission), amount),
@@ -225,7 +225,9 @@ def take_back(order: Order, line: OrderLine, refunded: int, *, now: datetime | N
     )
     commission.reversed_amount += amount
     if commission.net_amount == 0:
-        commission.state = (S.CLAWED_BACK if settled else S.REVERSED).value
+        COMMISSION.move(
+            commission, CommissionState.CLAWED_BACK if settled else CommissionState.REVERSED
+        )
         commission.reversed_at = now or utcnow()
     return amount
 
@@ -233,11 +235,7 @@ def take_back(order: Order, line: OrderLine, refunded: int, *, now: datetime | N
 # ---------------------------------------------------------------------------- receivers
 
 
-hooks.register_commission_terms(commission_terms)
-
-
-@signals.order_paid.connect
-def _on_order_paid(order: Order, **extra: Any) -> None:
+def on_order_paid(order: Order, **extra: Any) -> None:
     """Earn on the order's attributed lines, once: a repeated announcement changes nothing.
 
     Every payment passes here, so an order bought from no creator costs no query at all.
@@ -269,13 +267,11 @@ def _record_order_event(order: Order, line: OrderLine) -> None:
     )
 
 
-@signals.order_completed.connect
-def _on_order_completed(order: Order, **extra: Any) -> None:
+def on_order_completed(order: Order, **extra: Any) -> None:
     settle(order)
 
 
-@signals.order_line_refunded.connect
-def _on_line_refunded(order: Order, **extra: Any) -> None:
+def on_line_refunded(order: Order, **extra: Any) -> None:
     line, amount = extra.get("line"), extra.get("amount")
     if isinstance(line, OrderLine) and isinstance(amount, int):
         take_back(order, line, amount)

@@ -6,7 +6,7 @@ import logging
 
 from affiliate.creators.attribution import tracking
 from core.extensions import db
-from core.jobs import PeriodicJob, job, register_periodic
+from core.jobs import PeriodicJob, job
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,8 @@ def roll_up_events() -> int:
     return total
 
 
-register_periodic(
-    PeriodicJob(
-        "affiliate.creators.attribution.jobs.roll_up_events",
-        interval=60,
-        description="fold creators' content events into the daily rollups",
-    )
+ROLL_UP_EVENTS = PeriodicJob(
+    "affiliate.creators.attribution.jobs.roll_up_events",
+    interval=60,
+    description="fold creators' content events into the daily rollups",
 )

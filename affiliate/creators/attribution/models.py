@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from affiliate.creators.content.models import Content  # noqa: F401 - relationships by name
 from core.extensions import db
+from core.states import StateMachine
 from core.types import UTCDateTime, utcnow
 
 
@@ -107,9 +108,23 @@ class CommissionState(StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+#: A commission's states (``state``): pending until the order completes (settled) or is
+#: refunded first (reversed); a refund after settlement claws it back.
+COMMISSION = StateMachine(
+    "commission",
+    {
+        CommissionState.PENDING: {CommissionState.SETTLED, CommissionState.REVERSED},
+        CommissionState.SETTLED: {CommissionState.CLAWED_BACK},
+        CommissionState.REVERSED: set(),
+        CommissionState.CLAWED_BACK: set(),
+    },
+    field="state",
+)
+
+
 class Commission(db.Model):
     """What a creator earns on one order line, at the plan and rate that the line snapshotted
-    when the order was placed (``shop.orders.terms``)."""
+    when the order was placed (``shop.orders.checkout.terms``)."""
 
     __tablename__ = "commission"
 

@@ -6,10 +6,11 @@ from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.creators.centre import dashboards
+from affiliate.creators.centre.queries import seller as dashboards
+from affiliate.creators.centre.queries.period import PERIODS, parse_period
 from core.accounts.authz import role_required
 from core.accounts.models import Role
-from shop.orders.seller_queries import store_of
+from shop.orders.seller.queries import store_of
 
 bp = Blueprint("seller_affiliates", __name__)
 
@@ -17,7 +18,7 @@ bp = Blueprint("seller_affiliates", __name__)
 @bp.get("/seller/affiliates")
 @role_required(Role.SELLER)
 def index() -> ResponseReturnValue:
-    days = dashboards.parse_period(request.args.get("days"))
+    days = parse_period(request.args.get("days"))
     store = store_of(current_user.id)  # a seller's one store; nobody else's is reachable
     dashboard = None
     if store is not None:
@@ -27,5 +28,5 @@ def index() -> ResponseReturnValue:
         store=store,
         dashboard=dashboard,
         currency=store.currency if store else current_app.config["DEFAULT_CURRENCY"],
-        periods=dashboards.PERIODS,
+        periods=PERIODS,
     )

@@ -22,29 +22,38 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.creators.centre import dashboards, marketplace
-from affiliate.creators.centre.marketplace import MarketFilters, MarketSort
-from affiliate.plans import services as plan_services
-from affiliate.plans import showcase as showcase_requests
+from affiliate.creators.centre.queries import creator as dashboards
+from affiliate.creators.centre.queries import marketplace
+from affiliate.creators.centre.queries import plans as creator_plans
+from affiliate.creators.centre.queries.marketplace import MarketFilters, MarketSort
+from affiliate.creators.centre.queries.period import PERIODS, parse_period
+from affiliate.plans import memberships, rates
+from affiliate.plans import queries as plan_queries
+from affiliate.plans import showcase as plan_showcase
 from affiliate.plans.exceptions import PlanError
-from affiliate.plans.models import PlanMembership
+from affiliate.plans.loaders import get_membership_or_404
 from affiliate.plans.rule import format_rate
 from affiliate.plans.showcase import ShowcaseAddition
-from core.accounts.authz import get_or_404, role_required
+from core.accounts.authz import role_required
 from core.accounts.models import Role
 from core.extensions import db
 from core.ledger import services as ledger
 from core.ledger.models import AccountKind
 from core.web.pagination import page_arg
+from core.web.refusals import refuse
 from shop.catalog.models import Category
 from shop.catalog.views import category_tree, parse_price_range
 
 bp = Blueprint("creators", __name__, url_prefix="/creator")
 
+#: The creator's balances, each with what it holds.
 CREATOR_BALANCES = (
-    AccountKind.CREATOR_PENDING,
-    AccountKind.CREATOR_AVAILABLE,
-    AccountKind.CREATOR_HELD,
+    (
+        AccountKind.CREATOR_PENDING,
+        "Commission on paid orders, settling when each order completes.",
+    ),
+    (AccountKind.CREATOR_AVAILABLE, "Settled commission you can withdraw (2% fee)."),
+    (AccountKind.CREATOR_HELD, "Requested withdrawals waiting for finance and payout."),
 )
 
 
@@ -53,14 +62,14 @@ CREATOR_BALANCES = (
 def centre() -> ResponseReturnValue:
     currency = current_app.config["DEFAULT_CURRENCY"]
     balances = ledger.owner_balances(current_user.id, currency)
-    days = dashboards.parse_period(request.args.get("days"))
+    days = parse_period(request.args.get("days"))
     return render_template(
         "creators/centre.html",
         currency=currency,
-        balances=[(kind, balances.get(kind, 0)) for kind in CREATOR_BALANCES],
+        balances=[(kind, balances.get(kind, 0), hint) for kind, hint in CREATOR_BALANCES],
         entries=ledger.recent_entries(owner_id=current_user.id, limit=20),
         dashboard=dashboards.creator_dashboard(current_user.id, days, currency, page=page_arg()),
-        periods=dashboards.PERIODS,
+        periods=PERIODS,
     )
 
 
@@ -82,7 +91,7 @@ def _creator_nav_helpers() -> dict[str, Any]:
     def pending_invitations() -> int:
         if not current_user.is_authenticated:
             return 0
-        return marketplace.pending_invitation_count(current_user.id)
+        return creator_plans.pending_invitation_count(current_user.id)
 
     return {"pending_invitations": pending_invitations}
 
@@ -98,7 +107,7 @@ def _parse_market_filters() -> tuple[MarketFilters, list[str], Category | None]:
     raw_rate = args.get("min_rate", "").strip().rstrip("%").strip()
     if raw_rate:
         try:
-            min_rate = plan_services.parse_rate_percent(raw_rate)
+            min_rate = rates.parse_rate_percent(raw_rate)
         except PlanError as error:
             messages.append(f"Rate at least “{raw_rate[:10]}”: {error} It was ignored.")
 
@@ -171,11 +180,9 @@ def _product_id_from_form() -> int:
 def showcase_add() -> ResponseReturnValue:
     product_id = _product_id_from_form()
     try:
-        added = plan_services.add_to_showcase(current_user.id, product_id)
+        added = memberships.add_to_showcase(current_user.id, product_id)
     except PlanError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return _marketplace_response(error.status_code)
+        return refuse(error, page=_marketplace_response)
     db.session.commit()
     flash(*_added_message(added))
     return redirect(url_for("creators.marketplace", **request.args, _anchor=f"p{product_id}"))
@@ -205,7 +212,7 @@ def _added_message(added: ShowcaseAddition) -> tuple[str, str]:
 @role_required(Role.CREATOR)
 def showcase_remove() -> ResponseReturnValue:
     product_id = _product_id_from_form()
-    removed = plan_services.remove_from_showcase(current_user.id, product_id)
+    removed = plan_showcase.remove_from_showcase(current_user.id, product_id)
     db.session.commit()
     if removed:
         flash("Removed from your showcase.", "success")
@@ -219,18 +226,16 @@ def showcase_remove() -> ResponseReturnValue:
 def showcase() -> ResponseReturnValue:
     return render_template(
         "creators/showcase.html",
-        rows=plan_services.showcase_of(current_user.id),
-        waiting=showcase_requests.waiting_of(current_user.id),
+        rows=creator_plans.showcase_entries(plan_showcase.showcase_of(current_user.id)),
+        waiting=creator_plans.waiting_entries(plan_showcase.waiting_of(current_user.id)),
     )
 
 
 def _invitations_response(status: int = 200) -> ResponseReturnValue:
-    invitations = plan_services.invitations_for(current_user.id)
-    products = marketplace.invitation_products(current_user.id, (m.plan_id for m in invitations))
-    return (
-        render_template("creators/invitations.html", invitations=invitations, products=products),
-        status,
+    invitations = creator_plans.invitations(
+        current_user.id, plan_queries.invitations_for(current_user.id)
     )
+    return render_template("creators/invitations.html", invitations=invitations), status
 
 
 @bp.get("/invitations")
@@ -239,25 +244,15 @@ def invitations() -> ResponseReturnValue:
     return _invitations_response()
 
 
-def get_my_membership_or_404(membership_id: int) -> PlanMembership:
-    """A membership addressed to the signed-in creator; anybody else's reads as missing."""
-    membership = get_or_404(PlanMembership, membership_id)
-    if membership.creator_id != current_user.id:
-        abort(404)
-    return membership
-
-
 @bp.post("/invitations/<int:membership_id>/<any(accept, decline):answer>")
 @role_required(Role.CREATOR)
 def answer_invitation(membership_id: int, answer: str) -> ResponseReturnValue:
-    membership = get_my_membership_or_404(membership_id)
+    membership = get_membership_or_404(membership_id, creator_id=current_user.id)
     accept = answer == "accept"
     try:
-        plan_services.respond_to_invitation(membership.id, current_user.id, accept=accept)
+        memberships.respond_to_invitation(membership.id, current_user.id, accept=accept)
     except PlanError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return _invitations_response(error.status_code)
+        return refuse(error, page=_invitations_response)
     name = membership.plan.name
     db.session.commit()
     if accept:
@@ -271,5 +266,6 @@ def answer_invitation(membership_id: int, answer: str) -> ResponseReturnValue:
 @role_required(Role.CREATOR)
 def my_plans() -> ResponseReturnValue:
     return render_template(
-        "creators/my_plans.html", memberships=plan_services.memberships_for(current_user.id)
+        "creators/my_plans.html",
+        memberships=creator_plans.membership_rows(plan_queries.memberships_for(current_user.id)),
     )

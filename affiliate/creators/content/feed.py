@@ -22,13 +22,18 @@ from sqlalchemy import case, func, literal, or_, select, union
 
 from affiliate.creators.attribution.models import ContentEvent, EventKind
 from affiliate.creators.attribution.tracking import visitor_key
-from affiliate.creators.content.cards import CreatorCard, ProductCard, creator_cards, product_cards
 from affiliate.creators.content.models import (
     Content,
     ContentKind,
     ContentProduct,
     ContentStatus,
     LiveState,
+)
+from affiliate.creators.content.queries import (
+    CreatorCard,
+    ProductCard,
+    creator_cards,
+    product_cards,
 )
 from affiliate.profiles.models import CreatorProfile
 from core.extensions import db

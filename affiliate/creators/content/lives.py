@@ -1,67 +1,63 @@
-"""Live sessions: schedule, start, pin products while live, end; and the state viewers poll.
+"""Live sessions: schedule, start, pin products (and a store's voucher) while live, end.
 
-A live moves through one table of states (``LIVE_MOVES``)::
+A live moves through one state table (``models.LIVE``)::
 
     scheduled ──start──▶ live ──end──▶ ended
         └────────────end (cancel)────────▶ ended
 
 Ending a live that never started *cancels* it: it is ``ended`` with no ``started_at``
-(``is_cancelled``), and its page shows its products as for any ended live. Ending clears the
-pin. A creator has at most one session live at a time.
+(``queries.is_cancelled``), and its page shows its products as for any ended live. Ending clears
+the pin. A creator has at most one session live at a time.
 
 Every change locks the live's row first (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite
 serializes writers already), so two tabs of the control panel cannot race each other past
 the state check. The services flush; the caller commits.
 
-Viewers poll ``pinned_state``. Its ``version`` is the time of the latest change, in
+Viewers poll ``queries.pinned_state``. Its ``version`` is the time of the latest change, in
 microseconds: a start, an end, a pin and an unpin each stamp their column (an unpin stamps
 ``pinned_at`` too, with no product: "the pin last changed then"), and stamps never go
 backwards, so a version that differs from the one a page holds means something changed.
+
+A pinned voucher is a running public voucher of a store whose products are on the live, pinned
+while the live is scheduled or on; viewers collect it from the live page (the shop's collect
+route); a voucher that stops running simply stops showing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import select
 
-from affiliate.creators.content.cards import (
-    ContentNotFound,
+from affiliate.creators.content.exceptions import (
     IllegalLiveMove,
     InvalidLive,
     NotOnLive,
-    clean_product_ids,
-    own_content,
-    product_cards,
-    published_content,
-    set_products,
+    NotPinnable,
 )
 from affiliate.creators.content.models import (
+    LIVE,
     Content,
     ContentKind,
     ContentProduct,
     ContentStatus,
     LiveState,
 )
+from affiliate.creators.content.services import clean_product_ids, own_content, set_products
 from core.extensions import db
+from core.states import IllegalTransition
 from core.types import utcnow
 from shop.catalog.models import Product, ProductStatus
+from shop.promotions.vouchers import PublicVoucher, public_vouchers
 
 TITLE_MAX = 150
 STREAM_URL_MAX = 500
 #: How far in the past a live may be scheduled (a form filled in slowly), and how far ahead.
 SCHEDULE_GRACE = timedelta(minutes=5)
 SCHEDULE_HORIZON = timedelta(days=365)
-
-LIVE_MOVES: dict[LiveState, frozenset[LiveState]] = {
-    LiveState.SCHEDULED: frozenset({LiveState.LIVE, LiveState.ENDED}),
-    LiveState.LIVE: frozenset({LiveState.ENDED}),
-    LiveState.ENDED: frozenset(),
-}
 
 _MOVE_REFUSALS = {
     (LiveState.LIVE, LiveState.LIVE): "This live has already started.",
@@ -72,11 +68,6 @@ _MOVE_REFUSALS = {
 
 def live_state(content: Content) -> LiveState:
     return LiveState(content.live_state)
-
-
-def is_cancelled(content: Content) -> bool:
-    """An ended live that never started."""
-    return content.live_state == LiveState.ENDED.value and content.started_at is None
 
 
 # ---------------------------------------------------------------------------- input
@@ -195,12 +186,16 @@ def _locked_live(creator_id: int, content_id: int) -> Content:
 
 
 def _move(live: Content, to: LiveState) -> None:
+    """Move the live through ``LIVE``; an illegal move is refused in the creator's words."""
     current = live_state(live)
-    if to not in LIVE_MOVES[current]:
+    try:
+        LIVE.move(live, to)
+    except IllegalTransition as refused:
         raise IllegalLiveMove(
-            _MOVE_REFUSALS.get((current, to), f"A {current.value} live cannot go {to.value}.")
-        )
-    live.live_state = to.value
+            _MOVE_REFUSALS.get((current, to), f"A {current.value} live cannot go {to.value}."),
+            current=current.value,
+            target=to.value,
+        ) from refused
 
 
 def _stamp(live: Content, now: datetime) -> datetime:
@@ -282,87 +277,46 @@ def unpin(creator_id: int, content_id: int, now: datetime | None = None) -> Cont
     return live
 
 
-# ---------------------------------------------------------------------------- reading
+# ---------------------------------------------------------------------------- vouchers
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def version_of(live: Content) -> int:
-    """The time of the live's latest change, in microseconds since the epoch."""
-    latest = max(
-        stamp
-        for stamp in (live.created_at, live.started_at, live.ended_at, live.pinned_at)
-        if stamp is not None
+def _store_ids(live: Content) -> list[int]:
+    query = (
+        select(Product.store_id)
+        .join(ContentProduct, ContentProduct.product_id == Product.id)
+        .where(ContentProduct.content_id == live.id)
+        .distinct()
+        .order_by(Product.store_id)
     )
-    return (latest - _EPOCH) // timedelta(microseconds=1)
+    return list(db.session.scalars(query))
 
 
-def pinned_state(content_id: int) -> dict[str, Any]:
-    """What a viewer's page polls: state, pinned card (or None), pin time and version.
-
-    Two queries: the live, and (only while a product is pinned) the live's product cards.
-    The card is ``ProductCard`` as a dict; the view adds its URLs.
-    """
-    live = published_content(content_id, ContentKind.LIVE)
-    if live is None:
-        raise ContentNotFound("No such live.")
-    state = live_state(live)
-    pinned = None
-    if state is LiveState.LIVE and live.pinned_product_id is not None:
-        cards = product_cards([live.id]).get(live.id, [])
-        card = next((c for c in cards if c.product_id == live.pinned_product_id), None)
-        pinned = asdict(card) if card is not None else None
-    return {
-        "state": state.value,
-        "pinned": pinned,
-        "pinned_at": live.pinned_at.isoformat() if pinned and live.pinned_at else None,
-        "version": version_of(live),
-    }
+def pinnable_vouchers(live: Content, buyer_id: int | None = None) -> list[PublicVoucher]:
+    """Running public vouchers of the stores whose products are on the live."""
+    locale = current_app.config["MONEY_LOCALE"]
+    return [
+        voucher
+        for store_id in _store_ids(live)
+        for voucher in public_vouchers(store_id, buyer_id=buyer_id, locale=locale)
+    ]
 
 
-@dataclass(frozen=True)
-class CreatorLives:
-    """A creator's lives by state: on air, coming (soonest first), past (latest first)."""
-
-    live: list[Content]
-    scheduled: list[Content]
-    ended: list[Content]
-    product_counts: dict[int, int]
+def pinned_voucher(live: Content, vouchers: Sequence[PublicVoucher]) -> PublicVoucher | None:
+    """The pinned voucher while it still runs, from ``pinnable_vouchers``' answer."""
+    if live.pinned_voucher_id is None or live.live_state == LiveState.ENDED.value:
+        return None
+    return next((v for v in vouchers if v.id == live.pinned_voucher_id), None)
 
 
-def lives_of(creator_id: int) -> CreatorLives:
-    """The creator's published lives and how many products each carries (two queries)."""
-    lives = list(
-        db.session.scalars(
-            select(Content)
-            .where(
-                Content.creator_id == creator_id,
-                Content.kind == ContentKind.LIVE.value,
-                Content.status == ContentStatus.PUBLISHED.value,
-            )
-            .order_by(Content.scheduled_at, Content.id)
+def pin_voucher(creator_id: int, content_id: int, voucher_id: int | None) -> Content:
+    """Pin a voucher on the creator's live (``None`` takes it off)."""
+    live = _locked_live(creator_id, content_id)
+    if LIVE.is_final(live_state(live)):
+        raise NotPinnable("This live has ended.")
+    if voucher_id is not None and voucher_id not in {v.id for v in pinnable_vouchers(live)}:
+        raise NotPinnable(
+            "Pin a running public voucher of a store whose products are on this live."
         )
-    )
-    counts: dict[int, int] = {}
-    if lives:
-        rows = db.session.execute(
-            select(ContentProduct.content_id, func.count(ContentProduct.id))
-            .where(ContentProduct.content_id.in_([live.id for live in lives]))
-            .group_by(ContentProduct.content_id)
-        ).all()
-        counts = {int(content_id): int(count) for content_id, count in rows}
-    by_state: dict[str, list[Content]] = {state.value: [] for state in LiveState}
-    for live in lives:
-        by_state[live.live_state or LiveState.ENDED.value].append(live)
-    ended = sorted(
-        by_state[LiveState.ENDED.value],
-        key=lambda live: (live.ended_at or live.scheduled_at or live.created_at, live.id),
-        reverse=True,
-    )
-    return CreatorLives(
-        live=by_state[LiveState.LIVE.value],
-        scheduled=by_state[LiveState.SCHEDULED.value],
-        ended=ended,
-        product_counts=counts,
-    )
+    live.pinned_voucher_id = voucher_id
+    db.session.flush()
+    return live

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.states import StateMachine
 from core.types import UTCDateTime, utcnow
 
 
@@ -34,6 +35,27 @@ class LiveState(StrEnum):
 class ContentStatus(StrEnum):
     PUBLISHED = "published"
     REMOVED = "removed"
+
+
+#: A live's states (``live_state``)::
+#:
+#:     scheduled ──start──▶ live ──end──▶ ended
+#:         └────────────end (cancel)────────▶ ended
+LIVE = StateMachine(
+    "live",
+    {
+        LiveState.SCHEDULED: {LiveState.LIVE, LiveState.ENDED},
+        LiveState.LIVE: {LiveState.ENDED},
+        LiveState.ENDED: set(),
+    },
+    field="live_state",
+)
+
+#: A video or live is published until its creator removes it (the row stays for attribution).
+CONTENT = StateMachine(
+    "content",
+    {ContentStatus.PUBLISHED: {ContentStatus.REMOVED}, ContentStatus.REMOVED: set()},
+)
 
 
 #: The most products a video or live may carry in its yellow cart.
@@ -123,6 +145,3 @@ class ContentProduct(db.Model):
         UniqueConstraint("content_id", "product_id"),
         Index("ix_content_product_product", "product_id", "content_id"),
     )
-
-
-# ---------------------------------------------------------------------------- tracking

@@ -26,17 +26,12 @@ from typing import IO
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from affiliate.creators.content import cards as contents
-from affiliate.creators.content.cards import InvalidUpload, InvalidVideo, TooLarge
-from affiliate.creators.content.models import (
-    Content,
-    ContentKind,
-    ContentProduct,
-    ContentStatus,
-)
+from affiliate.creators.content.exceptions import InvalidUpload, InvalidVideo, TooLarge
+from affiliate.creators.content.models import CONTENT, Content, ContentKind, ContentStatus
+from affiliate.creators.content.services import clean_product_ids, own_content, set_products
 from core.extensions import db
 from shop.catalog import images
 from shop.catalog.exceptions import ImageError
@@ -235,7 +230,7 @@ def create_video(
             field="file",
         )
     cleaned_url = clean_external_url(url) if url else None
-    chosen = contents.clean_product_ids(creator_id, product_ids)
+    chosen = clean_product_ids(creator_id, product_ids)
     poster_image = None
     if poster is not None and poster.filename:
         image_limit = int(config.get("UPLOAD_MAX_IMAGE_BYTES") or images.DEFAULT_MAX_BYTES)
@@ -268,7 +263,7 @@ def create_video(
         )
         db.session.add(video)
         db.session.flush()
-        contents.set_products(video, chosen)
+        set_products(video, chosen)
     except BaseException:
         images.remove_files(written, upload_dir)
         raise
@@ -279,11 +274,11 @@ def update_video(
     creator_id: int, content_id: int, caption: str, product_ids: Iterable[object]
 ) -> Content:
     """Change a video's caption and yellow-cart products (the source stays)."""
-    video = contents.own_content(creator_id, content_id, ContentKind.VIDEO)
+    video = own_content(creator_id, content_id, ContentKind.VIDEO)
     title = clean_caption(caption)
-    chosen = contents.clean_product_ids(creator_id, product_ids)
+    chosen = clean_product_ids(creator_id, product_ids)
     video.title = title
-    contents.set_products(video, chosen)
+    set_products(video, chosen)
     return video
 
 
@@ -292,52 +287,7 @@ def remove_video(creator_id: int, content_id: int) -> list[str]:
 
     The row stays (status ``removed``): order lines and events still name it.
     """
-    video = contents.own_content(creator_id, content_id, ContentKind.VIDEO)
-    video.status = ContentStatus.REMOVED.value
+    video = own_content(creator_id, content_id, ContentKind.VIDEO)
+    CONTENT.move(video, ContentStatus.REMOVED)
     db.session.flush()
     return files_of(video)
-
-
-# ---------------------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True)
-class VideoRow:
-    video: Content
-    product_count: int
-
-
-def own_videos(creator_id: int) -> list[VideoRow]:
-    """The creator's published videos, newest first, with their product counts: one query."""
-    counts = (
-        select(ContentProduct.content_id, func.count(ContentProduct.id).label("n"))
-        .group_by(ContentProduct.content_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Content, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.content_id == Content.id)
-        .where(
-            Content.creator_id == creator_id,
-            Content.kind == ContentKind.VIDEO.value,
-            Content.status == ContentStatus.PUBLISHED.value,
-        )
-        .order_by(Content.created_at.desc(), Content.id.desc())
-    ).all()
-    return [VideoRow(video, int(count)) for video, count in rows]
-
-
-def published_videos_of(creator_id: int, limit: int = 24) -> list[Content]:
-    """A creator's published videos for their profile, newest first: one query."""
-    return list(
-        db.session.scalars(
-            select(Content)
-            .where(
-                Content.creator_id == creator_id,
-                Content.kind == ContentKind.VIDEO.value,
-                Content.status == ContentStatus.PUBLISHED.value,
-            )
-            .order_by(Content.created_at.desc(), Content.id.desc())
-            .limit(limit)
-        )
-    )

@@ -7,7 +7,7 @@ import pytest
 from core.accounts.models import Role
 from core.extensions import db
 from shop import signals
-from shop.catalog import images, services
+from shop.catalog import images, services, stores
 from shop.catalog.exceptions import (
     DuplicateSku,
     InvalidProduct,
@@ -15,7 +15,8 @@ from shop.catalog.exceptions import (
     NotFound,
     StoreAlreadyOpen,
 )
-from shop.catalog.services import ProductInput, StoreInput, VariantInput
+from shop.catalog.services import ProductInput, VariantInput
+from shop.catalog.stores import StoreInput
 from tests.factories import make_user
 from tests.shop.catalog.helpers import png
 from tests.shop.factories import category, make_product, make_store
@@ -98,20 +99,20 @@ def test_set_status_refuses_another_stores_product(app_ctx):
 
 def test_one_store_per_owner(app_ctx):
     owner = make_user(Role.BUYER)
-    services.create_store(owner, StoreInput("One", "one-store"))
+    stores.create_store(owner, StoreInput("One", "one-store"))
 
     with pytest.raises(StoreAlreadyOpen):
-        services.create_store(owner, StoreInput("Two", "two-store"))
+        stores.create_store(owner, StoreInput("Two", "two-store"))
     assert owner.has_role(Role.SELLER)
 
 
 def test_suggested_handles_are_free_and_valid(app_ctx):
     make_store(handle="glow-lab")
 
-    assert services.available_handle("Glow Lab") == "glow-lab-2"
-    assert services.suggest_handle("!!") == "my-store"
-    assert services.suggest_handle("Zo") == "zo-store"
-    assert services.normalise_handle(services.suggest_handle("x" * 80)) == "x" * 40
+    assert stores.available_handle("Glow Lab") == "glow-lab-2"
+    assert stores.suggest_handle("!!") == "my-store"
+    assert stores.suggest_handle("Zo") == "zo-store"
+    assert stores.normalise_handle(stores.suggest_handle("x" * 80)) == "x" * 40
 
 
 def test_lowest_price_ignores_inactive_variants(app_ctx):

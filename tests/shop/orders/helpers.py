@@ -1,17 +1,21 @@
-"""Helpers that drive the cart, checkout and pay pages through the HTTP client."""
+"""Helpers of the order tests: drive the cart, checkout and pay pages through the HTTP client,
+read the ledger and the stock, record what a signal sent, and sign a client in."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from core.extensions import db
-from core.ledger.models import LedgerEntry
+from core.ledger.models import AccountKind, LedgerEntry
+from core.ledger.services import account_for, account_key, balance
 from shop.catalog.models import Variant
-from shop.orders.models import Cart, CartLine, Order, Payment
-from tests.conftest import post_form
+from shop.orders.models import Cart, CartLine, Order
+from shop.payments.models import Payment
+from tests.conftest import Auth, post_form
 
 NEW_ADDRESS = {
     "address": "new",
@@ -81,3 +85,77 @@ def ledger_entries(kind: str = "order_paid") -> list[LedgerEntry]:
             select(LedgerEntry).where(LedgerEntry.kind == kind).order_by(LedgerEntry.id)
         )
     )
+
+
+# --- the ledger, signals and signed-in clients -----------------------------------------------
+
+
+def platform_cash() -> int:
+    return balance(account_for(AccountKind.PLATFORM_CASH, currency="USD"))
+
+
+def entries() -> list[tuple[str, str, str, dict[str, int]]]:
+    """Every ledger entry as (kind, cause type, cause id, {account key: signed amount})."""
+    rows = db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)).all()
+    return [
+        (e.kind, e.cause_type, e.cause_id, {p.account.key: p.amount for p in e.postings})
+        for e in rows
+    ]
+
+
+def receivable_key(owner_id: int) -> str:
+    return account_key(AccountKind.SELLER_RECEIVABLE, owner_id, "USD")
+
+
+CASH = account_key(AccountKind.PLATFORM_CASH, None, "USD")
+
+
+class Received:
+    """Connect to a signal for the length of a test and remember what it sent.
+
+    Each call is kept as ``(sender id, {name: id of the object, or the value})``, read at
+    once: a job's session (and the objects it sent) is gone by the time the test looks.
+    """
+
+    def __init__(self, signal: Any) -> None:
+        self.signal = signal
+        self.calls: list[tuple[int, dict[str, Any]]] = []
+
+    def __call__(self, sender: Any, **kwargs: Any) -> None:
+        values = {name: getattr(value, "id", value) for name, value in kwargs.items()}
+        self.calls.append((sender.id, values))
+
+    @property
+    def senders(self) -> list[int]:
+        return [sender for sender, _ in self.calls]
+
+    def __enter__(self) -> Received:
+        self.signal.connect(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.signal.disconnect(self)
+
+
+def commit_before_requests(client: FlaskClient) -> FlaskClient:
+    """End the test's own transaction before each request of ``client``.
+
+    On SQLite every transaction begins ``IMMEDIATE`` (it takes the write lock), so a test that
+    read a row and then sends a request would wait on itself.
+    """
+    send = client.open
+
+    def open_after_commit(*args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            db.session.commit()
+        return send(*args, **kwargs)
+
+    client.open = open_after_commit  # type: ignore[method-assign]
+    return client
+
+
+def signed_in(app: Flask, email: str) -> FlaskClient:
+    """A client signed in as ``email`` (password of the factories)."""
+    client = commit_before_requests(app.test_client())
+    assert Auth(client).login(email).status_code == 302
+    return client

@@ -11,8 +11,8 @@ from shop.catalog.models import Product, ProductStatus, Variant
 from shop.orders.cart import Attribution, add_to_cart, get_or_create_cart, summarise
 from shop.orders.models import Cart, CartLine
 from tests.conftest import Auth, post_form
+from tests.shop.conftest import Shop
 from tests.shop.factories import make_product, make_store
-from tests.shop.orders.conftest import Shop
 from tests.shop.orders.helpers import add, cart_lines, count
 
 
@@ -91,7 +91,7 @@ def test_sign_up_keeps_the_guest_cart(client: FlaskClient, shop: Shop) -> None:
 
 
 def test_navbar_count_costs_at_most_one_query(app: Flask, client: FlaskClient, shop: Shop) -> None:
-    from shop.orders import views
+    from shop.orders import cart_views as views
 
     add(client, shop.mug, 2)
     add(client, shop.lamp, 1)
@@ -117,7 +117,7 @@ def test_navbar_count_costs_at_most_one_query(app: Flask, client: FlaskClient, s
 
 
 def test_guest_without_a_cart_costs_no_query(app: Flask) -> None:
-    from shop.orders import views
+    from shop.orders import cart_views as views
 
     with app.test_request_context("/"):
         assert views._cart_item_count() == 0

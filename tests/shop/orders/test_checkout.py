@@ -13,11 +13,13 @@ from core.extensions import db
 from core.types import utcnow
 from shop.catalog.models import Product, ProductStatus, Variant
 from shop.orders.cart import Attribution, add_to_cart, get_or_create_cart
-from shop.orders.checkout import add_address, place_orders
+from shop.orders.checkout.models import Address
+from shop.orders.checkout.services import add_address, place_orders
 from shop.orders.exceptions import CartChanged, MixedCurrencies, OutOfStock
-from shop.orders.models import Address, CartLine, Order, OrderEvent, OrderLine, Payment
+from shop.orders.models import CartLine, Order, OrderEvent, OrderLine
+from shop.payments.models import Payment
 from tests.conftest import Auth, post_form
-from tests.shop.orders.conftest import Shop
+from tests.shop.conftest import Shop
 from tests.shop.orders.helpers import (
     NEW_ADDRESS,
     add,

@@ -14,22 +14,17 @@ from core.ledger.services import check_ledger
 from shop import signals
 from shop.catalog.models import Variant
 from shop.orders import lifecycle
-from shop.orders.checkout import add_address
-from shop.orders.complimentary import place_complimentary_order
-from shop.orders.exceptions import OutOfStock
-from shop.orders.lifecycle_exceptions import OrderActionRefused
-from shop.orders.models import (
-    LineStatus,
-    Order,
-    OrderEvent,
-    OrderLine,
-    OrderStatus,
-    RefundRequest,
-)
+from shop.orders.buyer import actions as buyer_actions
+from shop.orders.checkout.complimentary import place_complimentary_order
+from shop.orders.checkout.services import add_address
+from shop.orders.exceptions import OrderActionRefused, OutOfStock
+from shop.orders.models import LineStatus, Order, OrderEvent, OrderLine, OrderStatus
+from shop.orders.refunds import requests as refund_requests
+from shop.orders.refunds.models import RefundRequest
 from tests.conftest import Auth, post_form
 from tests.factories import make_user
 from tests.shop.factories import make_product, make_store
-from tests.shop.lifecycle.helpers import Received
+from tests.shop.orders.helpers import Received
 
 S = OrderStatus
 
@@ -187,7 +182,7 @@ def test_the_recipient_cannot_ask_for_a_refund_of_a_free_sample(app_ctx):
     lifecycle.mark_delivered(order, world.creator)
     db.session.commit()
     with pytest.raises(OrderActionRefused, match="free sample"):
-        lifecycle.request_refund(order, order.lines[0], "Not what I expected", world.creator)
+        refund_requests.request_refund(order, order.lines[0], "Not what I expected", world.creator)
     db.session.rollback()
     assert _count(RefundRequest) == 0
 
@@ -198,7 +193,7 @@ def test_buyer_actions_offer_no_refund_on_a_delivered_free_sample(app_ctx):
     lifecycle.ship(order, "UPS", "1Z", world.seller)
     lifecycle.mark_delivered(order, world.creator)
     db.session.commit()
-    actions = lifecycle.buyer_actions(order)
+    actions = buyer_actions.buyer_actions(order)
     assert not actions.window_open
     assert actions.window_ends is None
     assert [item.can_request_refund for item in actions.lines] == [False]

@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 from core.extensions import db
 from shop.catalog.models import Variant
 from shop.orders.cart import add_to_cart, get_or_create_cart
-from shop.orders.checkout import add_address, place_orders
+from shop.orders.checkout.services import add_address, place_orders
 from shop.orders.exceptions import CheckoutError
-from shop.orders.models import Order, Payment
+from shop.orders.models import Order
+from shop.payments.models import Payment
 from tests.factories import make_user
 from tests.shop.factories import make_product
 
@@ -48,7 +49,8 @@ def test_only_one_buyer_gets_the_last_item(app: Flask, postgres_only: None) -> N
         buyer_id, cart_id, address_id = buyers[index]
         with app.app_context():
             try:
-                from shop.orders.models import Address, Cart
+                from shop.orders.checkout.models import Address
+                from shop.orders.models import Cart
 
                 cart = db.session.get(Cart, cart_id)
                 address = db.session.get(Address, address_id)

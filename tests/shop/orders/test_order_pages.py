@@ -8,11 +8,11 @@ from flask.testing import FlaskClient
 from core.extensions import db
 from core.types import utcnow
 from shop.catalog.models import Variant
-from shop.orders.checkout import ORDERS_PER_PAGE
+from shop.orders.buyer.queries import ORDERS_PER_PAGE
 from shop.orders.models import Order, OrderEvent, OrderStatus
 from tests.conftest import Auth
+from tests.shop.conftest import Shop
 from tests.shop.factories import make_order
-from tests.shop.orders.conftest import Shop
 from tests.shop.orders.helpers import add, pay, payment_id_of, place
 
 

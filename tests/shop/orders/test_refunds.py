@@ -12,13 +12,18 @@ from core.accounts.models import Role
 from core.extensions import db
 from core.jobs.outbox import OutboxMessage, relay_due
 from core.ledger.models import LedgerEntry
+from core.states import IllegalTransition
 from core.types import utcnow
-from shop.orders import jobs, lifecycle, refunds
-from shop.orders.models import Order, OrderStatus, Payment, PaymentStatus, RefundRequest
+from shop.orders import jobs, lifecycle
+from shop.orders.models import Order, OrderStatus
+from shop.orders.refunds import provider as refunds
+from shop.orders.refunds.models import RefundRequest
 from shop.payments.base import ProviderError, ProviderRefund, ProviderUnavailable
+from shop.payments.models import Payment, PaymentStatus
 from tests.conftest import csrf_token
 from tests.factories import make_user
-from tests.shop.lifecycle.helpers import Shop, signed_in
+from tests.shop.factories import Shop
+from tests.shop.orders.helpers import signed_in
 
 
 class FakeProvider:
@@ -177,7 +182,7 @@ def test_finance_retry_sends_a_failed_refund_under_a_new_key(app_ctx, provider, 
 def test_only_a_failed_refund_can_be_retried(app_ctx, provider, finance):
     refund = cancel_paid(Shop())
     db.session.commit()
-    with pytest.raises(refunds.IllegalRefundTransition):
+    with pytest.raises(IllegalTransition):
         refunds.retry(fresh(refund), finance)
 
 

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from core.extensions import db
 from shop.catalog.models import Product
 from shop.sync import csv_format
-from shop.sync.csv_format import FileRejected, parse
+from shop.sync.csv_format import parse
+from shop.sync.exceptions import FileRejected
 from shop.sync.models import CatalogImport
 from shop.sync.services import plan_import
 from tests.conftest import csrf_token

@@ -1,0 +1,61 @@
+"""Connect the creators' three parts to an app: content, then attribution, then the centre."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from affiliate.creators.attribution import commissions, jobs, touches
+from affiliate.creators.attribution import models as attribution_models
+from affiliate.creators.attribution import services as attribution_services
+from affiliate.creators.attribution.views import codes as code_views
+from affiliate.creators.attribution.views import tracking as tracking_views
+from affiliate.creators.centre import profile_pages
+from affiliate.creators.centre import seller_views as centre_seller_views
+from affiliate.creators.centre import views as centre_views
+from affiliate.creators.content import models as content_models
+from affiliate.creators.content.views import lives, videos, yellowcart
+from core.jobs import register_periodic
+from shop import hooks, signals
+
+#: The modules that define the creators' tables, mapped before Alembic compares.
+MODEL_MODULES = (content_models, attribution_models)
+
+
+def init_app(app: Flask) -> None:
+    """Connect content, attribution and the centre.
+
+    Signals and hooks are the shop's, one per process: connecting the same function again (a
+    second app in the same process, as in the tests) changes nothing.
+    """
+    init_content(app)
+    init_attribution(app)
+    init_centre(app)
+
+
+def init_content(app: Flask) -> None:
+    """The yellow cart, lives and videos; an add to the cart from content counts as an event."""
+    app.register_blueprint(yellowcart.bp)
+    app.register_blueprint(lives.bp)
+    app.register_blueprint(videos.bp)
+    signals.cart_line_added.connect(attribution_services.count_attributed_add)
+
+
+def init_attribution(app: Flask) -> None:
+    """Codes and tracking; the answers to the shop's questions (which content a cart add came
+    from, what a sale earns); commissions that follow the orders; the rollups every minute."""
+    app.register_blueprint(code_views.bp)
+    app.register_blueprint(tracking_views.bp)
+    hooks.register_attribution_resolver(touches.attribution_for)
+    hooks.register_commission_terms(commissions.commission_terms)
+    signals.order_paid.connect(commissions.on_order_paid)
+    signals.order_completed.connect(commissions.on_order_completed)
+    signals.order_line_refunded.connect(commissions.on_line_refunded)
+    register_periodic(app, jobs.ROLL_UP_EVENTS)
+
+
+def init_centre(app: Flask) -> None:
+    """The Creator centre and the sellers' affiliate pages; creators' videos, code panels and
+    measured figures on the profile pages (``affiliate.profiles.hooks``)."""
+    app.register_blueprint(centre_views.bp)
+    app.register_blueprint(centre_seller_views.bp)
+    profile_pages.connect(app)

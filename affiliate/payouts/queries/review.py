@@ -1,0 +1,230 @@
+"""What the review queue reads: one page of withdrawals with each creator's history and risk
+flags, and how many withdrawals are in each state.
+
+A page of the queue is five queries whatever its size: the creators' histories and risk flags
+are two grouped queries over the page's creators, not one per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import contains_eager
+
+from affiliate.payouts.models import Withdrawal, WithdrawalStatus
+from affiliate.payouts.queries import aware, clamp_per_page
+from core.accounts.models import User
+from core.extensions import db
+from core.ledger.models import AccountKind, EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
+from core.types import utcnow
+from core.web.pagination import Page
+
+W = WithdrawalStatus
+#: A withdrawal this many times the creator's average paid one is flagged.
+FAR_ABOVE_FACTOR = 3
+RECENT_CLAWBACK_DAYS = 30
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the review queue shows; None means "any". Amounts in minor units."""
+
+    status: str | None = W.REQUESTED.value
+    min_amount: int | None = None
+    max_amount: int | None = None
+    creator: str | None = None  # an id, or part of an email or display name
+    four_eyes: bool | None = None
+    requested_from: datetime | None = None
+    requested_to: datetime | None = None
+
+
+SORTS: dict[str, tuple[ColumnElement, ...]] = {
+    "oldest": (Withdrawal.requested_at.asc(), Withdrawal.id.asc()),
+    "newest": (Withdrawal.requested_at.desc(), Withdrawal.id.desc()),
+    "amount_desc": (Withdrawal.amount.desc(), Withdrawal.id.asc()),
+    "amount_asc": (Withdrawal.amount.asc(), Withdrawal.id.asc()),
+}
+QueueSort = Literal["oldest", "newest", "amount_desc", "amount_asc"]
+
+
+@dataclass(frozen=True)
+class CreatorHistory:
+    """What finance weighs a withdrawal against."""
+
+    earned: int  # commissions settled into available, ever
+    clawed_back: int  # taken back from available after settlement
+    withdrawn: int  # the amounts of paid withdrawals
+    paid_count: int
+    last_clawback_at: datetime | None
+    member_since: datetime
+
+    @property
+    def usual_amount(self) -> int | None:
+        return self.withdrawn // self.paid_count if self.paid_count else None
+
+    @property
+    def account_age_days(self) -> int:
+        return max((utcnow() - self.member_since).days, 0)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    withdrawal: Withdrawal
+    creator: User
+    history: CreatorHistory
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def approved_by(self) -> list[str]:
+        return [a.officer.display_name for a in self.withdrawal.approvals]
+
+
+def review_queue(
+    filters: QueueFilter | None = None,
+    *,
+    sort: str = "oldest",
+    page: int = 1,
+    per_page: int = 25,
+    now: datetime | None = None,
+) -> Page[QueueRow]:
+    """One page of withdrawals for finance, with each creator's history and risk flags.
+
+    Five queries whatever the page size: the count, the page (with creators), its approvals
+    (with their officers), and the creators' ledger and withdrawal figures.
+    """
+    filters = filters or QueueFilter()
+    per_page = clamp_per_page(per_page)
+    query = _filtered(select(Withdrawal).join(User, User.id == Withdrawal.creator_id), filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    withdrawals = db.session.scalars(
+        query.options(contains_eager(Withdrawal.creator))
+        .order_by(*SORTS.get(sort, SORTS["oldest"]))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    histories = creator_histories(
+        {w.creator_id for w in withdrawals},
+        joined={w.creator_id: w.creator.created_at for w in withdrawals},
+    )
+    rows = [
+        QueueRow(
+            withdrawal=w,
+            creator=w.creator,
+            history=histories[w.creator_id],
+            flags=risk_flags(w, histories[w.creator_id], now=now),
+        )
+        for w in withdrawals
+    ]
+    return Page(items=rows, page=page, per_page=per_page, total=total or 0)
+
+
+def _filtered(query: Select, f: QueueFilter) -> Select:
+    if f.status:
+        query = query.where(Withdrawal.status == f.status)
+    if f.min_amount is not None:
+        query = query.where(Withdrawal.amount >= f.min_amount)
+    if f.max_amount is not None:
+        query = query.where(Withdrawal.amount <= f.max_amount)
+    if f.four_eyes is not None:
+        query = query.where(Withdrawal.needs_two_approvals.is_(f.four_eyes))
+    if f.requested_from is not None:
+        query = query.where(Withdrawal.requested_at >= f.requested_from)
+    if f.requested_to is not None:
+        query = query.where(Withdrawal.requested_at < f.requested_to)
+    text = (f.creator or "").strip().lower()
+    if text.isascii() and text.isdigit() and len(text) < 19:
+        query = query.where(Withdrawal.creator_id == int(text))
+    elif text:
+        query = query.where(
+            or_(
+                func.lower(User.email).contains(text, autoescape=True),
+                func.lower(User.display_name).contains(text, autoescape=True),
+            )
+        )
+    return query
+
+
+def creator_histories(
+    creator_ids: set[int], *, joined: dict[int, datetime] | None = None
+) -> dict[int, CreatorHistory]:
+    """Each creator's earned, clawed back and withdrawn figures: two queries, and a third for
+    when they joined unless ``joined`` (creator id → ``User.created_at``) already says."""
+    if not creator_ids:
+        return {}
+    ids = sorted(creator_ids)
+    ledger_rows = db.session.execute(
+        select(
+            LedgerAccount.owner_id,
+            LedgerEntry.kind,
+            func.sum(LedgerPosting.amount),
+            func.max(LedgerEntry.created_at),
+        )
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+        .where(
+            LedgerAccount.owner_id.in_(ids),
+            LedgerAccount.kind == AccountKind.CREATOR_AVAILABLE.value,
+            LedgerEntry.kind.in_([EntryKind.COMMISSION_SETTLED, EntryKind.COMMISSION_CLAWED_BACK]),
+        )
+        .group_by(LedgerAccount.owner_id, LedgerEntry.kind)
+    )
+    earned: dict[int, int] = {}
+    clawed: dict[int, tuple[int, datetime | None]] = {}
+    for owner_id, kind, total, latest in ledger_rows:
+        if kind == EntryKind.COMMISSION_SETTLED:
+            earned[owner_id] = -int(total)  # credits to a credit-normal account
+        else:
+            clawed[owner_id] = (int(total), aware(latest))
+    paid = {
+        creator_id: (int(total), int(count))
+        for creator_id, total, count in db.session.execute(
+            select(Withdrawal.creator_id, func.sum(Withdrawal.amount), func.count(Withdrawal.id))
+            .where(Withdrawal.creator_id.in_(ids), Withdrawal.status == W.PAID.value)
+            .group_by(Withdrawal.creator_id)
+        )
+    }
+    if joined is None:
+        joined = dict(
+            db.session.execute(select(User.id, User.created_at).where(User.id.in_(ids))).all()
+        )
+    return {
+        creator_id: CreatorHistory(
+            earned=earned.get(creator_id, 0),
+            clawed_back=clawed.get(creator_id, (0, None))[0],
+            withdrawn=paid.get(creator_id, (0, 0))[0],
+            paid_count=paid.get(creator_id, (0, 0))[1],
+            last_clawback_at=clawed.get(creator_id, (0, None))[1],
+            member_since=aware(joined.get(creator_id)) or utcnow(),
+        )
+        for creator_id in ids
+    }
+
+
+def risk_flags(w: Withdrawal, history: CreatorHistory, *, now: datetime | None = None) -> list[str]:
+    """Why finance might look twice: first withdrawal, far above usual, a recent clawback."""
+    now = now or utcnow()
+    paid_count, withdrawn = history.paid_count, history.withdrawn
+    if w.status == W.PAID.value:  # weigh it against the others only
+        paid_count, withdrawn = paid_count - 1, withdrawn - w.amount
+    flags = []
+    if paid_count <= 0:
+        flags.append("first withdrawal")
+    elif w.amount > FAR_ABOVE_FACTOR * (withdrawn // paid_count):
+        flags.append(f"over {FAR_ABOVE_FACTOR}× their usual")
+    recent = now - timedelta(days=RECENT_CLAWBACK_DAYS)
+    if history.last_clawback_at is not None and history.last_clawback_at >= recent:
+        flags.append(f"clawback in the last {RECENT_CLAWBACK_DAYS} days")
+    return flags
+
+
+def status_counts(currency: str | None = None) -> dict[str, int]:
+    """How many withdrawals are in each state (one query), every state listed."""
+    query = select(Withdrawal.status, func.count(Withdrawal.id)).group_by(Withdrawal.status)
+    if currency:
+        query = query.where(Withdrawal.currency == currency.upper())
+    counts = {status.value: 0 for status in W}
+    counts.update({status: int(n) for status, n in db.session.execute(query)})
+    return counts
