@@ -14,6 +14,7 @@ from core.accounts.exceptions import AccountError
 from core.accounts.models import Role
 from core.extensions import db
 from core.jobs import jobs, make_worker, periodic_jobs
+from core.jobs.scheduler import EmbeddedScheduler
 
 users_cli = AppGroup("users", help="Manage user accounts (staff accounts are created here only).")
 
@@ -129,8 +130,6 @@ def cron_command() -> None:
 def serve_command(host: str, port: int) -> None:
     """Serve the app for development; without Redis, also run the periodic jobs on a thread."""
     from werkzeug.serving import run_simple
-
-    from core.jobs.scheduler import EmbeddedScheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = None

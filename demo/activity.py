@@ -14,15 +14,22 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from affiliate.creators.attribution import tracking
+from affiliate.creators.attribution import codes, tracking
 from affiliate.creators.attribution.models import Commission, ContentEvent, EventKind
-from affiliate.creators.content.models import Content, ContentProduct, ContentStatus
+from affiliate.creators.content import lives
+from affiliate.creators.content.models import (
+    Content,
+    ContentKind,
+    ContentProduct,
+    ContentStatus,
+    LiveState,
+)
 from core.accounts import services as accounts
 from core.accounts.models import Role, User
 from core.extensions import db
 from core.types import utcnow
 from demo.accounts import DEMO_PASSWORD
-from shop.catalog.models import Variant
+from shop.catalog.models import Store, Variant
 from shop.orders import cart as carts
 from shop.orders import lifecycle
 from shop.orders.cart import Attribution
@@ -30,6 +37,7 @@ from shop.orders.checkout import services as checkout
 from shop.orders.models import Order, OrderLine
 from shop.orders.refunds import requests as refund_requests
 from shop.payments import services as payments
+from shop.promotions.models import Voucher
 
 SHOPPERS = 12
 ORDERS = 28
@@ -202,11 +210,6 @@ def seed_creator_activity() -> str:
 
 def seed_codes_and_live_voucher() -> str:
     """Cleo's personal code from Glow & Co, and GLOW10 pinned on her live (once)."""
-    from affiliate.creators.attribution import codes
-    from affiliate.creators.content import lives
-    from affiliate.creators.content.models import ContentKind, LiveState
-    from shop.catalog.models import Store
-    from shop.promotions.models import Voucher
 
     store = db.session.scalar(select(Store).where(Store.handle == "glow-and-co"))
     cleo = accounts.find_by_email("creator@example.com")

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from affiliate.creators.content import lives, videos
+from affiliate.creators.content.models import Content, ContentKind
+from affiliate.plans import memberships
+from affiliate.plans.exceptions import PlanError
+from affiliate.plans.models import Plan, PlanMembership
 from affiliate.profiles import services as profiles
 from affiliate.profiles.models import CreatorProfile
 from core.accounts import services as accounts
 from core.accounts.models import Role
 from core.extensions import db
+from core.types import utcnow
 from demo.accounts import DEMO_PASSWORD
 from demo.pictures import draw_centred_text, initials_of, palette, png_bytes
 from shop.catalog import images
-from shop.catalog.models import Category
+from shop.catalog.models import Category, Product, Store
 
 AVATAR_SIZE = 256
 
@@ -198,10 +206,6 @@ DEMO_LIVES = (
 
 def _live_products(creator_id: int, store_id: int, titles: tuple[str, ...]) -> list[int]:
     """The wished-for products, showcased first where a plan allows (others are left out)."""
-    from affiliate.plans import memberships
-    from affiliate.plans.exceptions import PlanError
-    from affiliate.plans.models import Plan, PlanMembership
-    from shop.catalog.models import Product
 
     found = {
         p.title: p.id
@@ -235,11 +239,6 @@ def _live_products(creator_id: int, store_id: int, titles: tuple[str, ...]) -> l
 def seed_lives() -> str:
     """One live on air for Cleo (a product pinned) and one scheduled tomorrow (once each)."""
     from datetime import timedelta
-
-    from affiliate.creators.content import lives
-    from affiliate.creators.content.models import Content, ContentKind
-    from core.types import utcnow
-    from shop.catalog.models import Store
 
     store_id = db.session.scalar(select(Store.id).where(Store.handle == LIVES_STORE_HANDLE))
     if store_id is None:
@@ -279,8 +278,6 @@ def seed_lives() -> str:
 
 # ---------------------------------------------------------------------------- videos
 
-from pathlib import Path  # noqa: E402
-
 #: Small clips made once with ffmpeg (see media/README.md), so seeding never needs it.
 DEMO_MEDIA = Path(__file__).resolve().parent / "media"
 # (creator email, clip, caption, products wished for, in order); the poster is <clip>.jpg.
@@ -319,10 +316,6 @@ def seed_videos() -> str:
     bytes and streamed into the uploads folder, the poster re-encoded.
     """
     from werkzeug.datastructures import FileStorage
-
-    from affiliate.creators.content import videos
-    from affiliate.creators.content.models import Content, ContentKind
-    from shop.catalog.models import Store
 
     store_id = db.session.scalar(select(Store.id).where(Store.handle == LIVES_STORE_HANDLE))
     if store_id is None:

@@ -78,19 +78,20 @@ def test_building_the_app_again_connects_nothing_twice(app: Flask) -> None:
 
 def test_periodic_jobs_belong_to_their_app(app: Flask) -> None:
     other = Flask("other")
-    register_periodic(other, PeriodicJob("tests.test_scheduler.tick", interval=5))
+    register_periodic(other, PeriodicJob("tests.core.test_scheduler.tick", interval=5))
 
-    assert [job.func_path for job in periodic_jobs(other)] == ["tests.test_scheduler.tick"]
-    assert "tests.test_scheduler.tick" not in {job.func_path for job in periodic_jobs(app)}
+    assert [job.func_path for job in periodic_jobs(other)] == ["tests.core.test_scheduler.tick"]
+    assert "tests.core.test_scheduler.tick" not in {job.func_path for job in periodic_jobs(app)}
 
 
 def test_a_job_cannot_be_scheduled_twice_differently() -> None:
     other = Flask("other")
-    register_periodic(other, PeriodicJob("tests.test_scheduler.tick", interval=5))
-    register_periodic(other, PeriodicJob("tests.test_scheduler.tick", interval=5))  # same: fine
+    tick = PeriodicJob("tests.core.test_scheduler.tick", interval=5)
+    register_periodic(other, tick)
+    register_periodic(other, tick)  # the same job again: fine
 
     with pytest.raises(ValueError, match="already scheduled"):
-        register_periodic(other, PeriodicJob("tests.test_scheduler.tick", interval=6))
+        register_periodic(other, PeriodicJob("tests.core.test_scheduler.tick", interval=6))
 
 
 def test_every_module_that_adds_shop_routes_is_named_in_shop_routes() -> None:

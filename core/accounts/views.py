@@ -31,6 +31,7 @@ from core.accounts.exceptions import (
 from core.accounts.forms import AddRoleForm, ChangePasswordForm, LoginForm, SignupForm
 from core.accounts.models import SELF_SERVICE_ROLES, Role, User
 from core.extensions import db, limiter
+from core.web.refusals import refuse
 
 bp = Blueprint("accounts", __name__)
 
@@ -94,10 +95,7 @@ def signup() -> ResponseReturnValue:
             roles={Role(form.role.data)},
         )
     except (EmailTaken, WeakPassword) as error:
-        db.session.rollback()
-        field = form.email if isinstance(error, EmailTaken) else form.password
-        field.errors = [str(error)]
-        return render_template("accounts/signup.html", form=form), 400
+        return refuse(error, "accounts/signup.html", form=form)
     db.session.commit()
     session.clear()
     login_user(user)
@@ -134,8 +132,9 @@ def login() -> ResponseReturnValue:
         user = services.authenticate(form.email.data, form.password.data)
     except (InvalidCredentials, AccountSuspended) as error:
         db.session.rollback()
-        status = 403 if isinstance(error, AccountSuspended) else 401
-        return render_template("accounts/login.html", form=form, error=str(error)), status
+        return render_template(
+            "accounts/login.html", form=form, error=str(error)
+        ), error.status_code
     db.session.commit()
     session.clear()  # a fresh session at sign-in: nothing planted before it survives
     login_user(user, remember=bool(form.remember.data))

@@ -14,6 +14,7 @@ from core.accounts.models import Role, User
 from core.audit import services as audit
 from core.extensions import db
 from core.web.pagination import Page, page_arg
+from core.web.refusals import refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -97,9 +98,7 @@ def revoke_role(user_id: int, role_name: str) -> ResponseReturnValue:
     try:
         changed = services.revoke_role(user, role, by=current_user)
     except AccountError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return _user_page(user, 409)
+        return refuse(error, page=lambda status: _user_page(user, status))
     return _done(
         user,
         changed,
@@ -118,9 +117,7 @@ def suspend(user_id: int) -> ResponseReturnValue:
     try:
         changed = services.suspend_user(user, by=current_user, reason=form.reason.data.strip())
     except AccountError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return _user_page(user, 409)
+        return refuse(error, page=lambda status: _user_page(user, status))
     return _done(
         user,
         changed,

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import is_sqlite
 from core.extensions import db
+from core.jobs import enqueue_after_commit
 from core.types import utcnow
 from core.web.pagination import Page
 from shop.catalog.models import Category, Product, Store, Variant
@@ -160,7 +161,6 @@ def commit_import(catalog_import: CatalogImport, upload_dir: str | Path) -> Impo
     """
     if runs_as_job(catalog_import):
         _claim(catalog_import, ImportStatus.PREVIEWED, ImportStatus.QUEUED)
-        from core.jobs import enqueue_after_commit
 
         enqueue_after_commit("shop.sync.jobs.run_catalog_import", catalog_import.id)
         return None

@@ -37,23 +37,23 @@ def test_an_interval_job_runs_at_start_and_then_each_interval(app):
     CALLS.clear()
     clock = Clock(start_of_an_hour())
     scheduler = EmbeddedScheduler(
-        app, [PeriodicJob("tests.test_scheduler.tick", interval=60)], clock=clock
+        app, [PeriodicJob("tests.core.test_scheduler.tick", interval=60)], clock=clock
     )
-    assert scheduler.run_due() == ["tests.test_scheduler.tick"]
+    assert scheduler.run_due() == ["tests.core.test_scheduler.tick"]
     clock.now += timedelta(seconds=59)
     assert scheduler.run_due() == []
     clock.now += timedelta(seconds=1)
-    assert scheduler.run_due() == ["tests.test_scheduler.tick"]
+    assert scheduler.run_due() == ["tests.core.test_scheduler.tick"]
     assert CALLS == ["tick", "tick"]
 
 
 def test_a_cron_job_waits_for_its_minute(app):
     clock = Clock(start_of_an_hour())
-    periodic = PeriodicJob("tests.test_scheduler.tick", cron="17 * * * *")
+    periodic = PeriodicJob("tests.core.test_scheduler.tick", cron="17 * * * *")
     scheduler = EmbeddedScheduler(app, [periodic], clock=clock)
     assert scheduler.run_due() == []
     clock.now += timedelta(minutes=17)
-    assert scheduler.run_due() == ["tests.test_scheduler.tick"]
+    assert scheduler.run_due() == ["tests.core.test_scheduler.tick"]
     assert scheduler.entries[0].next_run == clock.now + timedelta(hours=1)
 
 
@@ -69,8 +69,8 @@ def test_a_failing_job_is_logged_and_the_others_still_run(app, caplog):
     scheduler = EmbeddedScheduler(
         app,
         [
-            PeriodicJob("tests.test_scheduler.boom", interval=60),
-            PeriodicJob("tests.test_scheduler.tick", interval=60),
+            PeriodicJob("tests.core.test_scheduler.boom", interval=60),
+            PeriodicJob("tests.core.test_scheduler.tick", interval=60),
         ],
     )
     caplog.set_level(logging.ERROR, logger="core.jobs.scheduler")
@@ -83,7 +83,7 @@ def test_the_thread_says_at_start_that_it_runs_the_periodic_jobs(app, caplog):
     CALLS.clear()
     ran = threading.Event()
     scheduler = EmbeddedScheduler(
-        app, [PeriodicJob("tests.test_scheduler.tick", interval=3600)], tick_seconds=0.01
+        app, [PeriodicJob("tests.core.test_scheduler.tick", interval=3600)], tick_seconds=0.01
     )
     original = scheduler.run_due
 

@@ -9,8 +9,8 @@ import pytest
 from core.extensions import db
 from core.notifications import services
 from core.notifications.models import Notification
-from tests.accounts.helpers import redirect_target
 from tests.conftest import Auth, post_form
+from tests.core.accounts.helpers import redirect_target
 from tests.factories import make_user
 
 EMAIL = "nia@example.com"

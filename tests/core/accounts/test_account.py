@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.accounts.models import Role
-from tests.accounts.helpers import (
+from tests.conftest import Auth, post_form
+from tests.core.accounts.helpers import (
     PASSWORD,
     audit_events,
     create_user,
@@ -13,7 +14,6 @@ from tests.accounts.helpers import (
     redirect_target,
     roles_of,
 )
-from tests.conftest import Auth, post_form
 
 EMAIL = "member@example.com"
 NEW_PASSWORD = "a-brand-new-secret"

@@ -105,7 +105,7 @@ def test_healthz_says_redis_is_degraded_when_it_is_unreachable(database, other_a
 
 
 def test_healthz_says_the_outbox_is_behind_when_jobs_wait_too_long(app_ctx, client):
-    message = add(db.session, "tests.test_jobs.remember", [], {})
+    message = add(db.session, "tests.core.test_jobs.remember", [], {})
     message.created_at = utcnow() - timedelta(hours=1)
     message.due_at = utcnow() + timedelta(hours=1)  # backed off: not handed over yet
     db.session.commit()

@@ -9,7 +9,8 @@ from flask.testing import FlaskClient
 
 from core.accounts.models import Role
 from core.extensions import db
-from tests.accounts.helpers import (
+from tests.conftest import Auth, csrf_token, post_form
+from tests.core.accounts.helpers import (
     audit_events,
     create_user,
     is_signed_in,
@@ -17,7 +18,6 @@ from tests.accounts.helpers import (
     roles_of,
     user_state,
 )
-from tests.conftest import Auth, csrf_token, post_form
 from tests.factories import UserFactory
 
 ADMIN = "admin@example.com"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.accounts.models import Role
-from tests.accounts.helpers import create_user, is_signed_in, redirect_target
 from tests.conftest import Auth, post_form
+from tests.core.accounts.helpers import create_user, is_signed_in, redirect_target
 
 ADMIN = "admin@example.com"
 EMAIL = "member@example.com"

@@ -9,8 +9,8 @@ from limits import parse
 
 from core.accounts.models import Role, User
 from core.extensions import db
-from tests.accounts.helpers import PASSWORD, create_user, is_signed_in, redirect_target
 from tests.conftest import csrf_token, post_form
+from tests.core.accounts.helpers import PASSWORD, create_user, is_signed_in, redirect_target
 
 WRONG = "not-the-password"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
-from tests.accounts.helpers import (
+from tests.conftest import Auth
+from tests.core.accounts.helpers import (
     audit_events,
     create_user,
     redirect_target,
@@ -13,7 +14,6 @@ from tests.accounts.helpers import (
     user_count,
     user_state,
 )
-from tests.conftest import Auth
 
 STAFF_PASSWORD = "staff-secret-123"
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from core.accounts import services
 from core.accounts.models import User
 from core.extensions import db
-from tests.accounts.helpers import (
+from tests.conftest import csrf_token, post_form
+from tests.core.accounts.helpers import (
     create_user,
     is_signed_in,
     redirect_target,
@@ -19,7 +20,6 @@ from tests.accounts.helpers import (
     user_count,
     user_state,
 )
-from tests.conftest import csrf_token, post_form
 
 NEW_PASSWORD = "a-long-new-secret"
 

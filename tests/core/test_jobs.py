@@ -34,7 +34,7 @@ from core.ledger.services import (
 from tests.conftest import make_test_app, worker_redis_url
 
 VERIFY_LEDGER = "core.ledger.jobs.verify_ledger"
-SPY = "tests.test_jobs.remember"
+SPY = "tests.core.test_jobs.remember"
 
 CALLS: list[tuple[Any, ...]] = []
 
@@ -86,18 +86,18 @@ def test_enqueue_without_redis_runs_the_job_at_once_and_records_a_check(app_ctx)
 
 
 def test_in_process_job_that_fails_rolls_back_what_it_wrote(app_ctx):
-    queued = enqueue("tests.test_jobs.record_then_fail")
+    queued = enqueue("tests.core.test_jobs.record_then_fail")
 
     assert queued.is_failed
     assert _check_runs() == 0
 
 
 def test_in_process_job_that_fails_says_so_in_the_log(app_ctx, caplog):
-    enqueue("tests.test_jobs.record_then_fail")
+    enqueue("tests.core.test_jobs.record_then_fail")
 
     failures = [r for r in caplog.records if r.name == "core.jobs" and r.levelname == "ERROR"]
     assert len(failures) == 1
-    assert "tests.test_jobs.record_then_fail failed in-process" in failures[0].getMessage()
+    assert "tests.core.test_jobs.record_then_fail failed in-process" in failures[0].getMessage()
     assert "the job failed after writing" in failures[0].getMessage()
 
 

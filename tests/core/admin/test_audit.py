@@ -9,8 +9,8 @@ import pytest
 from core.accounts.models import Role
 from core.audit import services as audit
 from core.extensions import db
-from tests.accounts.helpers import create_user, redirect_target
 from tests.conftest import Auth
+from tests.core.accounts.helpers import create_user, redirect_target
 
 _ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 _CELL = re.compile(r'<td class="small[^"]*">(.*?)</td>', re.S)
