@@ -69,7 +69,7 @@ class BaseConfig:
     TESTING = False
 
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'core.db'}"
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'affiliate.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     REDIS_URL: str | None = os.environ.get("REDIS_URL") or None

@@ -119,7 +119,7 @@ def test_healthz_says_the_outbox_is_behind_when_jobs_wait_too_long(app_ctx, clie
 
 @pytest.mark.parametrize(
     "url",
-    ["sqlite:////nonexistent-directory/for/core.db", UNREACHABLE_POSTGRES],
+    ["sqlite:////nonexistent-directory/for/affiliate.db", UNREACHABLE_POSTGRES],
     ids=["sqlite-bad-path", "postgres-refused"],
 )
 def test_healthz_is_503_when_the_database_is_unreachable(other_app, url):
@@ -405,7 +405,7 @@ def test_production_config_accepts_a_good_configuration():
         ({"SECRET_KEY": ""}, "SECRET_KEY"),
         ({"SECRET_KEY": None}, "SECRET_KEY"),
         ({"SECRET_KEY": "x" * 31}, "SECRET_KEY"),
-        ({"SQLALCHEMY_DATABASE_URI": "sqlite:///instance/core.db"}, "PostgreSQL"),
+        ({"SQLALCHEMY_DATABASE_URI": "sqlite:///instance/affiliate.db"}, "PostgreSQL"),
         ({"DEBUG": True}, "DEBUG"),
         ({"REDIS_URL": None}, "REDIS_URL"),
         ({"REDIS_URL": ""}, "REDIS_URL"),
@@ -446,7 +446,7 @@ def test_production_config_lists_every_problem_at_once():
 
 def test_production_app_refuses_to_start_on_sqlite(other_app):
     with pytest.raises(InsecureConfigError, match="PostgreSQL"):
-        _production_app(other_app, DATABASE_URL="sqlite:///instance/core.db")
+        _production_app(other_app, DATABASE_URL="sqlite:///instance/affiliate.db")
 
 
 def test_production_app_refuses_to_start_without_a_secret_key(monkeypatch, other_app):
