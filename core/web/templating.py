@@ -24,15 +24,24 @@ class NavItem:
     def url(self) -> str:
         return url_for(self.endpoint)
 
+    #: Pages of this section that another package serves (the refund desk under /finance).
+    path_prefix: str = ""
+
     @property
     def active(self) -> bool:
-        return (request.blueprint or "") == self.section
+        if self.path_prefix and request.path.startswith(self.path_prefix):
+            return True
+        if (request.blueprint or "") != self.section:
+            return False
+        return not any(
+            item.path_prefix and request.path.startswith(item.path_prefix) for _, item in ROLE_NAV
+        )
 
 
 ROLE_NAV = (
     (Role.CREATOR, NavItem("Creator centre", "creators.centre", "creators")),
     (Role.SELLER, NavItem("Seller centre", "seller.home", "seller")),
-    (Role.FINANCE, NavItem("Finance", "payouts.finance_centre", "payouts")),
+    (Role.FINANCE, NavItem("Finance", "payouts.finance_centre", "payouts", "/finance/")),
     (Role.ADMIN, NavItem("Admin", "admin.users", "admin")),
 )
 

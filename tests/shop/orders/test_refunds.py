@@ -3,6 +3,7 @@ outbox, retried under one idempotency key, failures in finance's queue."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -314,3 +315,10 @@ def test_the_seller_reads_a_delayed_refund(app, app_ctx, provider):
     page = client.get(f"/seller/orders/{refund.order_id}")
     assert page.status_code == 200
     assert "Refund delayed" in page.text
+
+
+def test_the_refund_desk_is_part_of_the_finance_section_of_the_menu(app, app_ctx, finance):
+    client = signed_in(app, finance.email)
+    page = client.get("/finance/refunds").text
+    active = re.findall(r'class="nav-link active"[^>]*>\s*([^<]+)</a>', page)
+    assert active == ["Finance"]
