@@ -208,6 +208,10 @@ class ProductionConfig(BaseConfig):
                 "PAYMENT_PROVIDER/PAYOUT_PROVIDER are the built-in test providers; "
                 "set them to stripe (or ALLOW_TEST_PROVIDERS=1 for a staging site)"
             )
+        if config["PAYMENT_PROVIDER"] == "stripe":
+            for key in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_PUBLISHABLE_KEY"):
+                if not config.get(key):
+                    problems.append(f"{key} must be set when PAYMENT_PROVIDER=stripe")
         if problems:
             raise InsecureConfigError("refusing to start: " + "; ".join(problems))
 

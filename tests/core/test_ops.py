@@ -61,6 +61,9 @@ def _production_app(other_app, **overrides: Any) -> Flask:
         "RATELIMIT_STORAGE_URI": worker_redis_url() or "memory://",
         "PAYMENT_PROVIDER": "stripe",
         "PAYOUT_PROVIDER": "stripe",
+        "STRIPE_SECRET_KEY": "sk_test_production_check",
+        "STRIPE_WEBHOOK_SECRET": "whsec_production_check",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_production_check",
         **overrides,
     }
     return other_app(create_app, ProductionConfig, **settings)
@@ -389,6 +392,9 @@ def _good_production_settings(**changes: Any) -> dict[str, Any]:
         "REDIS_URL": "redis://redis.internal:6379/0",
         "PAYMENT_PROVIDER": "stripe",
         "PAYOUT_PROVIDER": "stripe",
+        "STRIPE_SECRET_KEY": "sk_live_from_the_vault",
+        "STRIPE_WEBHOOK_SECRET": "whsec_from_the_vault",
+        "STRIPE_PUBLISHABLE_KEY": "pk_live_public",
         "ALLOW_TEST_PROVIDERS": False,
     }
     settings.update(changes)
@@ -442,6 +448,14 @@ def test_production_config_lists_every_problem_at_once():
         ProductionConfig.validate(_good_production_settings(SECRET_KEY="", DEBUG=True))
     assert "SECRET_KEY" in str(refused.value)
     assert "DEBUG" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "missing", ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_PUBLISHABLE_KEY"]
+)
+def test_production_app_refuses_stripe_payments_without_its_keys(other_app, missing):
+    with pytest.raises(InsecureConfigError, match=f"{missing} must be set"):
+        _production_app(other_app, **{missing: ""})
 
 
 def test_production_app_refuses_to_start_on_sqlite(other_app):
