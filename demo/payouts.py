@@ -30,7 +30,7 @@ from affiliate.payouts.exceptions import PayoutError
 from affiliate.payouts.models import Withdrawal, WithdrawalStatus
 from affiliate.payouts.providers import BankDetails, SimulatedPayoutProvider
 from affiliate.payouts.rules import default_currency, money_text
-from affiliate.plans.rule import applicable_rate
+from affiliate.plans.commission.rule import applicable_rate
 from core.accounts import services as accounts
 from core.accounts.models import Role, User
 from core.extensions import db

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from affiliate.plans.commission.rule import format_rate
 from affiliate.plans.models import (
     EARNING_STATUSES,
     Plan,
@@ -19,7 +20,6 @@ from affiliate.plans.models import (
     PlanMembership,
     ShowcaseItem,
 )
-from affiliate.plans.rule import format_rate
 from core.audit import services as audit_log
 from core.extensions import db
 from core.notifications.services import notify, notify_many

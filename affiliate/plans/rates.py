@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import delete, select
 
 from affiliate.plans import notices
+from affiliate.plans.commission.rule import format_rate
 from affiliate.plans.exceptions import InvalidRate, PlanEnded, ProductNotInStore
 from affiliate.plans.models import (
     MAX_RATE_BPS,
@@ -26,7 +27,6 @@ from affiliate.plans.models import (
     PlanRate,
     ShowcaseItem,
 )
-from affiliate.plans.rule import format_rate
 from core.extensions import db
 from core.types import utcnow
 from shop.catalog.models import Product

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import raiseload
 
 from affiliate.plans import memberships, notices
+from affiliate.plans.commission.rule import format_rate
 from affiliate.plans.exceptions import (
     IllegalPlanTransition,
     InvalidWindow,
@@ -41,7 +42,6 @@ from affiliate.plans.rates import (
     listed_product,
     scheduled_rates,
 )
-from affiliate.plans.rule import format_rate
 from affiliate.profiles.exceptions import NotACreator
 from core.extensions import db
 from core.types import utcnow

@@ -24,6 +24,8 @@ from flask import Flask
 from sqlalchemy import ColumnElement, delete, exists, select
 from sqlalchemy.orm import raiseload
 
+from affiliate.plans.commission.outlook import Prospect, RateOutlook, rate_outlooks
+from affiliate.plans.commission.rule import AppliedRate, Standing
 from affiliate.plans.exceptions import NoApplicablePlan, NotFound
 from affiliate.plans.models import (
     MembershipStatus,
@@ -34,8 +36,6 @@ from affiliate.plans.models import (
     ShowcaseItem,
     ShowcaseRequest,
 )
-from affiliate.plans.outlook import Prospect, RateOutlook, rate_outlooks
-from affiliate.plans.rule import AppliedRate, Standing
 from affiliate.profiles import hooks as profile_hooks
 from affiliate.profiles.models import CreatorProfile
 from core.extensions import db

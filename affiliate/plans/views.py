@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from affiliate.plans import memberships, queries, rates, services
+from affiliate.plans.commission.rule import format_rate
 from affiliate.plans.exceptions import PlanError
 from affiliate.plans.forms import (
     ConfirmForm,
@@ -29,7 +30,6 @@ from affiliate.plans.forms import (
 )
 from affiliate.plans.loaders import get_membership_or_404, get_plan_or_404
 from affiliate.plans.models import Plan, PlanKind
-from affiliate.plans.rule import format_rate
 from core.accounts.authz import role_required
 from core.accounts.models import Role
 from core.exceptions import DomainError

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from affiliate.plans.commission.rule import applicable_rate, applicable_rates
 from affiliate.plans.models import MembershipStatus, Plan, PlanKind, PlanProduct, PlanRate
-from affiliate.plans.rule import applicable_rate, applicable_rates
 from core.accounts.models import Role
 from core.extensions import db
 from core.types import utcnow

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from affiliate.plans.commission.outlook import rate_outlooks
+from affiliate.plans.commission.rule import Standing, applicable_rate
 from affiliate.plans.models import MembershipStatus, PlanKind
-from affiliate.plans.outlook import rate_outlooks
-from affiliate.plans.rule import Standing, applicable_rate
 from core.accounts.models import Role
 from core.types import utcnow
 from tests.factories import make_user

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from affiliate.plans import memberships, queries, rates, services, showcase
+from affiliate.plans.commission.rule import applicable_rate
 from affiliate.plans.exceptions import (
     IllegalPlanTransition,
     InvalidRate,
@@ -29,7 +30,6 @@ from affiliate.plans.models import (
     PlanStatus,
     ShowcaseItem,
 )
-from affiliate.plans.rule import applicable_rate
 from affiliate.profiles.exceptions import NotACreator
 from core.accounts.models import Role, User
 from core.audit.models import AuditEvent

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from affiliate.plans import memberships, services, showcase
+from affiliate.plans.commission.rule import Standing, applicable_rate
 from affiliate.plans.exceptions import NoApplicablePlan
 from affiliate.plans.models import MembershipStatus, PlanMembership, ShowcaseItem, ShowcaseRequest
-from affiliate.plans.rule import Standing, applicable_rate
 from core.accounts.models import Role
 from core.extensions import db
 from core.types import utcnow

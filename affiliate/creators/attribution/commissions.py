@@ -36,7 +36,7 @@ from affiliate.creators.attribution.models import (
     CommissionState,
     EventKind,
 )
-from affiliate.plans.rule import applicable_rates
+from affiliate.plans.commission.rule import applicable_rates
 from core.extensions import db
 from core.ledger.models import AccountKind, EntryKind
 from core.ledger.services import Cause, account_for, credit, debit, post_entry

@@ -30,9 +30,9 @@ from affiliate.creators.centre.queries.period import PERIODS, parse_period
 from affiliate.plans import memberships, rates
 from affiliate.plans import queries as plan_queries
 from affiliate.plans import showcase as plan_showcase
+from affiliate.plans.commission.rule import format_rate
 from affiliate.plans.exceptions import PlanError
 from affiliate.plans.loaders import get_membership_or_404
-from affiliate.plans.rule import format_rate
 from affiliate.plans.showcase import ShowcaseAddition
 from core.accounts.authz import role_required
 from core.accounts.models import Role

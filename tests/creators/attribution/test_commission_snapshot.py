@@ -16,8 +16,8 @@ from sqlalchemy import select
 from affiliate.creators.attribution.models import Commission
 from affiliate.creators.content.models import Content, ContentKind
 from affiliate.plans import memberships, rates, services
+from affiliate.plans.commission.rule import applicable_rate
 from affiliate.plans.models import MembershipStatus, PlanMembership, ShowcaseItem
-from affiliate.plans.rule import applicable_rate
 from core.accounts.models import Role, User
 from core.extensions import db
 from core.types import utcnow

@@ -18,12 +18,12 @@ from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, defer, raiseload
 from sqlalchemy.sql import Subquery
 
+from affiliate.plans.commission.outlook import outlook_rates
+from affiliate.plans.commission.rule import Standing, format_rate
 from affiliate.plans.models import (
     PlanKind,
     ShowcaseItem,
 )
-from affiliate.plans.outlook import outlook_rates
-from affiliate.plans.rule import Standing, format_rate
 from affiliate.plans.showcase import awaiting_approval
 from core.extensions import db
 from core.money import BPS_PER_WHOLE

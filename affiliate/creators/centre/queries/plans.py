@@ -14,6 +14,8 @@ from datetime import datetime
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import defer, raiseload
 
+from affiliate.plans.commission.outlook import Prospect, RateOutlook, rate_outlooks
+from affiliate.plans.commission.rule import AppliedRate, Standing
 from affiliate.plans.models import (
     MembershipStatus,
     Plan,
@@ -23,8 +25,6 @@ from affiliate.plans.models import (
     PlanStatus,
     ShowcaseItem,
 )
-from affiliate.plans.outlook import Prospect, RateOutlook, rate_outlooks
-from affiliate.plans.rule import AppliedRate, Standing
 from affiliate.plans.showcase import ShowcaseRow, WaitingRow
 from core.extensions import db
 from core.types import utcnow

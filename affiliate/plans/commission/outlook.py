@@ -1,8 +1,8 @@
 """The rule's outlook: the rate a sale pays now, and what plans waiting for an answer would make it.
 
-Same candidates as the rule (``affiliate.plans.rule``), ranked the same way, each with the
-creator's ``Standing`` in it: a waiting plan that outranks the rate now is shown as "30% once
-approved" or "25% if you accept", never as the rate now.
+Same candidates as the rule (``affiliate.plans.commission.rule``), ranked the same way, each
+with the creator's ``Standing`` in it: a waiting plan that outranks the rate now is shown as
+"30% once approved" or "25% if you accept", never as the rate now.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from datetime import datetime
 from sqlalchemy import CTE, literal, select
 from sqlalchemy.sql import Subquery
 
-from affiliate.plans.models import PlanKind
-from affiliate.plans.rule import (
+from affiliate.plans.commission.rule import (
     AppliedRate,
     Standing,
     applied_from,
@@ -23,6 +22,7 @@ from affiliate.plans.rule import (
     format_rate,
     ranked_rows,
 )
+from affiliate.plans.models import PlanKind
 from core.money import percent_of
 from core.types import utcnow
 

@@ -13,7 +13,7 @@ rejected C. A plan that waits for an answer never counts as the rate now: an ope
 approves joiners counts only once C is approved, a targeted plan only once C accepts.
 
 What a plan waiting for an answer *would become* is the rule's outlook
-(``affiliate.plans.outlook``): the same candidates, ranked the same way, each with C's
+(``affiliate.plans.commission.outlook``): the same candidates, ranked the same way, each with C's
 ``Standing`` in it.
 
 The rule is one SQL statement (a window over the candidate plans), used for a single product,
