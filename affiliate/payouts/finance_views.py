@@ -115,7 +115,9 @@ def finance_centre() -> ResponseReturnValue:
 # ---------------------------------------------------------------------------- the review queue
 
 
-def _queue_page(status_code: int = 200, bulk_form: BulkApproveForm | None = None):
+def _queue_page(
+    status_code: int = 200, bulk_form: BulkApproveForm | None = None
+) -> tuple[str, int]:
     currency = default_currency()
     form = QueueFilterForm(formdata=request.args, currency=currency)
     form.validate()

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import User
-from core.extensions import db
+from core.extensions import Model
 from core.money import format_rate
 from core.states import StateMachine
 from core.types import UTCDateTime, utcnow
@@ -43,7 +43,7 @@ class PayoutAccountStatus(StrEnum):
         return self.value.capitalize()
 
 
-class PayoutAccount(db.Model):
+class PayoutAccount(Model):
     """Where a creator's withdrawals are paid: one per creator, at one provider."""
 
     __tablename__ = "payout_account"
@@ -119,7 +119,7 @@ WITHDRAWAL: StateMachine[WithdrawalStatus] = StateMachine(
 )
 
 
-class Withdrawal(db.Model):
+class Withdrawal(Model):
     """A creator's request to be paid ``amount`` (the fee is taken from it: net = amount − fee)."""
 
     __tablename__ = "withdrawal"
@@ -231,7 +231,7 @@ def idempotency_key(withdrawal_id: int, attempt: int) -> str:
     return f"withdrawal-{withdrawal_id}-attempt-{attempt}"
 
 
-class WithdrawalApproval(db.Model):
+class WithdrawalApproval(Model):
     """One finance officer's approval; a four-eyes withdrawal needs two different ones."""
 
     __tablename__ = "withdrawal_approval"
@@ -247,7 +247,7 @@ class WithdrawalApproval(db.Model):
     __table_args__ = (UniqueConstraint("withdrawal_id", "officer_id"),)
 
 
-class SimulatedTransfer(db.Model):
+class SimulatedTransfer(Model):
     """The simulated provider's books: one row per idempotency key, written in a transaction
     of its own (as a real provider's would be), so a retry in any process finds it."""
 

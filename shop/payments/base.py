@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from flask import current_app
+from werkzeug.datastructures import Headers
 
 from core.exceptions import DomainError
 from core.idempotency import installation_prefix
@@ -145,7 +146,9 @@ class PaymentProvider(Protocol):
 
     def cancel(self, ref: str, *, idempotency_key: str) -> ProviderStatus: ...
 
-    def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent: ...
+    def parse_webhook(
+        self, payload: bytes, headers: Headers | Mapping[str, str]
+    ) -> WebhookEvent: ...
 
 
 PROVIDERS = ("test", "stripe")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
+from core.extensions import Model
 from core.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:  # the relationship is resolved by name; the orders import this module
@@ -23,7 +23,7 @@ class PaymentStatus(StrEnum):
     CANCELLED = "cancelled"  # its orders were released unpaid; the provider was told to cancel
 
 
-class Payment(db.Model):
+class Payment(Model):
     """One payment by a buyer, covering the orders of one checkout."""
 
     __tablename__ = "payment"

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import stripe
+from werkzeug.datastructures import Headers
 
 from shop.payments.base import (
     CardDetails,
@@ -195,7 +196,7 @@ class StripeProvider:
     def confirm(self, ref: str, card: CardDetails) -> ProviderPayment:
         raise ProviderError("Stripe payments are confirmed by Stripe, not on this page.")
 
-    def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+    def parse_webhook(self, payload: bytes, headers: Headers | Mapping[str, str]) -> WebhookEvent:
         """Verify the signature and timestamp (``InvalidWebhook`` if either fails), check the
         event's API version (``WebhookVersionMismatch``), then read it."""
         header = headers.get(SIGNATURE_HEADER)
@@ -223,7 +224,7 @@ class StripeProvider:
         kind = EVENT_KINDS.get(event_type, "ignored")
         if kind == "ignored":
             return WebhookEvent(id=event_id, kind="ignored", raw_type=event_type)
-        error = obj.get("last_payment_error") or {}
+        last_error = obj.get("last_payment_error") or {}
         return WebhookEvent(
             id=event_id,
             kind=kind,
@@ -231,7 +232,7 @@ class StripeProvider:
             provider_ref=obj.get("id"),
             amount=obj.get("amount"),
             currency=(obj.get("currency") or "").upper() or None,
-            failure_reason=(error.get("message") if isinstance(error, dict) else None)
+            failure_reason=(last_error.get("message") if isinstance(last_error, dict) else None)
             or ("The card payment failed." if kind == "failed" else None),
             raw_type=event_type,
         )

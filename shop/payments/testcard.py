@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from werkzeug.datastructures import Headers
+
 from shop.payments.base import (
     CardDetails,
     InvalidTestCard,
@@ -61,5 +63,5 @@ class TestCardProvider:
         """Nothing is held at a provider: the payment is simply closed."""
         return ProviderStatus.CANCELLED
 
-    def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+    def parse_webhook(self, payload: bytes, headers: Headers | Mapping[str, str]) -> WebhookEvent:
         raise InvalidWebhook("the test-card provider sends no webhooks")

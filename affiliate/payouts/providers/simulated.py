@@ -8,9 +8,9 @@ the transfer made, in any process.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -101,7 +101,7 @@ class SimulatedPayoutProvider:
         self, amount: int, currency: str, destination: str, key: str
     ) -> tuple[str, Any]:
         """Record this call in the provider's own transaction; return its outcome and row."""
-        table = SimulatedTransfer.__table__
+        table = cast(Table, SimulatedTransfer.__table__)
         now = utcnow()
         with db.engine.begin() as connection:
             created = _insert_if_absent(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import stripe
 
@@ -177,7 +177,7 @@ class _stripe_errors:  # noqa: N801 - used as a context manager, like contextlib
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, _tb: Any
-    ) -> bool:
+    ) -> Literal[False]:
         if error is None or not isinstance(error, stripe.StripeError):
             return False
         message = f"Stripe could not {self.doing}: {error.user_message or error}"

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import QueryableAttribute, lazyload
 
 from affiliate.payouts.models import Withdrawal, WithdrawalStatus
 from affiliate.payouts.rules import default_currency
@@ -139,7 +139,7 @@ class PeriodTotal:
     fees: int
 
 
-def _period(column: ColumnElement[datetime], by: str) -> ColumnElement[str]:
+def _period(column: QueryableAttribute[datetime | None], by: str) -> ColumnElement[str]:
     if db.engine.dialect.name == "postgresql":
         fmt = "YYYY-MM-DD" if by == "day" else "YYYY-MM"
         return func.to_char(func.timezone("UTC", column), fmt)

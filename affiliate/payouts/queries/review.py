@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import contains_eager
@@ -41,7 +41,9 @@ class QueueFilter:
     requested_to: datetime | None = None
 
 
-SORTS: dict[str, tuple[ColumnElement, ...]] = {
+Q = TypeVar("Q", bound=Select[Any])
+
+SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "oldest": (Withdrawal.requested_at.asc(), Withdrawal.id.asc()),
     "newest": (Withdrawal.requested_at.desc(), Withdrawal.id.desc()),
     "amount_desc": (Withdrawal.amount.desc(), Withdrawal.id.asc()),
@@ -121,7 +123,7 @@ def review_queue(
     return Page(items=rows, page=page, per_page=per_page, total=total or 0)
 
 
-def _filtered(query: Select, f: QueueFilter) -> Select:
+def _filtered(query: Q, f: QueueFilter) -> Q:
     if f.status:
         query = query.where(Withdrawal.status == f.status)
     if f.min_amount is not None:
@@ -171,8 +173,8 @@ def creator_histories(
         )
         .group_by(LedgerAccount.owner_id, LedgerEntry.kind)
     )
-    earned: dict[int, int] = {}
-    clawed: dict[int, tuple[int, datetime | None]] = {}
+    earned: dict[int | None, int] = {}
+    clawed: dict[int | None, tuple[int, datetime | None]] = {}
     for owner_id, kind, total, latest in ledger_rows:
         if kind == EntryKind.COMMISSION_SETTLED:
             earned[owner_id] = -int(total)  # credits to a credit-normal account

@@ -84,7 +84,7 @@ def wallet(creator_id: int, currency: str | None = None) -> Wallet:
 
 
 #: How the wallet names each kind of ledger entry.
-ENTRY_LABELS = {
+ENTRY_LABELS: dict[str, str] = {
     EntryKind.COMMISSION_EARNED: "Commission earned (pending)",
     EntryKind.COMMISSION_SETTLED: "Commission settled",
     EntryKind.COMMISSION_REVERSED: "Commission reversed",

@@ -150,7 +150,7 @@ def place_orders(
             raise MixedCurrencies(currencies)
         currency = currencies[0] if currencies else None
     groups = summary.for_currency(currency) if currency else []
-    if not groups:
+    if not groups or currency is None:
         _raise_if_sold_out(summary, currency)
         raise EmptyCheckout()
     now = utcnow()

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
+from core.extensions import Model
 from core.types import UTCDateTime, utcnow
 from shop.orders.models import Order, OrderLine
 
@@ -54,7 +54,7 @@ class ProviderRefundState(StrEnum):
         }[self.value]
 
 
-class RefundRequest(db.Model):
+class RefundRequest(Model):
     __tablename__ = "refund_request"
 
     id: Mapped[int] = mapped_column(primary_key=True)
