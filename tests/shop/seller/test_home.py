@@ -21,8 +21,8 @@ from tests.shop.orders.helpers import signed_in
 # The figures turn on the weekday (GMV this week) and the home reads the clock, so the orders
 # are placed and the home is read with time frozen, and the queries are handed NOW as their
 # clock: a Wednesday afternoon, whose week began on MONDAY.
-NOW = "2026-11-25 15:00:00"
-MONDAY = "2026-11-23 00:00:00"
+NOW = "2026-11-25 15:00:00"  # a Wednesday; tests freeze_time at NOW or hand it to the queries
+MONDAY = "2026-11-23 00:00:00"  # the start of that frozen week
 
 
 def utc(frozen: str) -> datetime:
