@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 from affiliate import create_app
 from affiliate.creators.attribution import tracking
@@ -46,11 +46,12 @@ from affiliate.creators.centre.queries import creator as dashboards
 from affiliate.creators.centre.queries import seller as seller_dashboards
 from affiliate.creators.centre.queries.period import Period
 from affiliate.profiles import queries as profiles
+from bench import bulk
 from bench.throwaway_db import make_database
 from core.config import TestingConfig
 from core.extensions import db
 
-BATCH = 20_000
+BATCH = bulk.BATCH
 DAYS = 90
 STORES = 20
 PRODUCTS_PER_STORE = 10
@@ -74,33 +75,10 @@ BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/53
 
 
 def write_rows(table_name: str, rows: Iterable[dict[str, Any]]) -> int:
-    """Insert rows fast: COPY on PostgreSQL, batched executemany elsewhere."""
-    table = db.metadata.tables[table_name]
-    count = 0
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            count += _flush(table, batch)
-            batch = []
-    if batch:
-        count += _flush(table, batch)
+    """Insert rows fast (``bench.bulk``) and commit them."""
+    count = bulk.write_rows(table_name, rows)
     db.session.commit()
     return count
-
-
-def _flush(table: Any, batch: list[dict[str, Any]]) -> int:
-    if db.engine.dialect.name == "postgresql":
-        columns = list(batch[0])
-        raw = db.session.connection().connection.driver_connection
-        with raw.cursor() as cursor:
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-                for row in batch:
-                    copy.write_row([row[c] for c in columns])
-    else:
-        db.session.execute(insert(table), batch)
-    return len(batch)
 
 
 def reset_sequences(*tables: str) -> None:

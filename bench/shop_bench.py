@@ -27,7 +27,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -36,10 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from affiliate import create_app
+from bench import bulk
 from bench.throwaway_db import make_database
 from core.accounts.passwords import passwords
 from core.config import DevelopmentConfig
@@ -54,36 +54,9 @@ WORDS = tuple(
     """.split()  # noqa: SIM905 - a word list reads best as prose
 )
 PASSWORD = "bench-pass-123"
-BATCH = 20_000
 
 
-def write_rows(table_name: str, rows: Iterable[dict]) -> int:
-    """Insert rows fast: COPY on PostgreSQL, batched executemany elsewhere."""
-    table = db.metadata.tables[table_name]
-    count = 0
-    batch: list[dict] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            count += _flush(table, batch)
-            batch = []
-    if batch:
-        count += _flush(table, batch)
-    return count
-
-
-def _flush(table, batch: list[dict]) -> int:
-    if db.engine.dialect.name == "postgresql":
-        columns = list(batch[0])
-        raw = db.session.connection().connection.driver_connection
-        with raw.cursor() as cursor:
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-                for row in batch:
-                    copy.write_row([row[c] for c in columns])
-    else:
-        db.session.execute(insert(table), batch)
-    return len(batch)
+write_rows = bulk.write_rows
 
 
 def generate(products: int, orders: int) -> dict[str, object]:
