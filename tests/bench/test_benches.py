@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import skip_under_faketime
+
 ROOT = Path(__file__).resolve().parents[2]
 
 TINY = {
@@ -30,6 +32,7 @@ def test_every_bench_has_a_tiny_run():
     assert benches == set(TINY)
 
 
+@skip_under_faketime  # benches time themselves with sleeps and timed waits; no date logic
 @pytest.mark.parametrize("bench", sorted(TINY))
 def test_the_bench_runs_at_a_tiny_size(bench, tmp_path):
     arguments, expected = TINY[bench]
