@@ -111,6 +111,11 @@ class BaseConfig:
     FOUR_EYES_THRESHOLD = _env_int("FOUR_EYES_THRESHOLD", 100_000)
     # A payout left in processing this long (a worker died) is resolved by the recovery job.
     PAYOUT_STUCK_MINUTES = _env_int("PAYOUT_STUCK_MINUTES", 15)
+    # After a creator changes their payout account, new withdrawals wait this long.
+    PAYOUT_ACCOUNT_COOLDOWN_HOURS = _env_int("PAYOUT_ACCOUNT_COOLDOWN_HOURS", 48)
+    # Tax details are required before a withdrawal that takes the calendar year's payouts past
+    # this many minor units ($600.00).
+    TAX_DETAILS_THRESHOLD = _env_int("TAX_DETAILS_THRESHOLD", 60_000)
     STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET")
     MONEY_LOCALE = os.environ.get("MONEY_LOCALE", "en_US")
 

@@ -88,3 +88,19 @@ class ProviderUnavailable(PayoutError):
 
 class InvalidDestination(PayoutError):
     """The payout destination given (a bank-like account for the simulated provider) is bad."""
+
+
+class PayoutAccountCoolingDown(PayoutError):
+    """The payout account changed recently: new withdrawals wait for the cool-down."""
+
+    status_code = 409
+
+
+class TaxDetailsRequired(PayoutError):
+    """This withdrawal takes the year's payouts past the threshold: tax details first."""
+
+    status_code = 409
+
+
+class InvalidTaxDetails(PayoutError):
+    """The tax details as typed cannot be accepted."""

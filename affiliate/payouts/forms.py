@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     Field,
     HiddenField,
@@ -22,9 +23,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from affiliate.payouts.models import REASON_LENGTH, WithdrawalStatus
+from affiliate.payouts.models import REASON_LENGTH, TaxIdKind, WithdrawalStatus
 from affiliate.payouts.providers import BankDetails
 from affiliate.payouts.queries.review import SORTS
+from affiliate.payouts.tax import TaxDetails
 from core.money import parse_amount
 
 MAX_EXPORT_DAYS = 366 * 5
@@ -104,6 +106,45 @@ class PayoutAccountForm(FlaskForm):
             holder_name=self.holder_name.data or "",
             routing_number=self.routing_number.data or "",
             account_number=self.account_number.data or "",
+        )
+
+
+class TaxDetailsForm(FlaskForm):
+    """The creator's tax details and signed statement (``tax.TaxDetails`` checks them)."""
+
+    legal_name = StringField(
+        "Legal name",
+        validators=[DataRequired("Enter your legal name."), Length(min=2, max=120)],
+        filters=[_strip],
+        description="As it appears on your tax documents, or your business's registered name.",
+    )
+    tax_id_kind = SelectField(
+        "Kind of tax number",
+        choices=[SelectChoice(kind.value, kind.label) for kind in TaxIdKind],
+        validators=[DataRequired("Choose the kind of tax number.")],
+    )
+    tax_id = StringField(
+        "Tax number",
+        validators=[DataRequired("Enter your tax number."), Length(max=40)],
+        filters=[_strip],
+        description="Only its last four characters are shown again.",
+    )
+    country = SelectField("Country", validators=[DataRequired("Choose your country.")])
+    certified = BooleanField("I sign the statement above.")
+    signature = StringField(
+        "Signature: type your legal name",
+        validators=[DataRequired("Sign by typing your legal name."), Length(max=120)],
+        filters=[_strip],
+    )
+
+    def details(self) -> TaxDetails:
+        return TaxDetails(
+            legal_name=self.legal_name.data or "",
+            tax_id_kind=self.tax_id_kind.data or "",
+            tax_id=self.tax_id.data or "",
+            country=self.country.data or "",
+            signature=self.signature.data or "",
+            certified=bool(self.certified.data),
         )
 
 

@@ -61,6 +61,9 @@ class PayoutAccount(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The time of the provider's newest status event applied, so a late, older event is ignored.
     status_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # After the destination changed, new withdrawals wait until then (a stolen sign-in that
+    # redirects the payouts gives the creator time to notice).
+    cooldown_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'ready', 'restricted')", name="status_known"),
@@ -268,3 +271,50 @@ class SimulatedTransfer(Model):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("status IN ('pending', 'paid', 'declined')", name="status_known"),
     )
+
+
+class TaxIdKind(StrEnum):
+    SSN = "ssn"
+    EIN = "ein"
+    ITIN = "itin"
+    VAT = "vat"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"ssn": "SSN", "ein": "EIN", "itin": "ITIN", "vat": "VAT number"}.get(
+            self.value, "Other tax number"
+        )
+
+
+class TaxProfile(Model):
+    """A creator's tax details, required before withdrawing once a calendar year's payouts
+    would pass the threshold; the statement is the creator's signed certification."""
+
+    __tablename__ = "tax_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creator_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="RESTRICT"), unique=True
+    )
+    legal_name: Mapped[str] = mapped_column(String(120))
+    tax_id_kind: Mapped[str] = mapped_column(String(8))
+    tax_id: Mapped[str] = mapped_column(String(32))
+    country: Mapped[str] = mapped_column(String(2))
+    signature: Mapped[str] = mapped_column(String(120))  # the name typed under the statement
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(
+            "tax_id_kind IN ('ssn', 'ein', 'itin', 'vat', 'other')", name="tax_id_kind_known"
+        ),
+    )
+
+    @property
+    def masked_tax_id(self) -> str:
+        """What pages and exports show: the last four characters only."""
+        return "•••• " + self.tax_id[-4:]
+
+    @property
+    def kind_label(self) -> str:
+        return TaxIdKind(self.tax_id_kind).label

@@ -26,6 +26,7 @@ from affiliate.payouts.exceptions import (
 )
 from affiliate.payouts.models import PayoutAccount, PayoutAccountStatus
 from affiliate.payouts.providers import BankDetails
+from affiliate.payouts.rules import payout_account_cooldown
 from core.accounts.models import Role, User
 from core.audit import services as audit
 from core.extensions import db
@@ -117,6 +118,7 @@ def connect_payout_account(
         raise ProviderUnavailable(f"The payout provider is not answering: {error}") from None
     now = utcnow()
     before = existing.status if existing else None
+    previous_display = existing.display if existing else None
     account = existing or PayoutAccount(creator_id=creator.id, created_at=now)
     account.provider = provider.name
     account.external_id = made.external_id
@@ -124,24 +126,44 @@ def connect_payout_account(
     account.display = made.display
     account.updated_at = now
     account.status_event_at = None
+    if existing is not None:
+        account.cooldown_until = now + payout_account_cooldown()
     db.session.add(account)
     db.session.flush()
     audit.record(
         actor_id=creator.id,
-        action="payout_account_connected",
+        action="payout_account_changed" if existing else "payout_account_connected",
         subject_type=SUBJECT,
         subject_id=account.id,
         from_state=before,
         to_state=account.status,
-        reason=f"{provider.name}: {made.display}",
+        reason=f"{provider.name}: {previous_display + ' → ' if previous_display else ''}"
+        f"{made.display}",
     )
+    if existing is None:
+        message = f"Payout account connected: {made.display} ({made.status.label.lower()})."
+    else:
+        message = (
+            f"Your payout account was changed from {previous_display} to {made.display}. "
+            f"New withdrawals open again on {account.cooldown_until:%b %d, %Y at %H:%M} UTC. "
+            "If you did not make this change, change your password and contact support now."
+        )
     notify(
         creator.id,
-        f"Payout account connected: {made.display} ({made.status.label.lower()}).",
-        kind="payout_account.connected",
+        message,
+        kind="payout_account.changed" if existing else "payout_account.connected",
         link=WALLET_PATH,
     )
     return account
+
+
+def cooling_down_until(
+    account: PayoutAccount | None, at: datetime | None = None
+) -> datetime | None:
+    """When new withdrawals open again after a change of payout account (None: they are open)."""
+    if account is None or account.cooldown_until is None:
+        return None
+    return account.cooldown_until if (at or utcnow()) < account.cooldown_until else None
 
 
 def onboarding_link(creator_id: int, *, refresh_url: str, return_url: str) -> str | None:

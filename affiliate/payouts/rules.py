@@ -41,6 +41,16 @@ def stuck_after() -> timedelta:
     return timedelta(minutes=int(current_app.config["PAYOUT_STUCK_MINUTES"]))
 
 
+def payout_account_cooldown() -> timedelta:
+    """How long new withdrawals wait after the payout account changed."""
+    return timedelta(hours=int(current_app.config["PAYOUT_ACCOUNT_COOLDOWN_HOURS"]))
+
+
+def tax_details_threshold() -> int:
+    """A calendar year's payouts above this (minor units) need the creator's tax details."""
+    return int(current_app.config["TAX_DETAILS_THRESHOLD"])
+
+
 def default_currency() -> str:
     return str(current_app.config["DEFAULT_CURRENCY"]).upper()
 

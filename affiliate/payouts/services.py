@@ -46,12 +46,14 @@ from affiliate.payouts.exceptions import (
     InvalidRequestToken,
     InvalidTransition,
     NotAllowed,
+    PayoutAccountCoolingDown,
     PayoutAccountNotReady,
     PayoutError,
     ProviderUnavailable,
     WithdrawalNotFound,
 )
 from affiliate.payouts.models import PayoutAccount, Withdrawal, WithdrawalApproval, WithdrawalStatus
+from affiliate.payouts.payout_accounts import cooling_down_until
 from affiliate.payouts.rules import (
     check_amount,
     clean_reason,
@@ -63,6 +65,7 @@ from affiliate.payouts.rules import (
     require_officer,
     stuck_after,
 )
+from affiliate.payouts.tax import require_tax_details
 from affiliate.payouts.transitions import (
     audit_event,
     enqueue_payout,
@@ -116,6 +119,13 @@ def request_withdrawal(
     account = db.session.scalar(select(PayoutAccount).where(PayoutAccount.creator_id == creator_id))
     if account is None or not account.is_ready:
         raise PayoutAccountNotReady("Connect a payout account before you withdraw.")
+    opens = cooling_down_until(account)
+    if opens is not None:
+        raise PayoutAccountCoolingDown(
+            f"Your payout account changed recently: new withdrawals open on "
+            f"{opens:%b %d, %Y at %H:%M} UTC."
+        )
+    require_tax_details(creator_id, amount, currency)
     bps = fee_bps()
     fee, net = fee_for(amount, bps=bps)
     withdrawal = Withdrawal(

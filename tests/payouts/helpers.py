@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from affiliate.payouts import payout_accounts
+from affiliate.payouts import payout_accounts, tax
 from affiliate.payouts.models import PayoutAccount, SimulatedTransfer, Withdrawal
 from affiliate.payouts.providers import BankDetails
 from core.accounts.models import Role, User
@@ -33,15 +33,35 @@ def token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def make_creator(*, balance: int = 0, last4: str | None = "6789", roles=()) -> User:
-    """A creator with ``balance`` available and (unless ``last4`` is None) a ready simulated
-    payout account whose number ends in ``last4``."""
+def make_creator(
+    *, balance: int = 0, last4: str | None = "6789", roles=(), tax_details: bool = True
+) -> User:
+    """A creator with ``balance`` available, (unless ``last4`` is None) a ready simulated
+    payout account whose number ends in ``last4``, and (unless told not to) tax details on
+    file, so that no withdrawal waits for them."""
     creator = make_user(Role.CREATOR, *roles)
     if last4 is not None:
         connect(creator, last4)
+    if tax_details:
+        give_tax_details(creator)
     if balance:
         fund(creator.id, balance)
     return creator
+
+
+def give_tax_details(creator: User) -> None:
+    tax.save_tax_details(
+        creator.id,
+        tax.TaxDetails(
+            legal_name="Cleo Creator",
+            tax_id_kind="ssn",
+            tax_id="123-45-6789",
+            country="US",
+            signature="Cleo Creator",
+            certified=True,
+        ),
+    )
+    db.session.commit()
 
 
 def connect(creator: User, last4: str = "6789") -> PayoutAccount:

@@ -263,7 +263,7 @@ def _iso(moment: datetime | None) -> str:
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: str) -> str:
+def spreadsheet_cell(value: str) -> str:
     """Keep a spreadsheet from running a cell as a formula (a reason typed as "=HYPERLINK…")."""
     return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
@@ -273,7 +273,7 @@ def csv_text(start: datetime, end: datetime) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in csv_rows(start, end):
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([spreadsheet_cell(value) for value in row])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

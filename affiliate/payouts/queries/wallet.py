@@ -9,13 +9,16 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, case, func, select
 
+from affiliate.payouts import tax
 from affiliate.payouts.models import PayoutAccount, Withdrawal, WithdrawalStatus
+from affiliate.payouts.payout_accounts import cooling_down_until
 from affiliate.payouts.queries import clamp_per_page
-from affiliate.payouts.rules import default_currency, fee_bps, min_amount
+from affiliate.payouts.rules import default_currency, fee_bps, min_amount, tax_details_threshold
 from core.extensions import db
 from core.ledger.models import AccountKind, EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
 from core.ledger.services import owner_balances
 from core.money import format_rate, to_decimal
+from core.types import utcnow
 from core.web.pagination import Page
 
 W = WithdrawalStatus
@@ -34,11 +37,23 @@ class Wallet:
     min_amount: int
     fee_bps: int
     account: PayoutAccount | None
+    cooldown_until: datetime | None = None  # a changed payout account: withdrawals wait
+    tax_details_on_file: bool = False
+    year_payouts: int = 0  # this calendar year's withdrawals that count toward the threshold
+    tax_threshold: int = 0
 
     @property
     def can_withdraw(self) -> bool:
         ready = self.account is not None and self.account.is_ready
-        return ready and self.available >= self.min_amount
+        return ready and self.cooldown_until is None and self.available >= self.min_amount
+
+    @property
+    def tax_room(self) -> int | None:
+        """How much more can be withdrawn this year before tax details are needed (None: on
+        file, so no limit)."""
+        if self.tax_details_on_file:
+            return None
+        return max(self.tax_threshold - self.year_payouts, 0)
 
     @property
     def withdrawable(self) -> int:
@@ -70,6 +85,7 @@ def wallet(creator_id: int, currency: str | None = None) -> Wallet:
         )
     ).one()
     account = db.session.scalar(select(PayoutAccount).where(PayoutAccount.creator_id == creator_id))
+    on_file = tax.tax_profile_of(creator_id) is not None
     return Wallet(
         currency=currency,
         pending=balances.get(AccountKind.CREATOR_PENDING, 0),
@@ -80,6 +96,10 @@ def wallet(creator_id: int, currency: str | None = None) -> Wallet:
         min_amount=min_amount(),
         fee_bps=fee_bps(),
         account=account,
+        cooldown_until=cooling_down_until(account),
+        tax_details_on_file=on_file,
+        year_payouts=0 if on_file else tax.year_payouts(creator_id, currency, utcnow().year),
+        tax_threshold=tax_details_threshold(),
     )
 
 
