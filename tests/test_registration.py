@@ -24,6 +24,7 @@ BLUEPRINTS = [
     "lives",
     "main",
     "notifications",
+    "payout_tax",
     "payout_webhooks",
     "payouts",
     "plans",
