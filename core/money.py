@@ -10,6 +10,10 @@ from babel.numbers import format_currency, get_currency_precision
 BPS_PER_WHOLE = 10_000
 MAX_MINOR_UNITS = 2**63 - 1  # what the ledger's BIGINT columns hold
 
+#: The currencies a store may sell in; money never changes currency on the platform (no
+#: conversion is invented), so every balance, fee and total is kept per currency.
+CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "JPY", "SGD")
+
 # Digits with an optional sign and decimal part; commas only as thousands separators, so that
 # "12,50" (a decimal comma) is refused rather than read as 1,250.
 _AMOUNT = re.compile(r"[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)")

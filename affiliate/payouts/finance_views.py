@@ -19,6 +19,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -94,10 +95,27 @@ def _detail_url(withdrawal_id: int) -> str:
 # ---------------------------------------------------------------------------- home
 
 
+def _currency() -> str:
+    """The currency the page's totals are in, from ``?currency=``: one the platform uses
+    (404 otherwise), the default when absent."""
+    wanted = request.args.get("currency")
+    if not wanted:
+        return default_currency()
+    currency = wanted.strip().upper()
+    if currency not in reports.currencies_in_use():
+        abort(404)
+    return currency
+
+
+@bp.context_processor
+def _currencies() -> dict[str, Any]:
+    return {"currencies_in_use": reports.currencies_in_use}
+
+
 @bp.get("/")
 @role_required(Role.FINANCE)
 def finance_centre() -> ResponseReturnValue:
-    currency = current_app.config["DEFAULT_CURRENCY"]
+    currency = _currency()
     counts = review.status_counts(currency)
     return render_template(
         "payouts/finance_centre.html",
@@ -118,7 +136,7 @@ def finance_centre() -> ResponseReturnValue:
 def _queue_page(
     status_code: int = 200, bulk_form: BulkApproveForm | None = None
 ) -> tuple[str, int]:
-    currency = default_currency()
+    currency = _currency()
     form = QueueFilterForm(formdata=request.args, currency=currency)
     form.validate()
     status = form.status.data if not form.status.errors else W.REQUESTED.value
@@ -128,6 +146,7 @@ def _queue_page(
         min_amount=low,
         max_amount=high,
         creator=None if form.creator.errors else (form.creator.data or None),
+        currency=currency,
     )
     sort = form.sort.data if not form.sort.errors else "oldest"
     page = review.review_queue(filters, sort=sort, page=page_arg(), per_page=QUEUE_PER_PAGE)
@@ -340,7 +359,7 @@ def _latest_run() -> reports.RunProgress | None:
 @bp.get("/payouts")
 @role_required(Role.FINANCE)
 def payouts() -> ResponseReturnValue:
-    currency = default_currency()
+    currency = _currency()
     now = utcnow()
     failed = review.review_queue(
         review.QueueFilter(status=W.FAILED.value),

@@ -63,6 +63,9 @@ class WithdrawalForm(FlaskForm):
         filters=[_strip],
     )
     request_token = HiddenField(validators=[DataRequired("This form has expired; reload it.")])
+    #: Which of the creator's wallets (one per currency) the withdrawal draws on; empty reads
+    #: as the platform's default currency.
+    currency = HiddenField(validators=[Optional(), Length(max=3)])
 
     @classmethod
     def fresh(cls) -> WithdrawalForm:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -20,12 +20,12 @@ from affiliate.payouts import payout_accounts, providers, services
 from affiliate.payouts.forms import ActionForm, PayoutAccountForm, WithdrawalForm
 from affiliate.payouts.queries import wallet as wallet_queries
 from affiliate.payouts.queries.withdrawals import get_withdrawal_or_404, timeline, timeline_label
-from affiliate.payouts.rules import fee_for, money_text, parse_withdrawal_amount
+from affiliate.payouts.rules import default_currency, fee_for, money_text, parse_withdrawal_amount
 from core.accounts.authz import role_required
 from core.accounts.models import Role
 from core.exceptions import DomainError
 from core.extensions import db
-from core.money import minor_units
+from core.money import CURRENCIES, minor_units
 from core.web.pagination import page_arg
 from core.web.refusals import refuse
 
@@ -53,10 +53,29 @@ def _preview(form: WithdrawalForm, currency: str) -> tuple[int, int, int] | None
     return (amount, *fee_for(amount))
 
 
+def _currency_arg(value: str | None) -> str:
+    """The wallet's currency from the query string or the form: one of the platform's
+    currencies (404 otherwise, like a page that does not exist); the default when absent."""
+    if not value:
+        return default_currency()
+    currency = value.strip().upper()
+    if currency not in CURRENCIES:
+        abort(404)
+    return currency
+
+
 def _wallet_page(
-    form: WithdrawalForm, status: int = 200, *, amount_refused: bool = False
+    form: WithdrawalForm,
+    status: int = 200,
+    *,
+    amount_refused: bool = False,
+    currency: str | None = None,
 ) -> ResponseReturnValue:
-    wallet = wallet_queries.wallet(current_user.id)
+    currency = currency or _currency_arg(request.args.get("currency"))
+    wallet = wallet_queries.wallet(current_user.id, currency)
+    currencies = wallet_queries.wallet_currencies(current_user.id)
+    if currency not in currencies:
+        currencies.append(currency)
     history = wallet_queries.wallet_history(
         current_user.id, currency=wallet.currency, page=page_arg(), per_page=HISTORY_PER_PAGE
     )
@@ -65,6 +84,7 @@ def _wallet_page(
         render_template(
             "payouts/wallet.html",
             wallet=wallet,
+            currencies=currencies,
             history=history,
             recent=recent,
             form=form,
@@ -81,23 +101,33 @@ def _wallet_page(
 @bp.get("/wallet")
 @role_required(Role.CREATOR)
 def wallet() -> ResponseReturnValue:
-    return _wallet_page(WithdrawalForm.fresh())
+    form = WithdrawalForm.fresh()
+    form.currency.data = _currency_arg(request.args.get("currency"))
+    return _wallet_page(form, currency=form.currency.data)
 
 
 @bp.post("/wallet/withdraw")
 @role_required(Role.CREATOR)
 def withdraw() -> ResponseReturnValue:
     form = WithdrawalForm()
+    currency = _currency_arg(form.currency.data)
     if not form.validate_on_submit():
-        return _wallet_page(form, 400)
+        return _wallet_page(form, 400, currency=currency)
     token = form.request_token.data
     try:
-        amount = parse_withdrawal_amount(form.amount.data)
+        amount = parse_withdrawal_amount(form.amount.data, currency)
         already = wallet_queries.withdrawal_id_for_token(token)
-        w = services.request_withdrawal(current_user.id, amount, request_token=token)
+        w = services.request_withdrawal(
+            current_user.id, amount, request_token=token, currency=currency
+        )
     except DomainError as error:
         refused = error.field == "amount"
-        return refuse(error, page=lambda status: _wallet_page(form, status, amount_refused=refused))
+        return refuse(
+            error,
+            page=lambda status: _wallet_page(
+                form, status, amount_refused=refused, currency=currency
+            ),
+        )
     db.session.commit()
     if already is not None:
         flash("This request was already sent; here it is. Nothing was withdrawn twice.", "info")

@@ -25,7 +25,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.money import minor_units, parse_amount, to_decimal
+from core.money import CURRENCIES, minor_units, parse_amount, to_decimal
 from shop.catalog import services, stores
 from shop.catalog.models import ProductStatus
 
@@ -87,7 +87,7 @@ class StoreForm(FlaskForm):
     )
     currency = SelectField(
         "Currency",
-        choices=[SelectChoice(code, code) for code in stores.CURRENCIES],
+        choices=[SelectChoice(code, code) for code in CURRENCIES],
         default="USD",
         description="Your prices are in this currency; it cannot change once you list products.",
     )

@@ -21,6 +21,7 @@ from core.accounts import services as accounts
 from core.accounts.models import Role, User
 from core.audit import services as audit
 from core.extensions import db
+from core.money import CURRENCIES
 from shop.catalog.exceptions import (
     CurrencyLocked,
     HandleTaken,
@@ -30,7 +31,6 @@ from shop.catalog.exceptions import (
 )
 from shop.catalog.models import Category, Product, Store
 
-CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "JPY", "SGD")
 HANDLE_MIN, HANDLE_MAX = 3, 40
 _HANDLE = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 RESERVED_HANDLES = frozenset({"admin", "api", "media", "new", "seller", "shop", "static", "store"})

@@ -75,10 +75,10 @@ def connect(creator: User, last4: str = "6789") -> PayoutAccount:
 _funding = iter(range(1, 10**9))
 
 
-def fund(creator_id: int, amount: int, kind: str = "test_funding") -> None:
+def fund(creator_id: int, amount: int, kind: str = "test_funding", *, currency: str = USD) -> None:
     """Credit the creator's available balance from platform cash (a balanced entry)."""
-    cash = account_for(AccountKind.PLATFORM_CASH, currency=USD)
-    available = account_for(AccountKind.CREATOR_AVAILABLE, currency=USD, owner_id=creator_id)
+    cash = account_for(AccountKind.PLATFORM_CASH, currency=currency)
+    available = account_for(AccountKind.CREATOR_AVAILABLE, currency=currency, owner_id=creator_id)
     post_entry(
         kind, Cause("test", next(_funding)), [debit(cash, amount), credit(available, amount)]
     )
@@ -101,9 +101,9 @@ def officer(*extra: Role) -> User:
     return make_user(Role.FINANCE, *extra)
 
 
-def balances(creator_id: int) -> dict[str, int]:
-    mine = owner_balances(creator_id, USD)
-    platform = platform_balances(USD)
+def balances(creator_id: int, currency: str = USD) -> dict[str, int]:
+    mine = owner_balances(creator_id, currency)
+    platform = platform_balances(currency)
     return {
         "available": mine.get(AccountKind.CREATOR_AVAILABLE, 0),
         "held": mine.get(AccountKind.CREATOR_HELD, 0),

@@ -19,11 +19,25 @@ from affiliate.payouts.models import Withdrawal, WithdrawalStatus
 from affiliate.payouts.rules import default_currency
 from core.accounts.models import User
 from core.extensions import db
+from core.ledger.models import LedgerAccount
 from core.money import to_decimal
 
 W = WithdrawalStatus
 CHART_DAYS = 30
 CHART_MONTHS = 12
+
+# ---------------------------------------------------------------------------- currencies
+
+
+def currencies_in_use() -> list[str]:
+    """Every currency the platform holds money or withdrawals in, the default first: finance
+    reads each one's totals on its own (amounts never change currency)."""
+    held = db.session.scalars(
+        select(LedgerAccount.currency).distinct().union(select(Withdrawal.currency).distinct())
+    ).all()
+    default = default_currency().upper()
+    return [default, *sorted(set(held) - {default})]
+
 
 # ---------------------------------------------------------------------------- payout runs
 

@@ -39,6 +39,7 @@ class QueueFilter:
     four_eyes: bool | None = None
     requested_from: datetime | None = None
     requested_to: datetime | None = None
+    currency: str | None = None  # None: every currency (each amount shows its own)
 
 
 Q = TypeVar("Q", bound=Select[Any])
@@ -126,6 +127,8 @@ def review_queue(
 def _filtered(query: Q, f: QueueFilter) -> Q:
     if f.status:
         query = query.where(Withdrawal.status == f.status)
+    if f.currency:
+        query = query.where(Withdrawal.currency == f.currency)
     if f.min_amount is not None:
         query = query.where(Withdrawal.amount >= f.min_amount)
     if f.max_amount is not None:

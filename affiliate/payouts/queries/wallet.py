@@ -71,6 +71,16 @@ class Wallet:
         return str(to_decimal(self.min_amount, self.currency))
 
 
+def wallet_currencies(creator_id: int) -> list[str]:
+    """The currencies the creator has money in (each its own wallet, withdrawn separately),
+    the platform's default first even when empty, then the others in alphabetical order."""
+    held = db.session.scalars(
+        select(LedgerAccount.currency).distinct().where(LedgerAccount.owner_id == creator_id)
+    ).all()
+    default = default_currency().upper()
+    return [default, *sorted(set(held) - {default})]
+
+
 def wallet(creator_id: int, currency: str | None = None) -> Wallet:
     """The creator's wallet: pending, available, held, paid out (three queries)."""
     currency = (currency or default_currency()).upper()
