@@ -204,7 +204,7 @@ DEMO_LIVES = (
 )
 
 
-def _live_products(creator_id: int, store_id: int, titles: tuple[str, ...]) -> list[int]:
+def showcase_products(creator_id: int, store_id: int, titles: tuple[str, ...]) -> list[int]:
     """The wished-for products, showcased first where a plan allows (others are left out)."""
 
     found = {
@@ -256,7 +256,7 @@ def seed_lives() -> str:
                 Content.title == title,
             )
         )
-        product_ids = [] if exists else _live_products(creator.id, store_id, titles)
+        product_ids = [] if exists else showcase_products(creator.id, store_id, titles)
         if exists or not product_ids:
             continue
         start = now - timedelta(minutes=20) if on_air else now + timedelta(days=1)
@@ -335,7 +335,7 @@ def seed_videos() -> str:
         )
         if exists:
             continue
-        product_ids = _live_products(creator.id, store_id, titles)
+        product_ids = showcase_products(creator.id, store_id, titles)
         poster = source.with_suffix(".jpg")
         with source.open("rb") as clip_file, poster.open("rb") as poster_file:
             videos.create_video(

@@ -84,7 +84,7 @@ def _user(email: str, name: str, role: Role) -> User:
     return user
 
 
-def _fan() -> User:
+def demo_fan() -> User:
     fan = _user(*FAN, Role.BUYER)
     if not checkout.addresses_of(fan.id):
         checkout.add_address(
@@ -124,7 +124,7 @@ def _earning_products(creator_id: int) -> list[tuple[Content, int, int]]:
     return sorted(best.values(), key=lambda row: -row[2])
 
 
-def _buy_through(fan: User, content: Content, product_id: int, units_wanted: int) -> bool:
+def buy_through(fan: User, content: Content, product_id: int, units_wanted: int) -> bool:
     """The fan taps the product on the content and buys some (never the last few in stock);
     the order then runs its course, dated back as the shop's demo orders are (paid 12 days
     ago, delivered 9 days ago), so the return window has passed and it completes."""
@@ -171,7 +171,7 @@ def _top_up(creator: User, target: int) -> int:
             short = target - _available(creator.id)
             if short <= 0 or per_unit <= 0 or orders >= MAX_ORDERS:
                 break
-            if _buy_through(_fan(), content, product_id, -(-short // per_unit)):
+            if buy_through(demo_fan(), content, product_id, -(-short // per_unit)):
                 orders += 1
                 progress = True
     db.session.commit()

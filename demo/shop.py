@@ -66,7 +66,9 @@ def _categories() -> dict[str, int]:
     return {c.slug: c.id for c in db.session.scalars(select(Category))}
 
 
-def _seed_store(handle: str, spec: tuple[str, str, str, tuple[DemoProduct, ...]]) -> int:
+def seed_store(
+    handle: str, spec: tuple[str, str, str, tuple[DemoProduct, ...]], currency: str = "USD"
+) -> int:
     email, name, description, products = spec
     if db.session.scalar(select(Store.id).where(Store.handle == handle)) is not None:
         return 0
@@ -77,6 +79,7 @@ def _seed_store(handle: str, spec: tuple[str, str, str, tuple[DemoProduct, ...]]
             name=name,
             handle=handle,
             description=description,
+            currency=currency,
             return_address="Returns, 10 Warehouse Way, Springfield 12345, US",
         ),
     )
@@ -186,7 +189,7 @@ def _seed_orders() -> int:
 
 def seed_shop() -> str:
     """Create the demo stores and their products (skipping stores that exist), and orders."""
-    created = sum(_seed_store(handle, spec) for handle, spec in DEMO_STORES.items())
+    created = sum(seed_store(handle, spec) for handle, spec in DEMO_STORES.items())
     orders = _seed_orders()
     return (
         f"demo shop ready ({created} products created in {len(DEMO_STORES)} stores, "

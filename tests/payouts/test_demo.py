@@ -31,7 +31,7 @@ def _seed(app) -> str:
     return result.output
 
 
-def _available_entries(kind: str) -> int:
+def _available_entries(kind: str, currency: str) -> int:
     total = db.session.scalar(
         select(func.coalesce(func.sum(LedgerPosting.amount), 0))
         .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
@@ -39,23 +39,26 @@ def _available_entries(kind: str) -> int:
         .where(
             LedgerEntry.kind == kind,
             LedgerAccount.kind == AccountKind.CREATOR_AVAILABLE.value,
+            LedgerAccount.currency == currency,
         )
     )
     return int(total)
 
 
-def _books_add_up() -> None:
-    """Creators' available and held + paid out + fee revenue == commissions settled − clawed."""
-    settled = -_available_entries(EntryKind.COMMISSION_SETTLED)
-    clawed = _available_entries(EntryKind.COMMISSION_CLAWED_BACK)
+def _books_add_up(currency: str = "USD") -> None:
+    """Creators' available and held + paid out + fee revenue == commissions settled − clawed,
+    in each currency on its own."""
+    settled = -_available_entries(EntryKind.COMMISSION_SETTLED, currency)
+    clawed = _available_entries(EntryKind.COMMISSION_CLAWED_BACK, currency)
     creators = db.session.scalar(
         select(func.coalesce(func.sum(LedgerAccount.cached_balance), 0)).where(
             LedgerAccount.kind.in_(
                 [AccountKind.CREATOR_AVAILABLE.value, AccountKind.CREATOR_HELD.value]
-            )
+            ),
+            LedgerAccount.currency == currency,
         )
     )
-    totals = reports.totals()
+    totals = reports.totals(currency)
     assert settled > 0
     assert creators + totals.paid_out + totals.fees == settled - clawed
     assert check_ledger().ok
@@ -107,3 +110,32 @@ def test_demo_seed_then_the_walk_through_keeps_the_books_exact(app, app_ctx):
         "withdrawal_paid",
     ]
     _books_add_up()
+
+
+def test_demo_cleo_earns_in_euros_too_and_withdraws_them_on_their_own(app, app_ctx):
+    output = _seed(app)
+    assert "demo euro store ready" in output
+
+    cleo = find_by_email("creator@example.com")
+    assert wallet_queries.wallet_currencies(cleo.id) == ["USD", "EUR"]
+    euros = wallet_queries.wallet(cleo.id, "EUR")
+    assert euros.available >= 5_000
+    _books_add_up("EUR")
+
+    payout_accounts.connect_payout_account(
+        cleo.id, bank=BankDetails("Cleo Creator", "110000000", "000123456789")
+    )
+    db.session.commit()
+    dollars_before = wallet_queries.wallet(cleo.id, "USD").available
+    w = services.request_withdrawal(cleo.id, 2_000, request_token=token(), currency="EUR")
+    db.session.commit()
+    assert (w.currency, w.fee, w.net) == ("EUR", 40, 1_960)
+    services.approve(w.id, find_by_email("finance@example.com"))
+    db.session.commit()
+
+    db.session.expire_all()
+    assert db.session.get(Withdrawal, w.id).status == "paid"
+    assert reports.totals("EUR").fees == 40
+    assert wallet_queries.wallet(cleo.id, "USD").available == dollars_before
+    _books_add_up("EUR")
+    _books_add_up("USD")
