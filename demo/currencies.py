@@ -73,7 +73,9 @@ def _video(creator_id: int, store_id: int) -> Content | None:
     )
     if found is not None:
         return found
-    product_ids = showcase_products(creator_id, store_id, ("Rose Water Face Mist",))
+    product_ids = showcase_products(
+        creator_id, store_id, ("Rose Water Face Mist", "Lavender Night Balm")
+    )
     clip = DEMO_MEDIA / "glow-serum.mp4"
     if not product_ids or not clip.is_file():
         return None

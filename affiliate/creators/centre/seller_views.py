@@ -10,6 +10,7 @@ from affiliate.creators.centre.queries import seller as dashboards
 from affiliate.creators.centre.queries.period import PERIODS, parse_period
 from core.accounts.authz import role_required
 from core.accounts.models import Role
+from core.web.pagination import page_arg
 from shop.orders.seller.queries import store_of
 
 bp = Blueprint("seller_affiliates", __name__)
@@ -22,7 +23,7 @@ def index() -> ResponseReturnValue:
     store = store_of(current_user.id)  # a seller's one store; nobody else's is reachable
     dashboard = None
     if store is not None:
-        dashboard = dashboards.seller_dashboard(store.id, store.currency, days)
+        dashboard = dashboards.seller_dashboard(store.id, store.currency, days, page=page_arg())
     return render_template(
         "creators/seller_affiliates.html",
         store=store,

@@ -12,6 +12,7 @@ from affiliate.creators.attribution import tracking
 from affiliate.creators.attribution.models import CommissionState, EventKind
 from affiliate.creators.centre.queries import creator as dashboards
 from affiliate.creators.centre.queries.creator import Activity
+from affiliate.creators.centre.queries.lines import LINES_PER_PAGE
 from affiliate.creators.centre.queries.period import Period, parse_period
 from core.accounts.models import Role
 from core.extensions import db
@@ -253,12 +254,12 @@ def test_an_empty_centre_says_what_to_do_next(signed_in, client):
 def test_commission_lines_page_in_the_database(signed_in, client):
     creator = signed_in
     product = make_product(title="Paged product")
-    for _ in range(dashboards.LINES_PER_PAGE + 3):
+    for _ in range(LINES_PER_PAGE + 3):
         make_commission(creator, product, order_status=OrderStatus.SHIPPED)
     first = client.get("/creator/").get_data(as_text=True).split('id="commission-lines"')[1]
     second = client.get("/creator/?page=2").get_data(as_text=True)
     second = second.split('id="commission-lines"')[1]
-    assert first.count("Paged product") == dashboards.LINES_PER_PAGE
+    assert first.count("Paged product") == LINES_PER_PAGE
     assert second.count("Paged product") == 3
     assert "Shipped" in second
 

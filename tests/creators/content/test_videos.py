@@ -507,10 +507,10 @@ def test_the_demo_posts_its_clips_once(app, app_ctx, client):
 
     seed()
     posted = db.session.scalars(select(Content).where(Content.kind == "video")).all()
-    assert len(posted) == 4
+    assert len(posted) == 5  # Cleo's two and Maison Lumière's euro one, Pia's, Noah's
     cleo = db.session.scalars(select(User).where(User.email == "creator@example.com")).one()
     mine = [video for video in posted if video.creator_id == cleo.id]
-    assert len(mine) == 2
+    assert len(mine) == 3
     assert {video.video_mime for video in posted} == {"video/mp4", "video/webm"}
     for video in posted:
         assert video.poster_path

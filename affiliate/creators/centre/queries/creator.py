@@ -23,22 +23,20 @@ from sqlalchemy import Integer, cast, func, select, union_all
 from affiliate.creators.attribution import tracking
 from affiliate.creators.attribution.models import (
     Commission,
-    CommissionState,
     ContentDailyStat,
     ContentEvent,
     EventKind,
 )
 from affiliate.creators.attribution.queries import CommissionTotals, commission_totals
+from affiliate.creators.centre.queries.lines import LINES_PER_PAGE, CommissionLine, commission_lines
 from affiliate.creators.centre.queries.period import Period, as_date
 from affiliate.creators.content.models import Content
 from core.extensions import db
 from core.money import to_decimal
 from core.web.pagination import Page
 from shop.catalog.models import Product
-from shop.orders.models import Order, OrderLine
 
 TOP_ROWS = 5
-LINES_PER_PAGE = 20
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -207,79 +205,6 @@ def creator_commissions(creator_id: int, period: Period, currency: str) -> Commi
     )
 
 
-STATE_BADGES = {
-    CommissionState.PENDING: "text-bg-warning",
-    CommissionState.SETTLED: "text-bg-success",
-    CommissionState.REVERSED: "text-bg-secondary",
-    CommissionState.CLAWED_BACK: "text-bg-danger",
-}
-
-
-@dataclass(frozen=True)
-class CommissionLine:
-    id: int
-    created_at: datetime
-    order_id: int
-    order_status: str
-    product_title: str
-    base_amount: int
-    rate_bps: int
-    amount: int
-    reversed_amount: int
-    currency: str
-    state: str
-
-    @property
-    def commission_state(self) -> CommissionState:
-        return CommissionState(self.state)
-
-    @property
-    def badge(self) -> str:
-        """The colour of the state's badge."""
-        return STATE_BADGES[self.commission_state]
-
-    @property
-    def order_status_label(self) -> str:
-        return self.order_status.replace("_", " ").capitalize()
-
-
-def commission_lines(
-    creator_id: int, period: Period, page: int, per_page: int = LINES_PER_PAGE
-) -> Page[CommissionLine]:
-    """A page of the creator's commission lines in the period, newest first: two statements."""
-    conditions = (
-        Commission.creator_id == creator_id,
-        Commission.created_at >= period.since,
-        Commission.created_at < period.until,
-    )
-    total = db.session.scalar(select(func.count(Commission.id)).where(*conditions)) or 0
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    rows = db.session.execute(
-        select(
-            Commission.id,
-            Commission.created_at,
-            Commission.order_id,
-            Order.status,
-            OrderLine.title,
-            Commission.base_amount,
-            Commission.rate_bps,
-            Commission.amount,
-            Commission.reversed_amount,
-            Commission.currency,
-            Commission.state,
-        )
-        .join(Order, Order.id == Commission.order_id)
-        .join(OrderLine, OrderLine.id == Commission.order_line_id)
-        .where(*conditions)
-        .order_by(Commission.created_at.desc(), Commission.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(
-        items=[CommissionLine(*row) for row in rows], page=page, per_page=per_page, total=total
-    )
-
-
 # ---------------------------------------------------------------------------- the pages
 
 
@@ -326,5 +251,7 @@ def creator_dashboard(
         top_content=top_content(creator_id, period, hint),
         top_products=top_products(creator_id, period, hint),
         commissions=creator_commissions(creator_id, period, currency),
-        lines=commission_lines(creator_id, period, page),
+        lines=commission_lines(
+            (Commission.creator_id == creator_id,), period, page, per_page=LINES_PER_PAGE
+        ),
     )

@@ -23,6 +23,7 @@ from affiliate.creators.attribution.queries import (
     net_commission,
     sum_of,
 )
+from affiliate.creators.centre.queries.lines import CommissionLine, commission_lines
 from affiliate.creators.centre.queries.period import Period, as_date
 from affiliate.creators.content.models import Content
 from affiliate.plans.models import Plan
@@ -30,6 +31,7 @@ from affiliate.profiles.models import CreatorProfile
 from core.accounts.models import User
 from core.extensions import db
 from core.money import to_decimal
+from core.web.pagination import Page
 
 TABLE_ROWS = 20
 
@@ -184,6 +186,7 @@ class SellerDashboard:
     by_creator: list[BreakdownRow]
     by_plan: list[BreakdownRow]
     by_content: list[BreakdownRow]
+    lines: Page[CommissionLine]
 
     def chart(self) -> dict[str, Any]:
         def major(amount: int) -> float:
@@ -199,9 +202,9 @@ class SellerDashboard:
 
 
 def seller_dashboard(
-    store_id: int, currency: str, days: int, *, now: datetime | None = None
+    store_id: int, currency: str, days: int, *, now: datetime | None = None, page: int = 1
 ) -> SellerDashboard:
-    """A store's sales through affiliates in the period: five statements."""
+    """A store's sales through affiliates in the period: seven statements."""
     period = Period.ending(days, now)
     return SellerDashboard(
         period=period,
@@ -211,4 +214,5 @@ def seller_dashboard(
         by_creator=store_by_creator(store_id, period),
         by_plan=store_by_plan(store_id, period),
         by_content=store_by_content(store_id, period),
+        lines=commission_lines((Commission.store_id == store_id,), period, page),
     )

@@ -1,0 +1,113 @@
+"""Commission lines as the Creator centre and the seller's affiliate sales list them: each
+with why it has its rate (the plan, its kind, the plans it beat, as snapshotted on the order
+line) and when it settles. Two statements a page, whatever the data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select
+
+from affiliate.creators.attribution.models import Commission, CommissionState
+from affiliate.creators.attribution.settlement import ExpectedSettlement, expected_settlement
+from affiliate.creators.centre.queries.period import Period
+from core.accounts.models import User
+from core.extensions import db
+from core.web.pagination import Page
+from shop.orders.models import Order, OrderLine
+
+LINES_PER_PAGE = 20
+
+STATE_BADGES = {
+    CommissionState.PENDING: "text-bg-warning",
+    CommissionState.SETTLED: "text-bg-success",
+    CommissionState.REVERSED: "text-bg-secondary",
+    CommissionState.CLAWED_BACK: "text-bg-danger",
+}
+
+
+@dataclass(frozen=True)
+class CommissionLine:
+    id: int
+    created_at: datetime
+    order_id: int
+    order_status: str
+    product_title: str
+    base_amount: int
+    rate_bps: int
+    amount: int
+    reversed_amount: int
+    currency: str
+    state: str
+    basis: str | None  # why this rate: the plan, its kind, the plans it beat (the line's snapshot)
+    delivered_at: datetime | None
+    settled_at: datetime | None
+    creator_name: str
+
+    @property
+    def commission_state(self) -> CommissionState:
+        return CommissionState(self.state)
+
+    @property
+    def settlement(self) -> ExpectedSettlement | None:
+        """When it settles (or settled): delivery + the return window; None once reversed."""
+        return expected_settlement(
+            self.state, delivered_at=self.delivered_at, settled_at=self.settled_at
+        )
+
+    @property
+    def badge(self) -> str:
+        """The colour of the state's badge."""
+        return STATE_BADGES[self.commission_state]
+
+    @property
+    def order_status_label(self) -> str:
+        return self.order_status.replace("_", " ").capitalize()
+
+
+def commission_lines(
+    conditions: Sequence[ColumnElement[bool]],
+    period: Period,
+    page: int,
+    per_page: int = LINES_PER_PAGE,
+) -> Page[CommissionLine]:
+    """A page of the commission lines that match ``conditions`` (one creator's, one store's)
+    created in the period, newest first: two statements."""
+    where = (
+        *conditions,
+        Commission.created_at >= period.since,
+        Commission.created_at < period.until,
+    )
+    total = db.session.scalar(select(func.count(Commission.id)).where(*where)) or 0
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    rows = db.session.execute(
+        select(
+            Commission.id,
+            Commission.created_at,
+            Commission.order_id,
+            Order.status,
+            OrderLine.title,
+            Commission.base_amount,
+            Commission.rate_bps,
+            Commission.amount,
+            Commission.reversed_amount,
+            Commission.currency,
+            Commission.state,
+            OrderLine.commission_basis,
+            Order.delivered_at,
+            Commission.settled_at,
+            User.display_name,
+        )
+        .join(Order, Order.id == Commission.order_id)
+        .join(OrderLine, OrderLine.id == Commission.order_line_id)
+        .join(User, User.id == Commission.creator_id)
+        .where(*where)
+        .order_by(Commission.created_at.desc(), Commission.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(
+        items=[CommissionLine(*row) for row in rows], page=page, per_page=per_page, total=total
+    )
