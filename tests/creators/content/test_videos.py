@@ -522,7 +522,7 @@ def test_the_demo_posts_its_clips_once(app, app_ctx, client):
 
     seed()
     db.session.expire_all()
-    assert db.session.scalar(select(func.count(Content.id)).where(Content.kind == "video")) == 4
+    assert db.session.scalar(select(func.count(Content.id)).where(Content.kind == "video")) == 5
 
 
 def test_an_out_of_range_product_id_is_refused_not_a_crash(app_ctx):
