@@ -26,6 +26,7 @@ BLUEPRINTS = [
     "notifications",
     "payout_tax",
     "payout_webhooks",
+    "plan_tiers",
     "payouts",
     "plans",
     "profiles",

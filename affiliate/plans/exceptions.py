@@ -82,3 +82,16 @@ class NoApplicablePlan(PlanError):
 
 class NotFound(PlanError):
     status_code = 404
+
+
+class InvalidTier(PlanError):
+    """A volume tier that would not rise (below the rate or a lower tier, above a higher one),
+    a threshold that is not a positive whole number of orders, or one tier too many."""
+
+    field = "min_orders"
+
+
+class TierNotFound(PlanError):
+    """A tier that is not in this plan (another seller's looks the same: it does not exist)."""
+
+    status_code = 404

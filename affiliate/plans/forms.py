@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from affiliate.plans.exceptions import InvalidRate, InvalidWindow, ProductNotInStore
 from affiliate.plans.rates import parse_rate_percent
@@ -81,6 +81,22 @@ class RateForm(FlaskForm):
         validators=[DataRequired("Enter the rate.")],
         filters=[_strip],
         description=RATE_HELP,
+    )
+
+
+class TierForm(FlaskForm):
+    """A volume tier for one product: from ``min_orders`` paid orders, ``rate`` percent."""
+
+    product_id = HiddenField()
+    min_orders = IntegerField(
+        "From orders",
+        validators=[
+            InputRequired("Enter after how many orders the tier starts."),
+            NumberRange(min=1, max=1_000_000, message="Between 1 and 1,000,000 orders."),
+        ],
+    )
+    rate = StringField(
+        "Rate (%)", validators=[DataRequired("Enter the tier's rate.")], filters=[_strip]
     )
 
 

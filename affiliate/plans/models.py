@@ -147,6 +147,33 @@ class PlanRate(db.Model):
     )
 
 
+#: The most tiers one product may have in a plan.
+MAX_TIERS = 5
+
+
+class PlanRateTier(db.Model):
+    """A higher rate for a product of an open or targeted plan once ``min_orders`` paid orders
+    of it have come through the plan: the rate only rises with volume (each tier above the
+    ones below it and above the product's rate)."""
+
+    __tablename__ = "plan_rate_tier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="RESTRICT"))
+    min_orders: Mapped[int] = mapped_column(Integer)
+    rate_bps: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("plan_id", "product_id", "min_orders"),
+        CheckConstraint("min_orders > 0", name="min_orders_positive"),
+        CheckConstraint(
+            f"rate_bps BETWEEN {MIN_RATE_BPS} AND {MAX_RATE_BPS}", name="rate_within_bounds"
+        ),
+    )
+
+
 class MembershipStatus(StrEnum):
     INVITED = "invited"  # targeted: waiting for the creator
     ACCEPTED = "accepted"  # targeted: the creator said yes

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.plans import memberships, queries, rates, services
+from affiliate.plans import memberships, queries, rates, services, tiers
 from affiliate.plans.commission.rule import format_rate
 from affiliate.plans.exceptions import PlanError
 from affiliate.plans.forms import (
@@ -24,6 +24,7 @@ from affiliate.plans.forms import (
     RateForm,
     StorePlanForm,
     TargetedPlanForm,
+    TierForm,
     ids_from,
     product_rates_from,
     split_identifiers,
@@ -230,6 +231,7 @@ def _plan_page(plan: Plan, store: Store, status: int = 200, **forms: Any) -> Res
     context = {
         "invite_form": InviteForm(formdata=None),
         "rate_form": RateForm(formdata=None),
+        "tier_form": TierForm(formdata=None),
         "confirm_form": ConfirmForm(formdata=None),
         **forms,
     }
@@ -240,6 +242,7 @@ def _plan_page(plan: Plan, store: Store, status: int = 200, **forms: Any) -> Res
             store=store,
             actions=actions,
             rows=rows,
+            tiers=tiers.tiers_of(plan),
             default_rate=rates.current_rates(plan).get(None),
             default_scheduled=[r for r in rates.scheduled_rates(plan) if r.product_id is None],
             members=members,

@@ -279,6 +279,8 @@ class OrderLine(db.Model):
         ),
         Index("ix_order_line_order_id", "order_id"),
         Index("ix_order_line_creator", "creator_id"),
+        # How many orders of a product came through a plan (tiered rates count them).
+        Index("ix_order_line_commission_plan", "commission_plan_id", "product_id"),
     )
 
 

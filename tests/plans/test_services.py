@@ -35,7 +35,7 @@ from core.accounts.models import Role, User
 from core.audit.models import AuditEvent
 from core.extensions import db
 from core.types import utcnow
-from shop.catalog.models import ProductStatus
+from shop.catalog.models import ProductStatus, Store
 from tests.creators.factories import make_profile
 from tests.factories import make_user
 from tests.shop.factories import make_product, make_store
@@ -512,7 +512,8 @@ def test_demo_seeds_glow_and_co_plans_once(app, app_ctx):
         assert result.exit_code == 0, result.output
 
     seed()
-    plans = db.session.scalars(select(Plan).order_by(Plan.id)).all()
+    glow = db.session.scalar(select(Store.id).where(Store.handle == "glow-and-co"))
+    plans = db.session.scalars(select(Plan).where(Plan.store_id == glow).order_by(Plan.id)).all()
     assert [(p.kind, p.name) for p in plans] == [
         ("store", "Store plan"),
         ("open", "Everyday glow"),
@@ -527,5 +528,5 @@ def test_demo_seeds_glow_and_co_plans_once(app, app_ctx):
     assert (invitation.plan.name, invitation.plan.store.handle) == ("Spring launch", "glow-and-co")
     joined = _count(PlanMembership)  # the invitation, and the joins of demo showcases
     seed()
-    assert _count(Plan) == 4
+    assert _count(Plan) == 5  # Glow & Co's four and Maison Lumière's store plan
     assert _count(PlanMembership) == joined

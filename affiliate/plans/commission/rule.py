@@ -29,7 +29,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, case, exists, func, literal, null, or_, select, true
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    distinct,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql import Subquery
 
 from affiliate.plans.models import (
@@ -39,6 +51,7 @@ from affiliate.plans.models import (
     PlanMembership,
     PlanProduct,
     PlanRate,
+    PlanRateTier,
     PlanStatus,
     ShowcaseItem,
 )
@@ -46,6 +59,7 @@ from core.extensions import db
 from core.money import percent_of
 from core.types import utcnow
 from shop.catalog.models import Product, ProductStatus
+from shop.orders.models import Order, OrderLine
 
 PRECEDENCE = case(
     (Plan.kind == PlanKind.TARGETED.value, 0),
@@ -83,9 +97,11 @@ class Candidate:
     plan_name: str
     kind: PlanKind
     rate_bps: int
+    tier_from: int | None = None  # the volume tier that raised the rate: from this many orders
 
     def describe(self) -> str:
-        return f"{self.kind.value} plan {self.plan_name}, {format_rate(self.rate_bps)}"
+        tier = f" (tier from {self.tier_from} orders)" if self.tier_from else ""
+        return f"{self.kind.value} plan {self.plan_name}, {format_rate(self.rate_bps)}{tier}"
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,7 @@ class AppliedRate:
     kind: PlanKind
     rate_bps: int
     beaten: tuple[Candidate, ...] = ()
+    tier_from: int | None = None  # the volume tier that applied (None: the plan's rate)
 
     def commission_on(self, amount: int) -> int:
         """Commission on an amount paid, rounded half-up to the cent."""
@@ -105,7 +122,9 @@ class AppliedRate:
 
     def explain(self) -> str:
         """Why this rate: ``targeted plan Spring, 25%, beats open plan Everyday, 15%``."""
-        winner = Candidate(self.plan_id, self.plan_name, self.kind, self.rate_bps).describe()
+        winner = Candidate(
+            self.plan_id, self.plan_name, self.kind, self.rate_bps, self.tier_from
+        ).describe()
         if not self.beaten:
             return winner
         return f"{winner}, beats " + "; ".join(c.describe() for c in self.beaten)
@@ -126,6 +145,38 @@ def _current_rate(at: datetime):
         select(PlanRate.rate_bps)
         .where(PlanRate.plan_id == Plan.id, matches_product, PlanRate.effective_at <= at)
         .order_by(PlanRate.effective_at.desc(), PlanRate.id.desc())
+        .limit(1)
+        .correlate(Plan, Product)
+        .scalar_subquery()
+    )
+
+
+def _orders_through_plan():
+    """Paid orders of the product that came through the plan so far (what tiers count)."""
+    return (
+        select(func.count(distinct(OrderLine.order_id)))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            OrderLine.commission_plan_id == Plan.id,
+            OrderLine.product_id == Product.id,
+            Order.paid_at.is_not(None),
+        )
+        .correlate(Plan, Product)
+        .scalar_subquery()
+    )
+
+
+def _reached_tier(column):
+    """``column`` of the highest volume tier the product has reached in the plan (NULL: none;
+    a store plan has no tiers)."""
+    return (
+        select(column)
+        .where(
+            PlanRateTier.plan_id == Plan.id,
+            PlanRateTier.product_id == Product.id,
+            PlanRateTier.min_orders <= _orders_through_plan(),
+        )
+        .order_by(PlanRateTier.min_orders.desc())
         .limit(1)
         .correlate(Plan, Product)
         .scalar_subquery()
@@ -175,16 +226,17 @@ def candidates_query(
     ``rank_now = 1`` is the plan that applies now), ``rank_uninvited`` ranks those that wait
     for no invitation (``rank_uninvited = 1`` and not ``now``: the open plan to ask to join).
     """
-    rate = _current_rate(at).label("rate_bps")
     standing = _standing(creator_id, prospective)
     membership = and_(PlanMembership.plan_id == Plan.id, PlanMembership.creator_id == creator_id)
-    ranked = (
+    found = (
         select(
             Product.id.label("product_id"),
             Plan.id.label("plan_id"),
             Plan.name.label("plan_name"),
             Plan.kind.label("kind"),
-            rate,
+            _current_rate(at).label("base_bps"),
+            _reached_tier(PlanRateTier.rate_bps).label("tier_bps"),
+            _reached_tier(PlanRateTier.min_orders).label("tier_orders"),
             PRECEDENCE.label("precedence"),
             standing.label("standing"),
         )
@@ -197,8 +249,20 @@ def candidates_query(
             or_(Plan.ends_at.is_(None), Plan.ends_at > at),
             standing.is_not(None) if outlook else standing == Standing.NOW.value,
         )
-        .subquery("candidate")
+        .subquery("found")
     )
+    # A tier raises the rate only above the plan's rate for the product (tiers only rise).
+    tier_applies = and_(found.c.tier_bps.is_not(None), found.c.tier_bps > found.c.base_bps)
+    ranked = select(
+        found.c.product_id,
+        found.c.plan_id,
+        found.c.plan_name,
+        found.c.kind,
+        case((tier_applies, found.c.tier_bps), else_=found.c.base_bps).label("rate_bps"),
+        case((tier_applies, found.c.tier_orders), else_=null()).label("tier_from"),
+        found.c.precedence,
+        found.c.standing,
+    ).subquery("candidate")
     order = (ranked.c.precedence, ranked.c.rate_bps.desc(), ranked.c.plan_id)
     return select(
         ranked,
@@ -292,5 +356,9 @@ def applied_from(product_id: int, rows: Sequence) -> AppliedRate:
         plan_name=best.plan_name,
         kind=PlanKind(best.kind),
         rate_bps=best.rate_bps,
-        beaten=tuple(Candidate(r.plan_id, r.plan_name, PlanKind(r.kind), r.rate_bps) for r in rest),
+        beaten=tuple(
+            Candidate(r.plan_id, r.plan_name, PlanKind(r.kind), r.rate_bps, r.tier_from)
+            for r in rest
+        ),
+        tier_from=best.tier_from,
     )

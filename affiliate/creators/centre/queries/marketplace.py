@@ -25,6 +25,7 @@ from affiliate.plans.models import (
     ShowcaseItem,
 )
 from affiliate.plans.showcase import awaiting_approval
+from affiliate.plans.tiers import Tier, tiers_for
 from core.extensions import db
 from core.money import BPS_PER_WHOLE
 from core.web.pagination import Page
@@ -92,6 +93,7 @@ class Offer:
     ask: OfferRate | None
     in_showcase: bool
     requested: bool  # waits in the creator's requests for the seller's approval
+    tiers: tuple[Tier, ...] = ()  # the plan's volume tiers above the rate now, lowest first
 
     @property
     def asks_the_seller(self) -> bool:
@@ -261,9 +263,15 @@ def marketplace_page(
         .offset((page - 1) * per_page)
     ).all()
     offers = []
+    now_rates = {row.Product.id: _offer_rate(row, "now") for row in rows}
+    plan_tiers = tiers_for(
+        (rate.plan_id, product_id) for product_id, rate in now_rates.items() if rate is not None
+    )
     for row in rows:
         ask = _offer_rate(row, "ask")
         in_showcase = bool(row.in_showcase)
+        now = now_rates[row.Product.id]
+        rising = plan_tiers.get((now.plan_id, row.Product.id), []) if now else []
         offers.append(
             Offer(
                 product=row.Product,
@@ -273,6 +281,7 @@ def marketplace_page(
                 ask=ask,
                 in_showcase=in_showcase,
                 requested=bool(row.requested),
+                tiers=tuple(t for t in rising if now and t.rate_bps > now.rate_bps),
             )
         )
     return Page(items=offers, page=page, per_page=per_page, total=total or 0)
