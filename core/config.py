@@ -148,6 +148,17 @@ class BaseConfig:
     # The embedded default's clock: periodic jobs on a thread of `flask serve` (no Redis).
     SCHEDULER_TICK_SECONDS = _env_int("SCHEDULER_TICK_SECONDS", 5)
 
+    # Mail: SMTP when MAIL_URL is set (smtp://user:password@host:587?starttls=true or
+    # smtps://...), else files under instance/mail/, shown on /dev/mail outside production.
+    MAIL_URL = os.environ.get("MAIL_URL") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Yellowcart <no-reply@yellowcart.local>")
+    MAIL_DIR = os.environ.get("MAIL_DIR") or None
+    # The site's public address, for links in mail (default: the address of the request).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
+    EMAIL_VERIFY_HOURS = _env_int("EMAIL_VERIFY_HOURS", 72)
+    EMAIL_CHANGE_HOURS = _env_int("EMAIL_CHANGE_HOURS", 24)
+    PASSWORD_RESET_MINUTES = _env_int("PASSWORD_RESET_MINUTES", 60)
+
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
     ADMIN_PAGE_SIZE = 25
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
@@ -176,6 +187,7 @@ class TestingConfig(BaseConfig):
     UPLOAD_DIR = str(INSTANCE_DIR / "test-uploads")
     DEMO_IMAGE_SIZE = 64  # the demo draws its product pictures; small ones keep tests fast
     DEMO_IMAGES_PER_PRODUCT = 1
+    MAIL_URL = "memory://"  # tests read what was sent; the SMTP tests start their own server
 
     @classmethod
     def secret_key(cls) -> str:

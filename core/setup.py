@@ -18,6 +18,8 @@ from core.jobs import RELAY_OUTBOX, jobs, outbox, register_periodic
 from core.ledger import jobs as ledger_jobs
 from core.ledger import models as ledger_models
 from core.ledger.cli import ledger_cli
+from core.mail import models as mail_models
+from core.mail.setup import init_app as init_mail
 from core.main import views as main_views
 from core.notifications import models as notification_models
 from core.notifications import views as notification_views
@@ -27,7 +29,14 @@ from core.web.templating import register_template_helpers
 
 #: The modules that define the core's tables: imported here, so that every table is mapped
 #: before Alembic compares the models with the migrations.
-MODEL_MODULES = (account_models, audit_models, ledger_models, notification_models, outbox)
+MODEL_MODULES = (
+    account_models,
+    audit_models,
+    ledger_models,
+    notification_models,
+    outbox,
+    mail_models,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -40,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(account_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(notification_views.bp)
+    init_mail(app)  # mail preferences, unsubscribe, verification and reset pages, /dev/mail
     register_request_hooks(app)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -78,6 +78,7 @@ from affiliate.payouts.transitions import (
     tell,
 )
 from core.accounts.models import Role, User
+from core.accounts.recovery import require_verified
 from core.exceptions import DomainError
 from core.extensions import db
 from core.ledger.exceptions import InsufficientFunds
@@ -115,6 +116,7 @@ def request_withdrawal(
     creator = db.session.get(User, creator_id)
     if creator is None or not creator.has_role(Role.CREATOR) or creator.is_suspended:
         raise NotAllowed("Only creators can withdraw earnings.")
+    require_verified(creator, "withdraw your earnings")
     check_amount(amount, currency)
     account = db.session.scalar(select(PayoutAccount).where(PayoutAccount.creator_id == creator_id))
     if account is None or not account.is_ready:
