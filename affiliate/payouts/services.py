@@ -39,6 +39,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from affiliate.payouts import mail as withdrawal_mail
 from affiliate.payouts import providers
 from affiliate.payouts.exceptions import (
     DuplicateApproval,
@@ -214,6 +215,7 @@ def approve(withdrawal_id: int, officer: User, *, now: datetime | None = None) -
             f"approval 1 of {w.approvals_needed}: above "
             f"{money_text(four_eyes_threshold(), w.currency)}, a second officer must approve",
         )
+        withdrawal_mail.second_approval_needed(w, officer.id)
         return w
     reason = "approved" if w.approvals_needed == 1 else f"approval {len(w.approvals)} of 2"
     move(w, W.APPROVED, actor_id=officer.id, action="withdrawal_approved", reason=reason, now=now)
