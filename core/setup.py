@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from core.accounts import models as account_models
+from core.accounts import security_models
+from core.accounts import twofactor_views
 from core.accounts import views as account_views
 from core.accounts.login import init_login
 from core.accounts.passwords import passwords
@@ -36,6 +38,7 @@ MODEL_MODULES = (
     notification_models,
     outbox,
     mail_models,
+    security_models,
 )
 
 
@@ -47,6 +50,7 @@ def init_app(app: Flask) -> None:
     register_extensions(app)
     app.register_blueprint(main_views.bp)
     app.register_blueprint(account_views.bp)
+    twofactor_views.init_app(app)  # two-factor sign-in, step-up, session records and list
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(notification_views.bp)
     init_mail(app)  # mail preferences, unsubscribe, verification and reset pages, /dev/mail

@@ -215,6 +215,7 @@ def change_password() -> ResponseReturnValue:
             )
             form.new_password.errors = [] if form.current_password.errors else [str(error)]
         else:
+            sessions.end_other_sessions(current_user)  # and their records, for the list
             db.session.commit()
             # Keep this session (and this device's remember-me cookie, renewed with the new
             # session token); every other session and cookie carries the old token and ends.
