@@ -25,6 +25,7 @@ from flask_login import current_user, user_logged_in
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from core.accounts import security_mail
 from core.accounts.authz import get_or_404
 from core.accounts.models import User
 from core.accounts.security_models import UserSession
@@ -211,6 +212,7 @@ def _tell_new_device(user: User, record: UserSession) -> None:
         + ". If this was not you, end that session and change your password."
     )
     notify(user.id, message, kind="security.new_sign_in", link="/account#sessions")
+    security_mail.new_sign_in(user, device=record.user_agent, ip=record.ip)
 
 
 def note_second_factor() -> None:
