@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -88,6 +88,18 @@ def remember_device(client: FlaskClient, email: str) -> None:
     """Make ``client`` a browser that ``email`` told to remember (no code at sign-in)."""
     value = remembered_device_cookie(client.application, email)
     client.set_cookie(twofactor.REMEMBER_DEVICE_COOKIE, value)
+
+
+def remember_this_browser(page: Any, email: str) -> None:
+    """In a Playwright page (already on this site): staff sign in from a remembered device."""
+    app = current_app._get_current_object()  # the browser tests run inside ``app_ctx``
+    if needs_second_factor(app, email):
+        cookie = {
+            "name": twofactor.REMEMBER_DEVICE_COOKIE,
+            "value": remembered_device_cookie(app, email),
+            "url": page.url,
+        }
+        page.context.add_cookies([cookie])
 
 
 def step_up(client: FlaskClient, email: str, *, password: str = "correct-horse-battery") -> Any:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.extensions import db
+from tests.two_factor import remember_this_browser
 
 pytestmark = pytest.mark.browser
 
@@ -88,6 +89,7 @@ def problems_as(
     try:
         if email:
             page.goto("/login")
+            remember_this_browser(page, email)
             page.fill("#email", email)
             page.fill("#password", DEMO_PASSWORD)
             with page.expect_navigation():
