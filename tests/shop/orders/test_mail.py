@@ -26,7 +26,8 @@ def test_placing_and_paying_mail_the_buyer_and_the_seller(signed_in, shop, mailb
     add(signed_in, shop.mug, 2)
     payment_id = payment_id_of(place(signed_in))
     placed = mailbox.last(shop.buyer_email)
-    assert placed.subject.startswith("Order #") and "placed at Ada's Mugs" in placed.subject
+    assert placed.subject.startswith("Order #")
+    assert "placed at Ada's Mugs" in placed.subject
     assert "2 × Speckled mug" in placed.text
     assert "$24.00" in placed.text
 
@@ -35,7 +36,8 @@ def test_placing_and_paying_mail_the_buyer_and_the_seller(signed_in, shop, mailb
     assert paid.subject.endswith("is paid")
     assert "We received your payment of $24.00" in paid.text
     to_ship = mailbox.last("ada@example.com")
-    assert to_ship.subject.startswith("New order #") and to_ship.subject.endswith("to ship")
+    assert to_ship.subject.startswith("New order #")
+    assert to_ship.subject.endswith("to ship")
     assert "1 Main St" in to_ship.text
     assert to_ship.unsubscribe_url is not None  # a seller may turn these off
     assert paid.unsubscribe_url is None  # the buyer's receipt has no unsubscribe link
