@@ -38,6 +38,7 @@ from core.accounts.models import User
 from core.accounts.passwords import passwords
 from core.accounts.stepup import is_safe_path
 from core.accounts.twofactor import REMEMBER_DEVICE_COOKIE, TwoFactorError
+from core.accounts.twofactor_cli import two_factor_cli
 from core.accounts.twofactor_forms import (
     CodeForm,
     ConfirmCodeForm,
@@ -439,3 +440,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     sessions.init_sessions(app)
     app.add_template_global(account_security, "account_security")
+    app.cli.add_command(two_factor_cli)

@@ -365,3 +365,24 @@ def test_a_buyer_turns_two_factor_off_with_a_code(app, client):
     with app.app_context():
         assert db.session.scalar(select(TwoFactor)) is None
         assert db.session.scalar(select(RecoveryCode)) is None
+
+
+# ---------------------------------------------------------------------------- the command line
+
+
+def test_the_code_command_prints_what_an_app_would_show(app):
+    with freeze_time(T0):
+        result = app.test_cli_runner().invoke(args=["two-factor", "code", TEST_TOTP_SECRET])
+    assert result.output.strip() == code_at(T0)
+
+
+def test_the_reset_command_turns_two_factor_off_and_ends_sessions(app, client, officer):
+    Auth(client).login(EMAIL)
+    assert is_signed_in(client)
+
+    result = app.test_cli_runner().invoke(args=["two-factor", "reset", EMAIL])
+
+    assert result.exit_code == 0, result.output
+    assert not is_signed_in(client)
+    with app.app_context():
+        assert db.session.scalar(select(TwoFactor)) is None
