@@ -134,6 +134,11 @@ class BaseConfig:
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 5 minutes")
     SIGNUP_LIMIT_PER_IP = os.environ.get("SIGNUP_LIMIT_PER_IP", "20 per hour")
+    # Wrong two-factor codes per account (sign-in, enrolment, step-up share one count).
+    TWO_FACTOR_LIMIT = os.environ.get("TWO_FACTOR_LIMIT", "5 per 5 minutes")
+    # How long "remember this device" skips the code; how long a step-up confirmation lasts.
+    TWO_FACTOR_REMEMBER_DAYS = _env_int("TWO_FACTOR_REMEMBER_DAYS", 30)
+    STEP_UP_MINUTES = _env_int("STEP_UP_MINUTES", 10)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # While Redis is down, sign-in keeps its limits in this process's memory instead of failing.
