@@ -28,7 +28,14 @@ PAGES = {
         "/live/{live}",
         "/login",
     ],
-    "buyer@example.com": ["/cart", "/orders", "/account/vouchers", "/notifications/"],
+    "buyer@example.com": [
+        "/cart",
+        "/orders",
+        "/account/vouchers",
+        "/notifications/",
+        "/account",
+        "/account/two-factor/setup",
+    ],
     "creator@example.com": [
         "/creator/",
         "/creator/marketplace",
