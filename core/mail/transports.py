@@ -23,6 +23,7 @@ from flask import Flask
 from core.types import utcnow
 
 MEMORY_KEY = "mail.memory"
+MEMORY_URL = "memory://"
 SMTP_TIMEOUT_SECONDS = 15
 
 
@@ -167,7 +168,7 @@ def transport_for(app: Flask) -> Any:
     url = (app.config.get("MAIL_URL") or "").strip()
     if not url or url.startswith("file:"):
         return FileTransport(mail_directory(app))
-    if url == "memory://":
+    if url == MEMORY_URL:
         return MemoryTransport(app.extensions.setdefault(MEMORY_KEY, []))
     return parse_mail_url(url)
 

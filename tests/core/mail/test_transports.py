@@ -21,6 +21,7 @@ from core.mail.transports import (
     parse_mail_url,
 )
 from core.types import utcnow
+from tests.conftest import make_test_app
 from tests.core.mail.smtpd import SMTPServer
 from tests.factories import make_user
 
@@ -154,3 +155,8 @@ def test_mail_queued_while_the_server_is_down_arrives_once_it_is_back(app_ctx, s
     assert [r.message["Subject"] for r in smtp.received] == ["Server test"]
     db.session.expire_all()
     assert db.session.get(SentMail, mail_id).sent_at is not None
+
+
+def test_the_app_refuses_to_start_on_a_mail_url_that_is_not_smtp(database):
+    with pytest.raises(MailConfigError):
+        make_test_app(database.url, MAIL_URL="http://mail.example.com")
