@@ -32,7 +32,7 @@ def send_mail(mail_id: int) -> bool:
         text=mail.text_body,
         html=mail.html_body,
         unsubscribe_url=mail.unsubscribe_url,
-        file_stem=f"{mail.id}-{mail.template}",
+        file_stem=f"{mail.id:08d}-{mail.template}",
     )
     try:
         transport_for(current_app).send(outgoing)
