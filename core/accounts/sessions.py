@@ -316,4 +316,3 @@ def end_current() -> None:
 def init_sessions(app: Flask) -> None:
     user_logged_in.connect(_on_login, app)
     app.teardown_request(_touch_last_seen)
-    app.add_template_global(active_sessions, "active_sessions")
