@@ -134,6 +134,11 @@ class BaseConfig:
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 5 minutes")
     SIGNUP_LIMIT_PER_IP = os.environ.get("SIGNUP_LIMIT_PER_IP", "20 per hour")
+    # Wrong two-factor codes per account (sign-in, enrolment, step-up share one count).
+    TWO_FACTOR_LIMIT = os.environ.get("TWO_FACTOR_LIMIT", "5 per 5 minutes")
+    # How long "remember this device" skips the code; how long a step-up confirmation lasts.
+    TWO_FACTOR_REMEMBER_DAYS = _env_int("TWO_FACTOR_REMEMBER_DAYS", 30)
+    STEP_UP_MINUTES = _env_int("STEP_UP_MINUTES", 10)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # While Redis is down, sign-in keeps its limits in this process's memory instead of failing.
@@ -147,6 +152,17 @@ class BaseConfig:
     OUTBOX_OVERDUE_SECONDS = _env_int("OUTBOX_OVERDUE_SECONDS", 120)
     # The embedded default's clock: periodic jobs on a thread of `flask serve` (no Redis).
     SCHEDULER_TICK_SECONDS = _env_int("SCHEDULER_TICK_SECONDS", 5)
+
+    # Mail: SMTP when MAIL_URL is set (smtp://user:password@host:587?starttls=true or
+    # smtps://...), else files under instance/mail/, shown on /dev/mail outside production.
+    MAIL_URL = os.environ.get("MAIL_URL") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Yellowcart <no-reply@yellowcart.local>")
+    MAIL_DIR = os.environ.get("MAIL_DIR") or None
+    # The site's public address, for links in mail (default: the address of the request).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or None
+    EMAIL_VERIFY_HOURS = _env_int("EMAIL_VERIFY_HOURS", 72)
+    EMAIL_CHANGE_HOURS = _env_int("EMAIL_CHANGE_HOURS", 24)
+    PASSWORD_RESET_MINUTES = _env_int("PASSWORD_RESET_MINUTES", 60)
 
     TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
     ADMIN_PAGE_SIZE = 25
@@ -176,6 +192,7 @@ class TestingConfig(BaseConfig):
     UPLOAD_DIR = str(INSTANCE_DIR / "test-uploads")
     DEMO_IMAGE_SIZE = 64  # the demo draws its product pictures; small ones keep tests fast
     DEMO_IMAGES_PER_PRODUCT = 1
+    MAIL_URL = "memory://"  # tests read what was sent; the SMTP tests start their own server
 
     @classmethod
     def secret_key(cls) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from core.accounts import models as account_models
+from core.accounts import security_models
+from core.accounts import twofactor_views
 from core.accounts import views as account_views
 from core.accounts.login import init_login
 from core.accounts.passwords import passwords
@@ -18,6 +20,8 @@ from core.jobs import RELAY_OUTBOX, jobs, outbox, register_periodic
 from core.ledger import jobs as ledger_jobs
 from core.ledger import models as ledger_models
 from core.ledger.cli import ledger_cli
+from core.mail import models as mail_models
+from core.mail.setup import init_app as init_mail
 from core.main import views as main_views
 from core.notifications import models as notification_models
 from core.notifications import views as notification_views
@@ -27,7 +31,15 @@ from core.web.templating import register_template_helpers
 
 #: The modules that define the core's tables: imported here, so that every table is mapped
 #: before Alembic compares the models with the migrations.
-MODEL_MODULES = (account_models, audit_models, ledger_models, notification_models, outbox)
+MODEL_MODULES = (
+    account_models,
+    audit_models,
+    ledger_models,
+    notification_models,
+    outbox,
+    mail_models,
+    security_models,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -38,8 +50,10 @@ def init_app(app: Flask) -> None:
     register_extensions(app)
     app.register_blueprint(main_views.bp)
     app.register_blueprint(account_views.bp)
+    twofactor_views.init_app(app)  # two-factor sign-in, step-up, session records and list
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(notification_views.bp)
+    init_mail(app)  # mail preferences, unsubscribe, verification and reset pages, /dev/mail
     register_request_hooks(app)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -45,7 +45,7 @@ def seed_accounts() -> str:
         user = account_services.find_by_email(email)
         if user is None:
             user = account_services.register_user(
-                email=email, password=DEMO_PASSWORD, display_name=name, roles=set()
+                email=email, password=DEMO_PASSWORD, verified=True, display_name=name, roles=set()
             )
             created += 1
         for role in roles:

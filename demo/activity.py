@@ -52,6 +52,7 @@ def _shoppers() -> list[User]:
         user = accounts.find_by_email(email) or accounts.register_user(
             email=email,
             password=DEMO_PASSWORD,
+            verified=True,
             display_name=f"Shopper {number}",
             roles={Role.BUYER},
         )

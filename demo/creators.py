@@ -148,7 +148,11 @@ def seed_creators() -> str:
         user = accounts.find_by_email(email)
         if user is None:
             user = accounts.register_user(
-                email=email, password=DEMO_PASSWORD, display_name=name, roles={Role.CREATOR}
+                email=email,
+                password=DEMO_PASSWORD,
+                verified=True,
+                display_name=name,
+                roles={Role.CREATOR},
             )
         has_profile = db.session.scalar(
             select(CreatorProfile.id).where(CreatorProfile.user_id == user.id)

@@ -78,7 +78,7 @@ def _user(email: str, name: str, role: Role) -> User:
     user = accounts.find_by_email(email)
     if user is None:
         user = accounts.register_user(
-            email=email, password=DEMO_PASSWORD, display_name=name, roles={role}
+            email=email, password=DEMO_PASSWORD, verified=True, display_name=name, roles={role}
         )
     accounts.grant_role(user, role, by=None)
     return user

@@ -57,7 +57,11 @@ def _seller(email: str, name: str) -> User:
     user = accounts.find_by_email(email)
     if user is None:
         user = accounts.register_user(
-            email=email, password=DEMO_PASSWORD, display_name=name, roles={Role.SELLER}
+            email=email,
+            password=DEMO_PASSWORD,
+            verified=True,
+            display_name=name,
+            roles={Role.SELLER},
         )
     return user
 

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from affiliate import create_app
 from core.config import TestingConfig, normalise_database_url
 from core.extensions import db, limiter
+from tests.two_factor import needs_second_factor, remember_device
 
 DATABASE_URL = os.environ.get("DATABASE_URL")
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -236,7 +237,18 @@ class Auth:
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
 
-    def login(self, email: str, password: str = "correct-horse-battery", **extra: Any):
+    def login(
+        self,
+        email: str,
+        password: str = "correct-horse-battery",
+        *,
+        second_factor: bool = True,
+        **extra: Any,
+    ):
+        """Sign in; staff (and accounts with an app) from a remembered device unless
+        ``second_factor=False`` (see tests/two_factor.py)."""
+        if second_factor and needs_second_factor(self.client.application, email):
+            remember_device(self.client, email)
         data = {"email": email, "password": password, **extra}
         return post_form(self.client, "/login", data)
 
@@ -272,3 +284,33 @@ def count_queries(app: Flask) -> Iterator[StatementCounter]:
     event.listen(engine, "before_cursor_execute", on_execute)
     yield counter
     event.remove(engine, "before_cursor_execute", on_execute)
+
+
+class Mailbox:
+    """What the app mailed during this test (the ``memory://`` transport of TestingConfig)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.sent: list[Any] = app.extensions.setdefault("mail.memory", [])
+
+    def to(self, address: str) -> list[Any]:
+        return [mail for mail in self.sent if mail.recipient == address]
+
+    def last(self, address: str) -> Any:
+        mails = self.to(address)
+        assert mails, f"no mail to {address}; sent: {[m.recipient for m in self.sent]}"
+        return mails[-1]
+
+    def link(self, address: str, path_part: str) -> str:
+        """The path of the first link in the last mail to ``address`` containing ``path_part``."""
+        for url in re.findall(r"https?://[^\s<>\"']+", self.last(address).text):
+            if path_part in url:
+                return "/" + url.split("/", 3)[3]
+        raise AssertionError(f"no link with {path_part} in the mail to {address}")
+
+
+@pytest.fixture
+def mailbox(app: Flask) -> Iterator[Mailbox]:
+    box = Mailbox(app)
+    box.sent.clear()
+    yield box
+    box.sent.clear()

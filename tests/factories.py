@@ -9,6 +9,7 @@ import factory
 from core.accounts.models import Role, User, UserRole
 from core.accounts.passwords import passwords
 from core.extensions import db
+from core.types import utcnow
 
 PASSWORD = "correct-horse-battery"
 
@@ -32,6 +33,7 @@ class UserFactory(BaseFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     display_name = factory.Sequence(lambda n: f"User {n}")
     password_hash = factory.LazyFunction(_password_hash)
+    email_verified_at = factory.LazyFunction(utcnow)  # pass None for an unverified account
 
     @factory.post_generation
     def roles(self, create: bool, extracted: list[Role] | None, **kwargs: object) -> None:

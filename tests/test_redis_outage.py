@@ -26,6 +26,7 @@ from tests.conftest import Auth, make_test_app, post_form, worker_redis_url
 from tests.factories import make_user
 from tests.payouts.helpers import make_creator, reload, token, transfers
 from tests.shop.factories import Shop
+from tests.two_factor import step_up
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 needs_redis = pytest.mark.skipif(
@@ -68,6 +69,7 @@ def _due() -> int:
 def _officer_client(app: Flask, email: str):
     client = app.test_client()
     assert Auth(client).login(email).status_code == 302
+    step_up(client, email)  # approvals above the four-eyes threshold ask for a fresh code
     return client
 
 

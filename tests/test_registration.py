@@ -22,6 +22,7 @@ BLUEPRINTS = [
     "codes",
     "creators",
     "lives",
+    "mail",
     "main",
     "notifications",
     "payout_tax",
@@ -30,11 +31,13 @@ BLUEPRINTS = [
     "plan_tiers",
     "plans",
     "profiles",
+    "recovery",
     "samples",
     "seller",
     "seller_affiliates",
     "shop",
     "tracking",
+    "twofactor",
     "videos",
     "wallet",
     "yellowcart",
@@ -48,6 +51,7 @@ PERIODIC = {
     "shop.orders.jobs.complete_orders",
     "affiliate.creators.attribution.jobs.roll_up_events",
     "affiliate.payouts.jobs.recover_stuck_payouts",
+    "affiliate.creators.attribution.digest.send_commission_digests",
 }
 
 

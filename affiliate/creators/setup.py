@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from affiliate.creators.attribution import commissions, jobs, touches
+from affiliate.creators.attribution import commissions, digest, jobs, touches
 from affiliate.creators.attribution import models as attribution_models
 from affiliate.creators.attribution import services as attribution_services
 from affiliate.creators.attribution.views import codes as code_views
@@ -50,7 +50,7 @@ def init_attribution(app: Flask) -> None:
     signals.order_paid.connect(commissions.on_order_paid)
     signals.order_completed.connect(commissions.on_order_completed)
     signals.order_line_refunded.connect(commissions.on_line_refunded)
-    register_periodic(app, jobs.ROLL_UP_EVENTS)
+    register_periodic(app, jobs.ROLL_UP_EVENTS, digest.SEND_DIGESTS)
 
 
 def init_centre(app: Flask) -> None:

@@ -51,6 +51,7 @@ from affiliate.payouts.queries.withdrawals import (
 from affiliate.payouts.rules import OfficerActions, default_currency, money_text, officer_actions
 from core.accounts.authz import role_required
 from core.accounts.models import Role, User
+from core.accounts.stepup import require_step_up, second_factor_gate
 from core.exceptions import DomainError
 from core.extensions import db
 from core.ledger import services as ledger
@@ -60,6 +61,8 @@ from core.web.pagination import page_arg
 from core.web.refusals import refuse
 
 bp = Blueprint("payouts", __name__, url_prefix="/finance")
+# Finance officers show a second factor before any Finance centre page (enrol first if none).
+bp.before_request(second_factor_gate(Role.FINANCE))
 
 W = WithdrawalStatus
 QUEUE_PER_PAGE = 25
@@ -180,6 +183,8 @@ def bulk_approve() -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(" ".join(form.ids.errors) or "The form expired; try again.", "danger")
         return _queue_page(400, form)
+    if review.any_above_four_eyes(form.ids.data) and (confirm := require_step_up()) is not None:
+        return confirm  # the selection holds one above the four-eyes threshold: step-up first
     started = utcnow()
     try:
         results = services.bulk_approve(form.ids.data, _officer())
@@ -263,6 +268,8 @@ def approve(withdrawal_id: int) -> ResponseReturnValue:
     w = get_withdrawal_or_404(withdrawal_id)
     if not ActionForm().validate_on_submit():
         return _expired(w.id)
+    if w.needs_two_approvals and (confirm := require_step_up()) is not None:
+        return confirm  # above the four-eyes threshold: a fresh code first (step-up)
     try:
         w = services.approve(w.id, _officer())
     except DomainError as error:

@@ -27,7 +27,9 @@ from affiliate.payouts.exceptions import (
 from affiliate.payouts.models import PayoutAccount, PayoutAccountStatus
 from affiliate.payouts.providers import BankDetails
 from affiliate.payouts.rules import payout_account_cooldown
+from core.accounts import security_mail
 from core.accounts.models import Role, User
+from core.accounts.recovery import require_verified
 from core.audit import services as audit
 from core.extensions import db
 from core.notifications.services import notify
@@ -100,6 +102,7 @@ def connect_payout_account(
     kept, so asking again never makes a second one.
     """
     creator = _creator(creator_id)
+    require_verified(creator, "connect a payout account")
     provider = provider or providers.get_provider()
     existing = payout_account_of(creator_id)
     if existing is not None and existing.provider == provider.name and not provider.simulated:
@@ -154,6 +157,13 @@ def connect_payout_account(
         kind="payout_account.changed" if existing else "payout_account.connected",
         link=WALLET_PATH,
     )
+    if existing is not None:
+        security_mail.payout_account_changed(
+            creator,
+            before=previous_display or "your previous account",
+            after=made.display,
+            opens_at=f"{account.cooldown_until:%b %d, %Y at %H:%M} UTC",
+        )
     return account
 
 

@@ -39,6 +39,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from affiliate.payouts import mail as withdrawal_mail
 from affiliate.payouts import providers
 from affiliate.payouts.exceptions import (
     DuplicateApproval,
@@ -78,6 +79,7 @@ from affiliate.payouts.transitions import (
     tell,
 )
 from core.accounts.models import Role, User
+from core.accounts.recovery import require_verified
 from core.exceptions import DomainError
 from core.extensions import db
 from core.ledger.exceptions import InsufficientFunds
@@ -115,6 +117,7 @@ def request_withdrawal(
     creator = db.session.get(User, creator_id)
     if creator is None or not creator.has_role(Role.CREATOR) or creator.is_suspended:
         raise NotAllowed("Only creators can withdraw earnings.")
+    require_verified(creator, "withdraw your earnings")
     check_amount(amount, currency)
     account = db.session.scalar(select(PayoutAccount).where(PayoutAccount.creator_id == creator_id))
     if account is None or not account.is_ready:
@@ -212,6 +215,7 @@ def approve(withdrawal_id: int, officer: User, *, now: datetime | None = None) -
             f"approval 1 of {w.approvals_needed}: above "
             f"{money_text(four_eyes_threshold(), w.currency)}, a second officer must approve",
         )
+        withdrawal_mail.second_approval_needed(w, officer.id)
         return w
     reason = "approved" if w.approvals_needed == 1 else f"approval {len(w.approvals)} of 2"
     move(w, W.APPROVED, actor_id=officer.id, action="withdrawal_approved", reason=reason, now=now)

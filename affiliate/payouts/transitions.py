@@ -18,6 +18,7 @@ from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
+from affiliate.payouts import mail as withdrawal_mail
 from affiliate.payouts.exceptions import WithdrawalNotFound
 from affiliate.payouts.models import REASON_LENGTH, WITHDRAWAL, Withdrawal, WithdrawalStatus
 from affiliate.payouts.providers import TransferResult
@@ -162,6 +163,7 @@ def audit_event(
 def tell(w: Withdrawal, message: str, kind: str) -> None:
     """Notify the creator of a change to their withdrawal."""
     notify(w.creator_id, message, kind=f"withdrawal.{kind}", link=creator_withdrawal_path(w.id))
+    withdrawal_mail.withdrawal_changed(w, kind, message, creator_withdrawal_path(w.id))
 
 
 def lock_withdrawal(withdrawal_id: int) -> Withdrawal:

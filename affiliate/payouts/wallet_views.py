@@ -23,6 +23,7 @@ from affiliate.payouts.queries.withdrawals import get_withdrawal_or_404, timelin
 from affiliate.payouts.rules import default_currency, fee_for, money_text, parse_withdrawal_amount
 from core.accounts.authz import role_required
 from core.accounts.models import Role
+from core.accounts.stepup import step_up_required
 from core.exceptions import DomainError
 from core.extensions import db
 from core.money import CURRENCIES, minor_units
@@ -190,6 +191,7 @@ def payout_account() -> ResponseReturnValue:
 
 @bp.post("/payout-account")
 @role_required(Role.CREATOR)
+@step_up_required  # a payout account decides where money goes: confirm it is you first
 def connect_simulated() -> ResponseReturnValue:
     if not providers.get_provider().simulated:
         flash("Payouts go through Stripe here: use “Connect with Stripe”.", "warning")
@@ -218,6 +220,7 @@ def _onboarding_redirect() -> ResponseReturnValue:
 
 @bp.post("/payout-account/stripe")
 @role_required(Role.CREATOR)
+@step_up_required
 def connect_stripe() -> ResponseReturnValue:
     if providers.get_provider().simulated:
         flash("Payouts are simulated here: enter a bank-like destination instead.", "warning")

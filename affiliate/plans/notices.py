@@ -22,6 +22,8 @@ from affiliate.plans.models import (
 )
 from core.audit import services as audit_log
 from core.extensions import db
+from core.mail.models import MailCategory
+from core.mail.services import absolute_url, user_mail
 from core.notifications.services import notify, notify_many
 from shop.catalog.models import Product, Store
 
@@ -46,8 +48,25 @@ def _store_name(plan: Plan) -> str:
 
 
 def invited(plan: Plan, creator_ids: Iterable[int]) -> int:
+    creator_ids = list(creator_ids)
     message = f"{_store_name(plan)} invited you to “{plan.name}”. Accept to earn its rates."
+    for creator_id in dict.fromkeys(creator_ids):
+        _mail(plan, creator_id, "invited", f"Invitation: {plan.name}", message, INVITATIONS)
     return notify_many(creator_ids, message, kind="plan.invited", link=INVITATIONS)
+
+
+def _mail(plan: Plan, creator_id: int, kind: str, subject: str, message: str, path: str) -> None:
+    """Mail a creator about a plan (once per plan, creator and kind of news)."""
+    user_mail(
+        creator_id,
+        f"plan_{kind}",
+        event_key=f"plan-{kind}:{plan.id}:{creator_id}",
+        category=MailCategory.PLANS,
+        subject=subject,
+        paragraphs=[message],
+        button_label="Open my plans" if kind != "invited" else "See the invitation",
+        button_url=absolute_url(path),
+    )
 
 
 def joiner_decided(plan: Plan, creator_id: int, *, approved: bool) -> None:
@@ -58,6 +77,15 @@ def joiner_decided(plan: Plan, creator_id: int, *, approved: bool) -> None:
     else:
         message = f"{_store_name(plan)} declined your request to join “{plan.name}”."
     notify(creator_id, message, kind="plan.joiner_decided", link=MY_PLANS)
+    verdict = "approved" if approved else "declined"
+    _mail(
+        plan,
+        creator_id,
+        verdict,
+        f"Your request to join {plan.name} was {verdict}",
+        message,
+        MY_PLANS,
+    )
 
 
 def creators_promoting(plan: Plan, product_id: int | None) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import AnonymousUserMixin
 
-from core.accounts import services
+from core.accounts import sessions
 from core.accounts.models import Role, User
 from core.extensions import login_manager
 
@@ -18,7 +18,8 @@ class AnonymousUser(AnonymousUserMixin):
 
 
 def load_user(session_id: str) -> User | None:
-    return services.load_session_user(session_id)
+    # ``user:token:session``: an ended session record signs its browser out.
+    return sessions.load_user(session_id)
 
 
 def init_login(app: Flask) -> None:

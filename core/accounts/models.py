@@ -43,6 +43,8 @@ class User(Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the owner proved the address by following the link mailed to it (None: not yet).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
 
@@ -79,6 +81,10 @@ class User(Model):
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.role_set.intersection(roles))
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_suspended(self) -> bool:

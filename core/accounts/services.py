@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from core.accounts import security_mail
 from core.accounts.exceptions import (
     AccountSuspended,
     EmailTaken,
@@ -67,9 +68,15 @@ def load_session_user(session_id: str) -> User | None:
 
 
 def register_user(
-    *, email: str, password: str, display_name: str, roles: set[Role] | frozenset[Role]
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    roles: set[Role] | frozenset[Role],
+    verified: bool = False,
 ) -> User:
-    """Create an account holding ``roles`` (buyer is always included)."""
+    """Create an account holding ``roles`` (buyer is always included); ``verified`` marks the
+    address as proven (demo accounts; a sign-up proves it by the mailed link)."""
     email = normalise_email(email)
     check_password_strength(password, email=email)
     if find_by_email(email) is not None:
@@ -78,6 +85,7 @@ def register_user(
         email=email,
         display_name=display_name.strip() or email.split("@")[0],
         password_hash=passwords.hash(password),
+        email_verified_at=utcnow() if verified else None,
     )
     user.roles = [UserRole(role=role.value) for role in sorted({Role.BUYER, *roles})]
     try:
@@ -111,6 +119,7 @@ def change_password(user: User, *, current: str, new: str) -> None:
     audit.record(
         actor_id=user.id, action="password_changed", subject_type="user", subject_id=user.id
     )
+    security_mail.password_changed(user)
 
 
 def add_self_service_role(user: User, role: Role) -> bool:

@@ -20,7 +20,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
-from core.accounts import services
+from core.accounts import recovery, services, sessions, twofactor_views
 from core.accounts.exceptions import (
     AccountError,
     AccountSuspended,
@@ -96,10 +96,15 @@ def signup() -> ResponseReturnValue:
         )
     except (EmailTaken, WeakPassword) as error:
         return refuse(error, "accounts/signup.html", form=form)
+    recovery.send_verification(user)  # queued in this transaction: no account, no mail
     db.session.commit()
     session.clear()
     login_user(user)
-    flash(f"Welcome, {user.display_name}! Your account is ready.", "success")
+    flash(
+        f"Welcome, {user.display_name}! Your account is ready. We mailed {user.email} a link "
+        "to confirm your address.",
+        "success",
+    )
     return redirect(landing_page(user))
 
 
@@ -136,15 +141,23 @@ def login() -> ResponseReturnValue:
             "accounts/login.html", form=form, error=str(error)
         ), error.status_code
     db.session.commit()
+    target = form.next.data if is_safe_next(form.next.data) else landing_page(user)
+    # Accounts with an authenticator app show a code next (unless this device is remembered).
+    second_step = twofactor_views.challenge(
+        user, remember=bool(form.remember.data), target=target
+    )
+    if second_step is not None:
+        return second_step
     session.clear()  # a fresh session at sign-in: nothing planted before it survives
     login_user(user, remember=bool(form.remember.data))
     flash(f"Signed in as {user.email}.", "success")
-    target = form.next.data
-    return redirect(target if is_safe_next(target) else landing_page(user))
+    return redirect(target)
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    sessions.end_current()  # this session's record ends with it
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -202,6 +215,7 @@ def change_password() -> ResponseReturnValue:
             )
             form.new_password.errors = [] if form.current_password.errors else [str(error)]
         else:
+            sessions.end_other_sessions(current_user)  # and their records, for the list
             db.session.commit()
             # Keep this session (and this device's remember-me cookie, renewed with the new
             # session token); every other session and cookie carries the old token and ends.

@@ -11,12 +11,15 @@ from core.accounts.authz import get_or_404, role_required
 from core.accounts.exceptions import AccountError
 from core.accounts.forms import EmptyForm, GrantRoleForm, ReinstateForm, SuspendForm
 from core.accounts.models import Role, User
+from core.accounts.stepup import second_factor_gate
 from core.audit import services as audit
 from core.extensions import db
 from core.web.pagination import Page, page_arg
 from core.web.refusals import refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# Admins show a second factor before any admin page (set one up first if they have none).
+bp.before_request(second_factor_gate(Role.ADMIN))
 
 
 def _role_arg() -> Role | None:

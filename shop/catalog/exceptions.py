@@ -32,6 +32,12 @@ class StoreAlreadyOpen(StoreError):
     """One store per account."""
 
 
+class StoreNeedsVerifiedEmail(StoreError):
+    """Only an account whose address is verified may open a store."""
+
+    status_code = 403
+
+
 class CurrencyLocked(StoreError):
     """A store that has products keeps its currency (their prices are in it)."""
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import lazyload
 
 from core.accounts import services as accounts
 from core.accounts.models import Role, User
+from core.accounts.recovery import verification_required_message
 from core.audit import services as audit
 from core.extensions import db
 from core.money import CURRENCIES
@@ -28,6 +29,7 @@ from shop.catalog.exceptions import (
     InvalidHandle,
     StoreAlreadyOpen,
     StoreError,
+    StoreNeedsVerifiedEmail,
 )
 from shop.catalog.models import Category, Product, Store
 
@@ -122,6 +124,8 @@ def create_store(
     banner_path: str | None = None,
 ) -> Store:
     """Open the owner's one store and make them a seller (audited), in the caller's transaction."""
+    if owner.email_verified_at is None:
+        raise StoreNeedsVerifiedEmail(verification_required_message("open a store"))
     name, currency = _check_store(data)
     handle = normalise_handle(data.handle)
     if get_store_for_owner(owner.id) is not None:

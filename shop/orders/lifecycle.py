@@ -47,6 +47,7 @@ from core.money import format_money
 from core.types import utcnow
 from shop import signals
 from shop.catalog.models import Variant
+from shop.orders import mail as order_mail
 from shop.orders.exceptions import InvalidOrderInput
 from shop.orders.models import LineStatus, Order, OrderEvent, OrderLine, OrderStatus
 from shop.orders.refunds import provider as refund_provider
@@ -120,6 +121,7 @@ def ship(order: Order, carrier: str, tracking_number: str, actor: Any) -> Order:
         reason=f"{carrier} {tracking}",
     )
     db.session.flush()
+    order_mail.order_shipped(order)
     return order
 
 

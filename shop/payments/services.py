@@ -25,6 +25,7 @@ from core.money import format_money
 from core.types import utcnow
 from shop import signals
 from shop.catalog.models import Product
+from shop.orders import mail as order_mail
 from shop.orders.exceptions import PaymentClosed, PaymentMismatch
 from shop.orders.models import Order, OrderEvent, OrderStatus
 from shop.orders.states import ORDER
@@ -190,6 +191,7 @@ def mark_payment_succeeded(
     db.session.flush()
     for order in paid:
         signals.order_paid.send(order)
+        order_mail.order_paid(order)
     return paid
 
 

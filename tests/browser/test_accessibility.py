@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.extensions import db
+from tests.two_factor import remember_this_browser
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +28,14 @@ PAGES = {
         "/live/{live}",
         "/login",
     ],
-    "buyer@example.com": ["/cart", "/orders", "/account/vouchers", "/notifications/"],
+    "buyer@example.com": [
+        "/cart",
+        "/orders",
+        "/account/vouchers",
+        "/notifications/",
+        "/account",
+        "/account/two-factor/setup",
+    ],
     "creator@example.com": [
         "/creator/",
         "/creator/marketplace",
@@ -88,6 +96,7 @@ def problems_as(
     try:
         if email:
             page.goto("/login")
+            remember_this_browser(page, email)
             page.fill("#email", email)
             page.fill("#password", DEMO_PASSWORD)
             with page.expect_navigation():

@@ -6,6 +6,7 @@ import pytest
 
 from core.accounts.models import Role
 from tests.factories import PASSWORD, make_user
+from tests.two_factor import remember_this_browser
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +22,7 @@ ALL_CENTRES = {"Creator centre", "Seller centre", "Finance", "Admin"}
 
 def sign_in(page, email: str) -> None:
     page.goto("/login")
+    remember_this_browser(page, email)
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     with page.expect_navigation():

@@ -13,7 +13,7 @@ from core.extensions import db
 from core.ledger.models import EntryKind
 from tests.browser.conftest import PageWatcher
 from tests.browser.test_navigation import sign_in
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 from tests.payouts.helpers import balances, fund
 
 pytestmark = pytest.mark.browser
@@ -37,6 +37,17 @@ def test_creator_withdraws_and_finance_approves_until_paid(app_ctx, page, browse
             "link", name="Connect a payout account"
         ).click()
     assert "Simulated payouts: no real money moves." in page.locator("main").inner_text()
+    page.fill("#holder_name", "Cleo Creator")
+    page.fill("#routing_number", "110000000")
+    page.fill("#account_number", "000123456789")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Connect payout account").click()
+    # Where money goes is a money-moving change: confirm it is you, then submit again.
+    assert "Confirm it is you" in page.locator("main").inner_text()
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirm").click()
+    assert page.url.endswith("/creator/payout-account")
     page.fill("#holder_name", "Cleo Creator")
     page.fill("#routing_number", "110000000")
     page.fill("#account_number", "000123456789")

@@ -18,6 +18,8 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> Enqueued:
     recorded = Enqueued()
 
     def record(func_path: str, *args: Any, **kwargs: Any) -> None:
+        if func_path == "core.mail.jobs.send_mail":
+            return  # mail about withdrawals is tested in tests/payouts/test_mail.py
         recorded.calls.append((func_path, args, kwargs))
 
     monkeypatch.setattr(core.jobs, "enqueue", record)

@@ -18,6 +18,7 @@ from core.audit.models import AuditEvent
 from core.extensions import db
 from core.ledger.models import LedgerEntry
 from tests.conftest import post_form
+from tests.two_factor import step_up
 from tests.factories import make_user
 from tests.payouts.helpers import (
     balances,
@@ -39,6 +40,7 @@ def _request(creator, amount: int = 10_000) -> Withdrawal:
 def _signed_in_officer(auth, *extra: Role, **kwargs):
     fin = make_user(Role.FINANCE, *extra, **kwargs)
     auth.login(fin.email)
+    step_up(auth.client, fin.email)  # approvals above the four-eyes threshold ask for it
     return fin
 
 

@@ -19,6 +19,7 @@ from tests.conftest import post_form
 from tests.factories import make_user
 from tests.payouts.helpers import balances, count, fund, make_creator, officer, token
 from tests.stripe_stub import StripeStub
+from tests.two_factor import step_up
 
 _TOKEN = re.compile(r'name="request_token" type="hidden" value="([^"]+)"')
 
@@ -34,6 +35,7 @@ def _form_token(client) -> str:
 def _signed_in_creator(auth, **kwargs):
     creator = make_creator(**kwargs)
     auth.login(creator.email)
+    step_up(auth.client, creator.email)  # connecting a payout account asks for it
     return creator
 
 

@@ -233,3 +233,17 @@ def status_counts(currency: str | None = None) -> dict[str, int]:
     counts = {status.value: 0 for status in W}
     counts.update({status: int(n) for status, n in db.session.execute(query)})
     return counts
+
+
+def any_above_four_eyes(withdrawal_ids: list[int]) -> bool:
+    """Whether any of these withdrawals needs two officers (its approval asks for step-up)."""
+    # A number too large for a key names nothing (and SQLite could not even bind it).
+    ids = [i for i in (int(i) for i in withdrawal_ids) if 0 < i < 2**63][:1000]
+    if not ids:
+        return False
+    found = db.session.scalar(
+        select(Withdrawal.id)
+        .where(Withdrawal.id.in_(ids), Withdrawal.needs_two_approvals.is_(True))
+        .limit(1)
+    )
+    return found is not None

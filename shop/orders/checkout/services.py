@@ -25,6 +25,7 @@ from core.extensions import db
 from core.money import format_money
 from core.types import utcnow
 from shop.catalog.models import Product, ProductStatus, Variant
+from shop.orders import mail as order_mail
 from shop.orders.cart import CartSummary, LineView, is_purchasable, remove_lines, summarise
 from shop.orders.checkout.models import Address
 from shop.orders.checkout.terms import fix_commission_terms
@@ -186,6 +187,8 @@ def place_orders(
     for order in payment.orders:
         order.pay_by = now + pay_within
     db.session.flush()
+    for order in payment.orders:
+        order_mail.order_placed(order)
     return payment
 
 

@@ -39,6 +39,7 @@ from core.idempotency import idempotency_key
 from core.jobs import enqueue_after_commit
 from core.money import format_money
 from core.types import utcnow
+from shop.orders import mail as order_mail
 from shop.orders.models import Order, OrderEvent, OrderStatus
 from shop.orders.refunds.models import ProviderRefundState, RefundRequest, RefundStatus
 from shop.orders.states import PROVIDER_REFUND
@@ -59,6 +60,7 @@ def move(refund: RefundRequest, target: ProviderRefundState, now: datetime) -> N
     """``PROVIDER_REFUND.move`` (or ``IllegalTransition``), stamping when it moved."""
     PROVIDER_REFUND.move(refund, target)
     refund.provider_updated_at = now
+    order_mail.refund_at_provider(refund, target.value)
 
 
 def start(refund: RefundRequest, *, now: datetime | None = None) -> None:

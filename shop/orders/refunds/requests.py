@@ -22,6 +22,7 @@ from core.ledger.models import EntryKind
 from core.money import format_money
 from core.types import utcnow
 from shop import signals
+from shop.orders import mail as order_mail
 from shop.orders.exceptions import (
     OrderActionRefused,
     RefundAlreadyDecided,
@@ -99,6 +100,7 @@ def request_refund(
     note = f"Refund requested for {line.item_label}: {reason}"
     add_event(order, "refund_requested", note, actor_id_of(actor), now)
     db.session.flush()
+    order_mail.refund_requested(refund)
     return refund
 
 
@@ -154,6 +156,7 @@ def approve_refund(
     signals.order_line_refunded.send(order, line=line, amount=refund.amount)
     refund_provider.start(refund)  # after the commit
     db.session.flush()
+    order_mail.refund_decided(refund)
     return refund
 
 
@@ -185,4 +188,5 @@ def decline_refund(
         reason=note,
     )
     db.session.flush()
+    order_mail.refund_decided(refund)
     return refund

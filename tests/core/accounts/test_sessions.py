@@ -87,7 +87,10 @@ def test_granting_a_role_opens_its_pages_without_signing_in_again(app, client, a
 
     post_form(admin_client, f"/admin/users/{user_id}/roles", {"role": "finance"})
 
-    assert client.get("/finance/").status_code == 200
+    # Still signed in: the new officer is sent to set up two-factor sign-in, not to sign in.
+    path, query = redirect_target(client.get("/finance/"))
+    assert path == "/account/two-factor/setup"
+    assert query["next"] == ["/finance/"]
 
 
 def test_session_cookie_is_http_only_and_same_site(app, client, auth):

@@ -1,0 +1,201 @@
+"""Queue a mail in the caller's transaction; the outbox sends it after the commit.
+
+``queue_mail`` renders the mail at once (so that what was sent can be shown and resent
+unchanged), writes one ``SentMail`` row per (event, recipient) and an outbox message naming it.
+A second call for the same event and recipient writes nothing: one event, one mail. Nothing
+is sent if the transaction rolls back. Callers commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app, has_request_context, render_template, request
+from rq import Retry
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from core.accounts.models import User
+from core.extensions import db
+from core.jobs import enqueue_after_commit
+from core.mail import signing
+from core.mail.models import EVENT_KEY_LENGTH, MailCategory, MailOptOut, SentMail
+from core.types import utcnow
+
+log = logging.getLogger(__name__)
+
+SEND_JOB = "core.mail.jobs.send_mail"
+#: Seconds between tries while the SMTP server is down: about three hours in all.
+SEND_RETRY_INTERVALS = [10, 30, 60, 120, 300, 900, 1800, 3600, 3600]
+UNSUBSCRIBE_PURPOSE = "mail-unsubscribe"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def absolute_url(path: str) -> str:
+    """``path`` on this site as a full address, for links in mail."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or (
+        request.host_url if has_request_context() else DEFAULT_BASE_URL
+    )
+    return base.rstrip("/") + "/" + path.lstrip("/")
+
+
+def sender() -> str:
+    return str(current_app.config.get("MAIL_FROM") or "Yellowcart <no-reply@yellowcart.local>")
+
+
+# --- preferences ------------------------------------------------------------------------------
+
+
+def opted_out(user_id: int) -> set[MailCategory]:
+    rows = db.session.scalars(select(MailOptOut.category).where(MailOptOut.user_id == user_id))
+    return {MailCategory(value) for value in rows if value in MailCategory.__members__.values()}
+
+
+def receives(user_id: int, category: MailCategory) -> bool:
+    if not category.is_optional:
+        return True
+    return (
+        db.session.scalar(
+            select(MailOptOut.id).where(
+                MailOptOut.user_id == user_id, MailOptOut.category == category.value
+            )
+        )
+        is None
+    )
+
+
+def set_preferences(user_id: int, wanted: set[MailCategory]) -> None:
+    """Receive exactly the optional categories in ``wanted`` (security mail always comes)."""
+    optional = {category for category in MailCategory if category.is_optional}
+    off = optional - set(wanted)
+    db.session.execute(
+        delete(MailOptOut).where(
+            MailOptOut.user_id == user_id,
+            MailOptOut.category.not_in([category.value for category in off]),
+        )
+    )
+    present = opted_out(user_id)
+    for category in sorted(off - present):
+        db.session.add(MailOptOut(user_id=user_id, category=category.value))
+    db.session.flush()
+
+
+def unsubscribe(user_id: int, category: MailCategory) -> bool:
+    """Turn one category off; return False if it was already off (or cannot be turned off)."""
+    if not category.is_optional or not receives(user_id, category):
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(MailOptOut(user_id=user_id, category=category.value))
+    except IntegrityError:
+        return False  # a second click at the same moment
+    return True
+
+
+def unsubscribe_token(user_id: int, category: MailCategory) -> str:
+    return signing.sign(UNSUBSCRIBE_PURPOSE, {"u": user_id, "c": category.value})
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, MailCategory]:
+    """The user and category an unsubscribe link names; raise ``LinkInvalid``."""
+    payload = signing.unsign(UNSUBSCRIBE_PURPOSE, token)
+    user_id, value = payload.get("u"), payload.get("c")
+    if not isinstance(user_id, int) or value not in {c.value for c in MailCategory}:
+        raise signing.LinkInvalid()
+    category = MailCategory(value)
+    if not category.is_optional:
+        raise signing.LinkInvalid()
+    return user_id, category
+
+
+# --- queueing ---------------------------------------------------------------------------------
+
+
+def queue_mail(
+    template: str,
+    *,
+    event_key: str,
+    category: MailCategory,
+    subject: str,
+    user: User | None = None,
+    to: str | None = None,
+    **context: Any,
+) -> SentMail | None:
+    """Render ``mail/<template>.{txt,html}`` (else ``mail/notice.*``, which shows
+    ``paragraphs``, ``details`` as label/value pairs, a ``button_label``/``button_url`` and
+    ``footnotes``) for ``user`` (or the address ``to``) and queue it.
+
+    Returns None, writing nothing, when the user turned this category off or this event
+    already mailed this address.
+    """
+    recipient = (to or (user.email if user else "")).strip().lower()
+    if not recipient:
+        raise ValueError("a mail needs a user or an address")
+    event_key = event_key[:EVENT_KEY_LENGTH]
+    if user is not None and not receives(user.id, category):
+        return None
+    if _already_queued(event_key, recipient):
+        return None
+    unsubscribe_url = None
+    if user is not None and not category.is_transactional:
+        unsubscribe_url = absolute_url(f"/mail/unsubscribe/{unsubscribe_token(user.id, category)}")
+    values = {
+        "user": user,
+        "subject": subject,
+        "category": category,
+        "unsubscribe_url": unsubscribe_url,
+        "preferences_url": absolute_url("/account/mail"),
+        "site_url": absolute_url("/"),
+        **context,
+    }
+    mail = SentMail(
+        event_key=event_key,
+        recipient=recipient,
+        user_id=user.id if user else None,
+        template=template,
+        category=category.value,
+        subject=subject[:200],
+        text_body=render_template([f"mail/{template}.txt", "mail/notice.txt"], **values),
+        html_body=render_template([f"mail/{template}.html", "mail/notice.html"], **values),
+        unsubscribe_url=unsubscribe_url,
+        created_at=utcnow(),
+        attempts=0,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(mail)
+    except IntegrityError:
+        return None  # the same event, queued at the same moment by another request
+    enqueue_after_commit(
+        SEND_JOB,
+        mail.id,
+        job_id=f"mail-{mail.id}",
+        retry=Retry(max=len(SEND_RETRY_INTERVALS), interval=SEND_RETRY_INTERVALS),
+    )
+    return mail
+
+
+def _already_queued(event_key: str, recipient: str) -> bool:
+    found = db.session.scalar(
+        select(SentMail.id).where(SentMail.event_key == event_key, SentMail.recipient == recipient)
+    )
+    return found is not None
+
+
+def user_mail(
+    user_id: int,
+    template: str,
+    *,
+    event_key: str,
+    category: MailCategory,
+    subject: str,
+    **context: Any,
+) -> SentMail | None:
+    """``queue_mail`` for a user known by id (nothing if the user is gone)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return None
+    return queue_mail(
+        template, event_key=event_key, category=category, subject=subject, user=user, **context
+    )

@@ -1,0 +1,145 @@
+"""Queueing mail: one mail per event and address, preferences, unsubscribe links, sending once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core.extensions import db
+from core.jobs import outbox
+from core.mail import jobs as mail_jobs
+from core.mail import services
+from core.mail.models import MailCategory, SentMail
+from core.mail.signing import LinkInvalid
+from core.mail.transports import TransientMailError
+from core.types import utcnow
+from tests.factories import make_user
+
+
+def queue(user, *, event_key="event:1", category=MailCategory.PLANS, **extra):
+    return services.queue_mail(
+        "notice",
+        event_key=event_key,
+        category=category,
+        subject="A notice",
+        user=user,
+        paragraphs=["Something happened."],
+        **extra,
+    )
+
+
+def mail_count() -> int:
+    return db.session.scalar(select(func.count(SentMail.id))) or 0
+
+
+def test_one_event_mails_one_address_once(app_ctx, mailbox):
+    user = make_user(email="bea@example.com")
+    assert queue(user) is not None
+    assert queue(user) is None
+    db.session.commit()
+    assert queue(user) is None
+    db.session.commit()
+    assert mail_count() == 1
+    assert len(mailbox.to("bea@example.com")) == 1
+
+
+def test_the_same_event_may_mail_two_addresses(app_ctx, mailbox):
+    queue(make_user(email="a@example.com"))
+    queue(make_user(email="b@example.com"))
+    db.session.commit()
+    assert {m.recipient for m in mailbox.sent} == {"a@example.com", "b@example.com"}
+
+
+def test_a_category_the_user_turned_off_is_not_mailed(app_ctx, mailbox):
+    user = make_user(email="bea@example.com")
+    services.set_preferences(user.id, {MailCategory.ORDERS})
+    assert queue(user, category=MailCategory.PLANS) is None
+    assert queue(user, event_key="event:2", category=MailCategory.ORDERS) is not None
+    db.session.commit()
+    assert [m.subject for m in mailbox.to("bea@example.com")] == ["A notice"]
+
+
+def test_security_mail_ignores_preferences(app_ctx, mailbox):
+    user = make_user(email="bea@example.com")
+    services.set_preferences(user.id, set())
+    assert queue(user, category=MailCategory.SECURITY) is not None
+
+
+def test_preferences_can_be_turned_back_on(app_ctx):
+    user = make_user()
+    services.set_preferences(user.id, set())
+    assert not services.receives(user.id, MailCategory.PLANS)
+    services.set_preferences(user.id, {MailCategory.PLANS})
+    assert services.receives(user.id, MailCategory.PLANS)
+    assert not services.receives(user.id, MailCategory.EARNINGS)
+
+
+def test_optional_mail_carries_a_signed_unsubscribe_link(app_ctx, mailbox):
+    user = make_user(email="bea@example.com")
+    mail = queue(user)
+    db.session.commit()
+    assert "/mail/unsubscribe/" in mail.unsubscribe_url
+    sent = mailbox.last("bea@example.com")
+    assert mail.unsubscribe_url in sent.text
+    assert mail.unsubscribe_url in sent.html
+    token = mail.unsubscribe_url.rsplit("/", 1)[1]
+    assert services.read_unsubscribe_token(token) == (user.id, MailCategory.PLANS)
+
+
+@pytest.mark.parametrize("category", [MailCategory.SECURITY, MailCategory.ORDERS])
+def test_security_and_transaction_notices_have_no_unsubscribe_link(app_ctx, mailbox, category):
+    user = make_user(email="bea@example.com")
+    mail = queue(user, category=category)
+    db.session.commit()
+    assert mail.unsubscribe_url is None
+    assert "/mail/unsubscribe/" not in mailbox.last("bea@example.com").text
+
+
+def test_an_unsubscribe_token_for_security_mail_is_refused(app_ctx):
+    token = services.signing.sign(services.UNSUBSCRIBE_PURPOSE, {"u": 1, "c": "security"})
+    with pytest.raises(LinkInvalid):
+        services.read_unsubscribe_token(token)
+
+
+def test_a_mail_already_sent_is_not_sent_again(app_ctx, mailbox):
+    user = make_user(email="bea@example.com")
+    mail_id = queue(user).id
+    db.session.commit()
+    assert mail_jobs.send_mail(mail_id) is False  # a duplicated job finds it sent
+    assert len(mailbox.sent) == 1
+
+
+def test_a_failed_send_is_retried_with_back_off(app_ctx, app, mailbox, monkeypatch):
+    user = make_user(email="bea@example.com")
+    memory_transport = mail_jobs.transport_for
+    tries = []
+
+    class Flaky:
+        name = "flaky"
+
+        def send(self, mail):
+            tries.append(mail.recipient)
+            if len(tries) == 1:
+                raise TransientMailError("server busy")
+            memory_transport(app).send(mail)
+
+    monkeypatch.setattr(mail_jobs, "transport_for", lambda _app: Flaky())
+    mail = queue(user)
+    mail_id = mail.id
+    db.session.commit()
+    assert mailbox.sent == []
+    row = db.session.get(SentMail, mail_id)
+    assert (row.attempts, row.sent_at) == (1, None)
+    assert "server busy" in row.last_error
+    db.session.commit()
+    outbox.relay_due(now=utcnow() + timedelta(seconds=11))
+    assert len(mailbox.to("bea@example.com")) == 1
+
+
+def test_mail_links_use_the_public_base_url(app_ctx, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://shop.example.org/")
+    user = make_user()
+    mail = queue(user)
+    assert mail.unsubscribe_url.startswith("https://shop.example.org/mail/unsubscribe/")
