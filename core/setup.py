@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from core.accounts import models as account_models
-from core.accounts import security_models
-from core.accounts import twofactor_views
+from core.accounts import security_models, twofactor_views
 from core.accounts import views as account_views
 from core.accounts.login import init_login
 from core.accounts.passwords import passwords

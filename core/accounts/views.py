@@ -143,9 +143,7 @@ def login() -> ResponseReturnValue:
     db.session.commit()
     target = form.next.data if is_safe_next(form.next.data) else landing_page(user)
     # Accounts with an authenticator app show a code next (unless this device is remembered).
-    second_step = twofactor_views.challenge(
-        user, remember=bool(form.remember.data), target=target
-    )
+    second_step = twofactor_views.challenge(user, remember=bool(form.remember.data), target=target)
     if second_step is not None:
         return second_step
     session.clear()  # a fresh session at sign-in: nothing planted before it survives

@@ -2,7 +2,7 @@
 when a user's email address was verified
 
 Revision ID: f17a1b2c3d01
-Revises: f15a1b2c3d01
+Revises: f15b1b2c3d02
 Create Date: 2026-12-07 13:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "f17a1b2c3d01"
-down_revision = "f15a1b2c3d01"
+down_revision = "f15b1b2c3d02"
 branch_labels = None
 depends_on = None
 

@@ -18,7 +18,6 @@ from core.audit.models import AuditEvent
 from core.extensions import db
 from core.ledger.models import LedgerEntry
 from tests.conftest import post_form
-from tests.two_factor import step_up
 from tests.factories import make_user
 from tests.payouts.helpers import (
     balances,
@@ -29,6 +28,7 @@ from tests.payouts.helpers import (
     reload,
     token,
 )
+from tests.two_factor import step_up
 
 
 def _request(creator, amount: int = 10_000) -> Withdrawal:
