@@ -11,8 +11,7 @@ from api.webhooks.models import WebhookAttempt
 from core.extensions import db
 from shop import signals as shop_signals
 from tests.api.webhooks.conftest import PUBLIC_ADDRESS, FakeSender, endpoint_for, seller
-from tests.shop.factories import make_order, make_product
-from tests.shop.factories import make_store
+from tests.shop.factories import make_order, make_product, make_store
 
 
 def _resolver(mapping: dict[str, list[str]]):
@@ -44,7 +43,7 @@ def test_private_address_literals_are_refused(url):
 
 def test_host_resolving_to_a_private_address_is_refused():
     resolver = _resolver({"internal.example.com": ["192.168.10.5"]})
-    with pytest.raises(RefusedDestination, match="192.168.10.5"):
+    with pytest.raises(RefusedDestination, match=r"192\.168\.10\.5"):
         check_destination("https://internal.example.com/hook", resolver=resolver)
 
 
