@@ -8,14 +8,21 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from api.v1 import orders, products
+from api.v1 import commissions, creators, orders, plans, products, promotions
 from api.v1.framework import Routes, include, rate_limit_key
 from api.v1.openapi import build_document
 from api.v1.problems import ApiProblem, problem_response
 from core.extensions import csrf, db, limiter
 
 #: Every module of operations, in the order of the reference.
-MODULES: list[Routes] = [products.routes, orders.routes]
+MODULES: list[Routes] = [
+    products.routes,
+    orders.routes,
+    plans.routes,
+    creators.routes,
+    commissions.routes,
+    promotions.routes,
+]
 
 DEFAULT_RATE_LIMIT = "300 per minute"
 
