@@ -15,6 +15,7 @@ Protocol of a delivery (one row per event and endpoint; a replay is a new row):
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
 from collections.abc import Callable, Iterable, Sequence
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from api.webhooks import signing
-from api.webhooks.delivery import RefusedDestination, Transport, check_url_shape
+from api.webhooks.delivery import RefusedDestination, Transport, check_url_shape, is_public
 from api.webhooks.exceptions import (
     EndpointDisabled,
     InvalidEndpointUrl,
@@ -79,10 +80,22 @@ def _clean_url(url: str, *, allow_private: bool) -> str:
     if not url or len(url) > URL_MAX:
         raise InvalidEndpointUrl(f"Give an https:// URL of at most {URL_MAX} characters.")
     try:
-        check_url_shape(url, allow_private=allow_private)
+        host, _port = check_url_shape(url, allow_private=allow_private)
     except RefusedDestination as error:
         raise InvalidEndpointUrl(str(error)) from error
+    if not allow_private and _is_private_literal(host):
+        raise InvalidEndpointUrl("That address is on a private network; give a public one.")
     return url
+
+
+def _is_private_literal(host: str) -> bool:
+    """Whether ``host`` is an IP address that is not public (names are checked at delivery,
+    where every address they resolve to is judged)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not is_public(host)
 
 
 def _clean_events(user: User, events: Iterable[str]) -> list[str]:
