@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from typing import Any
 
 from flask import current_app
@@ -12,8 +9,7 @@ from flask import current_app
 from affiliate.profiles import hooks
 from affiliate.profiles import queries as directory
 from affiliate.profiles.models import CreatorProfile
-from api.v1.framework import DEFAULT_LIMIT, MAX_LIMIT, Call, Param, Routes
-from api.v1.problems import FieldError, validation_problem
+from api.v1.framework import DEFAULT_LIMIT, MAX_LIMIT, Call, Param, Routes, decode_page, encode_page
 from api.v1.representation import (
     ID_SCHEMA,
     MONEY_SCHEMA,
@@ -60,24 +56,6 @@ def creator_json(profile: CreatorProfile, figures: directory.Measured, currency:
     }
 
 
-def _page_from(cursor: str | None) -> int:
-    """The directory ranks by figures, not ids: its opaque cursor carries the page number."""
-    if not cursor:
-        return 1
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        page = data["page"]
-    except (ValueError, KeyError, TypeError, binascii.Error) as error:
-        raise validation_problem([FieldError("cursor", "is not a cursor of this list")]) from error
-    if not isinstance(page, int) or isinstance(page, bool) or not 1 < page <= 100_000:
-        raise validation_problem([FieldError("cursor", "is not a cursor of this list")])
-    return page
-
-
-def _cursor_for(page: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"page": page}).encode()).decode().rstrip("=")
-
-
 @routes.get(
     "/creators",
     scope="creators:read",
@@ -98,7 +76,7 @@ def search_creators(call: Call) -> dict[str, Any]:
     """Search the creator directory, with the figures measured over 90 days."""
     q = call.query
     currency = current_app.config.get("DEFAULT_CURRENCY", "USD")
-    page_number = _page_from(q.get("cursor"))
+    page_number = decode_page(q.get("cursor"))
     query = directory.DirectoryQuery(
         text=q.get("q", ""),
         category_id=q.get("category_id"),
@@ -114,5 +92,5 @@ def search_creators(call: Call) -> dict[str, Any]:
     more = page.page == page_number and page.has_next
     return {
         "data": [creator_json(p, page.figures(p.user_id), currency) for p in page.items],
-        "next_cursor": _cursor_for(page_number + 1) if more else None,
+        "next_cursor": encode_page(page_number + 1) if more else None,
     }

@@ -354,8 +354,12 @@ def _run(operation: Operation, path_args: dict[str, Any]) -> Response:
     try:
         call.body = _parse_body(operation)
         result = operation.handler(call, **path_args)
-        payload, status = result if isinstance(result, tuple) else (result, operation.status)
-        response = _json_response(payload, status)
+        if isinstance(result, Response):  # a file (an export): sent as the handler made it
+            response = result
+            status = result.status_code
+        else:
+            payload, status = result if isinstance(result, tuple) else (result, operation.status)
+            response = _json_response(payload, status)
         if operation.is_write:
             _audit(call, status)
     except (ApiProblem, DomainError) as error:
@@ -375,7 +379,7 @@ def _run(operation: Operation, path_args: dict[str, Any]) -> Response:
             "Another request with this Idempotency-Key is in progress; retry it shortly.",
             kind="idempotency-conflict",
         ) from error
-    if operation.method == "GET":
+    if operation.method == "GET" and not response.is_streamed:
         return _with_etag(response)
     return response
 
@@ -450,6 +454,25 @@ def paginate(call: Call, query: Select[Any], id_column: Any) -> tuple[list[Any],
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (_encode_cursor(rows[-1].id) if more and rows else None)
+
+
+def encode_page(page: int) -> str:
+    """An opaque cursor for a list ranked by something other than its ids: its page number."""
+    raw = json.dumps({"page": page}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_page(cursor: str | None) -> int:
+    if not cursor:
+        return 1
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        page = data["page"]
+    except (ValueError, KeyError, TypeError, binascii.Error) as error:
+        raise validation_problem([FieldError("cursor", "is not a cursor of this list")]) from error
+    if not isinstance(page, int) or isinstance(page, bool) or not 1 < page <= 100_000:
+        raise validation_problem([FieldError("cursor", "is not a cursor of this list")])
+    return page
 
 
 def page_of(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:

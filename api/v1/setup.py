@@ -8,7 +8,17 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from api.v1 import commissions, creators, orders, plans, products, promotions
+from api.v1 import (
+    commissions,
+    creator,
+    creators,
+    finance,
+    orders,
+    plans,
+    products,
+    promotions,
+    wallet,
+)
 from api.v1.framework import Routes, include, rate_limit_key
 from api.v1.openapi import build_document
 from api.v1.problems import ApiProblem, problem_response
@@ -22,6 +32,9 @@ MODULES: list[Routes] = [
     creators.routes,
     commissions.routes,
     promotions.routes,
+    creator.routes,
+    wallet.routes,
+    finance.routes,
 ]
 
 DEFAULT_RATE_LIMIT = "300 per minute"
