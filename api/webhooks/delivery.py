@@ -145,12 +145,12 @@ def requests_sender(
             response.close()
     elapsed = int((time.monotonic() - started) * 1000)
     excerpt = raw.decode("utf-8", errors="replace")[:EXCERPT_BYTES]
-    error = None
+    problem = None
     if 300 <= response.status_code < 400:
-        error = f"Redirect to {response.headers.get('Location', '?')} not followed."
+        problem = f"Redirect to {response.headers.get('Location', '?')} not followed."
     elif not 200 <= response.status_code < 300:
-        error = f"HTTP {response.status_code}"
-    return Response(response.status_code, excerpt, elapsed, error)
+        problem = f"HTTP {response.status_code}"
+    return Response(response.status_code, excerpt, elapsed, problem)
 
 
 @dataclass

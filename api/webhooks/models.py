@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
+from core.extensions import Model
 from core.types import UTCDateTime, utcnow
 
 URL_MAX = 2000
@@ -67,7 +67,7 @@ class DeliveryState(StrEnum):
     FAILED = "failed"  # out of attempts, or its endpoint was disabled or deleted
 
 
-class WebhookEndpoint(db.Model):
+class WebhookEndpoint(Model):
     """A URL of a seller's or creator's, the events it wants, and the secret that signs them."""
 
     __tablename__ = "webhook_endpoint"
@@ -92,7 +92,7 @@ class WebhookEndpoint(db.Model):
         return self.enabled and event_type in (self.events or [])
 
 
-class WebhookEvent(db.Model):
+class WebhookEvent(Model):
     """One thing that happened to an account, as sent (the same id on every delivery)."""
 
     __tablename__ = "webhook_event"
@@ -106,7 +106,7 @@ class WebhookEvent(db.Model):
     __table_args__ = (Index("ix_webhook_event_owner_time", "owner_id", "created_at"),)
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(Model):
     """One event to one endpoint (a replay is a new delivery of the same event)."""
 
     __tablename__ = "webhook_delivery"
@@ -133,7 +133,7 @@ class WebhookDelivery(db.Model):
     )
 
 
-class WebhookAttempt(db.Model):
+class WebhookAttempt(Model):
     """One HTTP request of a delivery, as the log shows it."""
 
     __tablename__ = "webhook_attempt"

@@ -14,7 +14,6 @@ MODEL_MODULES = (models,)
 def init_app(app: Flask) -> None:
     """Connect the Webhooks pages, the receivers that turn signals into events, and the
     transport that deliveries use (tests swap its resolver and sender)."""
-    app.config.setdefault("WEBHOOKS_ALLOW_PRIVATE", False)
     app.extensions[jobs.EXTENSION] = Transport()
     app.register_blueprint(views.bp)
     events.connect()
