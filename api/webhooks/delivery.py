@@ -3,7 +3,8 @@
 No delivery reaches the platform's own network: the host is resolved and **every** address
 it resolves to must be public (not private, loopback, link-local, cloud metadata, shared,
 multicast, reserved or unspecified; IPv4-mapped IPv6 addresses are judged as their IPv4).
-Only ``https`` URLs are sent, redirects are never followed (a 3xx is a failure), proxies from
+The connection goes to the address that was checked (no second lookup to rebind). Only
+``https`` URLs are sent, redirects are never followed (a 3xx is a failure), proxies from
 the environment are ignored, the timeout is short and only the start of a response is read.
 ``allow_private`` (``WEBHOOKS_ALLOW_PRIVATE``, for tests only) lifts the address check and
 allows ``http``.
@@ -18,9 +19,11 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
 Resolver = Callable[[str, int], Sequence[str]]
 
@@ -115,16 +118,51 @@ class Response:
         return self.status is not None and 200 <= self.status < 300 and self.error is None
 
 
-Sender = Callable[[str, bytes, dict[str, str], float, float], Response]
+Sender = Callable[[str, bytes, dict[str, str], float, float, Sequence[str]], Response]
+
+
+class PinnedAdapter(HTTPAdapter):
+    """Connect to the address that was checked, not to what DNS says a moment later (DNS
+    rebinding); TLS still checks the certificate against the URL's host name."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(max_retries=0)
+        self.address = address
+
+    def get_connection_with_tls_context(self, *args: Any, **kwargs: Any) -> Any:
+        pool = super().get_connection_with_tls_context(*args, **kwargs)
+        new_conn = pool._new_conn
+        address = self.address
+
+        def pinned() -> Any:
+            conn = new_conn()
+            server_hostname = conn.host
+            conn._dns_host = address  # urllib3 opens the socket to this address
+            conn.server_hostname = server_hostname  # SNI and the certificate's name
+            return conn
+
+        pool._new_conn = pinned
+        return pool
 
 
 def requests_sender(
-    url: str, body: bytes, headers: dict[str, str], connect_timeout: float, read_timeout: float
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    connect_timeout: float,
+    read_timeout: float,
+    addresses: Sequence[str] = (),
 ) -> Response:
-    """POST with ``requests``: no redirects, no proxies from the environment, a short read."""
+    """POST with ``requests`` to the first checked address: no redirects, no proxies from the
+    environment, a short read."""
     started = time.monotonic()
     with requests.Session() as session:
         session.trust_env = False
+        if addresses:
+            netloc = urlsplit(url).netloc.rsplit("@", 1)[-1]
+            headers = {**headers, "Host": netloc}
+            session.mount("https://", PinnedAdapter(addresses[0]))
+            session.mount("http://", PinnedAdapter(addresses[0]))
         try:
             response = session.post(
                 url,
@@ -167,8 +205,10 @@ class Transport:
         """Check the destination, then send; a refusal is a failed response, never a raise."""
         started = time.monotonic()
         try:
-            check_destination(url, resolver=self.resolver, allow_private=self.allow_private)
+            addresses = check_destination(
+                url, resolver=self.resolver, allow_private=self.allow_private
+            )
         except RefusedDestination as error:
             elapsed = int((time.monotonic() - started) * 1000)
             return Response(None, None, elapsed, f"Refused: {error}")
-        return self.sender(url, body, headers, self.connect_timeout, self.read_timeout)
+        return self.sender(url, body, headers, self.connect_timeout, self.read_timeout, addresses)

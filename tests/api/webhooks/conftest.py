@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -36,7 +36,13 @@ class FakeSender:
     sent: list[Sent] = field(default_factory=list)
 
     def __call__(
-        self, url: str, body: bytes, headers: dict[str, str], connect: float, read: float
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        connect: float,
+        read: float,
+        addresses: Sequence[str] = (),
     ) -> Response:
         self.sent.append(Sent(url, body, dict(headers)))
         status = self.statuses.pop(0) if self.statuses else 200

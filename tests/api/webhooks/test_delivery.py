@@ -233,3 +233,24 @@ def test_long_response_body_is_truncated_in_the_log(app_ctx, allow_private, loca
     [attempt] = _attempts()
     assert attempt.succeeded
     assert len(attempt.response_excerpt) == 1000
+
+
+def test_connection_goes_to_the_checked_address_not_a_second_lookup(
+    app_ctx, allow_private, local_server, monkeypatch
+):
+    """The host name below resolves nowhere but through the guard's resolver: the request
+    reaches the local server only because the socket is pinned to the checked address."""
+    owner = seller()
+    order = _paid_order(owner)
+    port = local_server.server_address[1]
+    endpoint_for(owner, ["order.paid"], f"http://pinned.invalid:{port}/hooks", allow_private=True)
+    transport = app_ctx.extensions["webhooks"]
+    monkeypatch.setattr(transport, "resolver", lambda host, port: ["127.0.0.1"])
+
+    shop_signals.order_paid.send(order)
+    db.session.commit()
+
+    assert len(local_server.received) == 1
+    assert local_server.received[0][0]["Host"] == f"pinned.invalid:{port}"
+    [attempt] = _attempts()
+    assert attempt.response_code == 200
