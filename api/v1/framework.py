@@ -385,16 +385,17 @@ def _run(operation: Operation, path_args: dict[str, Any]) -> Response:
 
 
 def domain_problem(error: DomainError) -> ApiProblem:
-    status = error.status_code if 400 <= error.status_code < 500 else 400
-    if error.field:
+    """A service's refusal: its own status, except that a plain "bad input" (400) is a 422,
+    the API's one answer to a request it understood but will not act on as sent."""
+    status = error.status_code if 400 <= error.status_code < 500 else 422
+    if status == 400:
+        status = 422
+    errors = [FieldError(error.field, str(error))] if error.field else []
+    if status == 422:
         return ApiProblem(
-            422 if status == 400 else status,
-            str(error),
-            title="Validation failed" if status == 400 else None,
-            kind="validation",
-            errors=[FieldError(error.field, str(error))],
+            422, str(error), title="Validation failed", kind="validation", errors=errors
         )
-    return ApiProblem(status, str(error), kind="refused" if status in {400, 409} else None)
+    return ApiProblem(status, str(error), kind="refused" if status == 409 else None, errors=errors)
 
 
 def view_for(operation: Operation) -> Callable[..., Response]:

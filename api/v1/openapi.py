@@ -87,8 +87,10 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.method == "GET":
         responses["304"] = {"description": "Not modified (the ETag matches)"}
     codes = {401, 403, 429, *op.errors}
-    if op.params or op.body is not None:
-        codes.add(422)
+    if op.params or op.body is not None or op.method == "POST":
+        codes.add(422)  # invalid fields; a POST also for an Idempotency-Key reused
+    if op.method == "POST":
+        codes.add(409)  # the same Idempotency-Key in flight
     for code in sorted(codes):
         responses[str(code)] = _problem(ERROR_TEXT.get(code, "Error"))
     document: dict[str, Any] = {
