@@ -10,6 +10,9 @@ from sqlalchemy import func, select
 
 from affiliate.creators.attribution import signals as commission_signals
 from affiliate.creators.attribution.models import Commission
+from affiliate.payouts import signals as payout_signals
+from affiliate.payouts.models import Withdrawal, WithdrawalStatus
+from affiliate.plans import services as plans
 from api.webhooks import services
 from api.webhooks.exceptions import InvalidEvents
 from api.webhooks.models import EventType, WebhookDelivery, WebhookEvent
@@ -182,3 +185,55 @@ def test_creator_cannot_subscribe_to_seller_events(app_ctx):
     creator = make_user(Role.CREATOR)
     with pytest.raises(InvalidEvents):
         services.create_endpoint(creator, "https://c.example.com/x", [EventType.ORDER_PAID.value])
+
+
+def test_order_delivered_and_refunded_reach_the_seller(app_ctx, fake_sender):
+    owner = seller()
+    order = _paid_order(owner)
+    endpoint_for(owner, ["order.delivered", "order.refunded"])
+    lifecycle.ship(order, "DHL", "T4", owner)
+    lifecycle.mark_delivered(order, None)
+    shop_signals.order_line_refunded.send(order, line=order.lines[0], amount=1000)
+    db.session.commit()
+
+    bodies = [json.loads(sent.body) for sent in fake_sender.sent]
+    assert [body["type"] for body in bodies] == ["order.delivered", "order.refunded"]
+    refund = bodies[1]["data"]
+    assert (refund["amount"], refund["currency"], refund["line_id"]) == (
+        1000,
+        "USD",
+        order.lines[0].id,
+    )
+
+
+def test_withdrawal_paid_and_failed_reach_the_creator(app_ctx, fake_sender):
+    creator = make_user(Role.CREATOR)
+    endpoint_for(creator, ["withdrawal.paid", "withdrawal.failed"])
+    withdrawal = Withdrawal(
+        id=3, creator_id=creator.id, currency="USD", amount=5000, fee=100, net=4900
+    )
+    for to in (WithdrawalStatus.APPROVED, WithdrawalStatus.PAID, WithdrawalStatus.FAILED):
+        withdrawal.status = to.value
+        payout_signals.withdrawal_moved.send(withdrawal, previous=None, to=to)
+    db.session.commit()
+
+    bodies = [json.loads(sent.body) for sent in fake_sender.sent]
+    assert [body["type"] for body in bodies] == ["withdrawal.paid", "withdrawal.failed"]
+    assert (bodies[0]["data"]["net"], bodies[0]["data"]["fee"]) == (4900, 100)
+
+
+def test_plan_rate_change_reaches_the_seller(app_ctx, fake_sender):
+    owner = seller()
+    store = make_store(owner)
+    make_product(store)
+    plans.set_store_plan(store, 1000)
+    db.session.commit()
+    endpoint_for(owner, ["plan.rate_changed"])
+
+    plans.set_store_plan(store, 1500)
+    db.session.commit()
+
+    [sent] = fake_sender.sent
+    data = json.loads(sent.body)["data"]
+    assert (data["rate_bps"], data["previous_rate_bps"], data["plan_kind"]) == (1500, 1000, "store")
+    assert RFC3339_UTC.match(data["effective_at"])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from api.webhooks import signing
 
 SECRET = "whsec_test"
@@ -36,9 +39,6 @@ def test_old_timestamp_fails_past_the_tolerance():
 
 
 def test_signature_is_hmac_sha256_of_timestamp_dot_body():
-    import hashlib
-    import hmac
-
     expected = hmac.new(SECRET.encode(), f"{NOW}.".encode() + BODY, hashlib.sha256).hexdigest()
     assert signing.compute(SECRET, NOW, BODY) == expected
 

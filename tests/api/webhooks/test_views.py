@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from api.webhooks import services
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint
 from core.accounts.models import Role
 from core.extensions import db
@@ -107,8 +108,6 @@ def test_another_users_endpoint_is_404(app_ctx, client, auth, method, suffix):
 
 
 def test_another_users_delivery_cannot_be_replayed(app_ctx, client, auth, fake_sender):
-    from api.webhooks import services
-
     other = endpoint_for(seller(), ["order.paid"])
     delivery = services.send_test(other)
     db.session.commit()
@@ -181,8 +180,6 @@ def test_send_test_then_replay_from_the_log(app_ctx, client, auth, fake_sender):
 
 
 def test_log_is_paginated(app_ctx, client, auth, fake_sender):
-    from api.webhooks import services
-
     owner = _signed_in(auth)
     endpoint = endpoint_for(owner, ["order.paid"])
     for _ in range(services.LOG_PER_PAGE + 2):
@@ -193,3 +190,20 @@ def test_log_is_paginated(app_ctx, client, auth, fake_sender):
     assert first.count("data-attempt-id") == services.LOG_PER_PAGE
     assert second.count("data-attempt-id") == 2
     assert "Next" in first
+
+
+def test_log_page_costs_the_same_statements_for_2_or_20_attempts(
+    app_ctx, client, auth, fake_sender, count_queries
+):
+    owner = _signed_in(auth)
+    endpoint = endpoint_for(owner, ["order.paid"])
+
+    def statements_with(attempts: int) -> int:
+        while db.session.scalar(select(func.count()).select_from(WebhookDelivery)) < attempts:
+            services.send_test(endpoint)
+            db.session.commit()
+        before = count_queries.count
+        assert client.get(f"{PAGE}/{endpoint.id}").status_code == 200
+        return count_queries.count - before
+
+    assert statements_with(2) == statements_with(20)
