@@ -21,7 +21,7 @@ from api.v1.representation import (
 from core.extensions import db
 from shop.catalog import services as catalog
 from shop.catalog.exceptions import InvalidVariant
-from shop.catalog.models import Product, ProductStatus, Store, Variant
+from shop.catalog.models import Category, Product, ProductStatus, Store, Variant
 from shop.catalog.services import MAX_STOCK, MAX_VARIANTS, ProductInput, VariantInput
 from shop.catalog.stores import get_store_for_owner
 
@@ -167,6 +167,34 @@ def _with_variant_errors(error: InvalidVariant) -> Exception:
         return validation_problem([FieldError("variants", str(error))], str(error))
     field = f"variants[{error.index}].{error.field or 'sku'}"
     return validation_problem([FieldError(field, str(error))], str(error))
+
+
+CATEGORY = obj(
+    {
+        "id": ID_SCHEMA,
+        "parent_id": {"type": ["integer", "null"]},
+        "name": {"type": "string"},
+        "slug": {"type": "string"},
+    }
+)
+
+
+@routes.get(
+    "/categories",
+    scope="products:read",
+    response=obj({"data": {"type": "array", "items": CATEGORY}}),
+)
+def list_categories(call: Call) -> dict[str, Any]:
+    """List the catalogue's categories (a product's `category_id` is one of them)."""
+    query = select(Category).order_by(
+        Category.parent_id.is_not(None), Category.position, Category.id
+    )
+    return {
+        "data": [
+            {"id": c.id, "parent_id": c.parent_id, "name": c.name, "slug": c.slug}
+            for c in db.session.scalars(query)
+        ]
+    }
 
 
 @routes.get(
