@@ -235,6 +235,8 @@ def _figures(content_ids: list[int]) -> dict[int, tuple[int, dict[str, int]]]:
         .group_by(Commission.content_id, Commission.currency)
     )
     for content_id, currency, orders, net in db.session.execute(query):
+        if content_id is None:
+            continue
         count, amounts = found[content_id]
         amounts[currency] = int(net or 0)
         found[content_id] = (count + int(orders), amounts)

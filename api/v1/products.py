@@ -279,17 +279,18 @@ def update_product(call: Call, product_id: int) -> dict[str, Any]:
     return product_json(product)
 
 
-def _as_input(variant: Variant, **changes: Any) -> VariantInput:
-    values = {
-        "sku": variant.sku,
-        "price": variant.price,
-        "stock": variant.stock,
-        "option1": variant.option1 or "",
-        "option2": variant.option2 or "",
-        "id": variant.id,
-    }
-    values.update(changes)
-    return VariantInput(**values)
+def _as_input(
+    variant: Variant, *, stock: int | None = None, price: int | None = None
+) -> VariantInput:
+    """The variant as it is, with a new stock and/or price."""
+    return VariantInput(
+        sku=variant.sku,
+        price=variant.price if price is None else price,
+        stock=variant.stock if stock is None else stock,
+        option1=variant.option1 or "",
+        option2=variant.option2 or "",
+        id=variant.id,
+    )
 
 
 @routes.post(

@@ -247,7 +247,7 @@ def end_discount(call: Call, discount_id: int) -> dict[str, Any]:
     store = _store(call)
     discount = services.end_early(store, PromotionKind.DISCOUNT, discount_id)
     call.about("product_discount", discount.id)
-    return discount_json(discount, store.currency)  # type: ignore[arg-type]
+    return discount_json(discount, store.currency)
 
 
 @routes.get(
@@ -310,4 +310,4 @@ def end_voucher(call: Call, voucher_id: int) -> dict[str, Any]:
     store = _store(call)
     voucher = services.end_early(store, PromotionKind.VOUCHER, voucher_id)
     call.about("voucher", voucher.id)
-    return voucher_json(voucher, store.currency)  # type: ignore[arg-type]
+    return voucher_json(voucher, store.currency)
