@@ -103,3 +103,28 @@ def test_creator_sees_own_commissions_only(app_ctx, api):
     make_commission(make_user(Role.CREATOR), shop.product)
     body = api.get("/commissions", make_key(creator)).get_json()
     assert [c["id"] for c in body["data"]] == [own.id]
+
+
+def _statements(api, count_queries, path: str, key: str) -> int:
+    api.get(path, key)
+    before = count_queries.count
+    assert api.get(path, key).status_code == 200
+    return count_queries.count - before
+
+
+def test_creator_lists_keep_their_statement_counts(app_ctx, api, count_queries):
+    shop = Shop(stock=100)
+    creator = _creator()
+    key = make_key(creator)
+    paths = ("/creator/content", "/commissions", "/withdrawals", "/creator/showcase")
+
+    def add_some() -> None:
+        video = make_content(creator, [shop.product])
+        make_commission(creator, shop.product, content=video)
+
+    add_some()
+    small = {p: _statements(api, count_queries, p, key) for p in paths}
+    for _ in range(4):
+        add_some()
+    large = {p: _statements(api, count_queries, p, key) for p in paths}
+    assert large == small
