@@ -24,7 +24,6 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, g, request
@@ -32,6 +31,7 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from api.keys import services as keys
+from api.keys.jobs import IDEMPOTENCY_TTL
 from api.keys.models import ApiKey, IdempotentRequest
 from api.v1.problems import ApiProblem, FieldError, problem_response, validation_problem
 from api.v1.validation import check
@@ -41,7 +41,6 @@ from core.exceptions import DomainError
 from core.extensions import db
 from core.types import utcnow
 
-IDEMPOTENCY_TTL = timedelta(hours=24)
 IDEMPOTENCY_KEY_MAX = 255
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100

@@ -240,3 +240,13 @@ def test_last_used_is_recorded(app_ctx, api):
     api.get("/products", secret)
     db.session.expire_all()
     assert db.session.scalars(select(ApiKey)).one().last_used_at is not None
+
+
+def test_expired_idempotent_answers_are_purged(app_ctx, api):
+    from api.keys.jobs import purge_expired
+
+    shop = Shop()
+    secret = make_key(shop.seller)
+    api.post("/products", secret, _new_product(), headers={"Idempotency-Key": "p-1"})
+    assert purge_expired() == 0
+    assert purge_expired(now=utcnow() + timedelta(hours=25)) == 1
