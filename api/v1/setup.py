@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -79,6 +88,21 @@ def reference() -> str:
 
 
 def unknown(anything: str) -> Response:
+    """A path no operation has (404), or one that has others' methods (405, with ``Allow``)."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("GET", "POST", "PATCH"):
+        try:
+            endpoint, _ = adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        if endpoint != "api_v1.unknown":
+            allowed.append(method)
+    if allowed and request.method not in allowed:
+        problem = ApiProblem(
+            405, "This path does not take that method.", headers={"Allow": ", ".join(allowed)}
+        )
+        return problem_response(problem)
     return problem_response(ApiProblem(404, "No such API path.", kind="not-found"))
 
 

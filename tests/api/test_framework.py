@@ -250,3 +250,10 @@ def test_expired_idempotent_answers_are_purged(app_ctx, api):
     api.post("/products", secret, _new_product(), headers={"Idempotency-Key": "p-1"})
     assert purge_expired() == 0
     assert purge_expired(now=utcnow() + timedelta(hours=25)) == 1
+
+
+def test_a_known_path_with_another_method_is_405(app_ctx, api):
+    shop = Shop()
+    response = api.call("DELETE", f"/products/{shop.product.id}", make_key(shop.seller))
+    assert is_problem(response, 405)
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "PATCH"}
