@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_limiter.errors import RateLimitExceeded
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from api.v1 import (
@@ -83,8 +84,17 @@ def openapi_json() -> Response:
     return response
 
 
+def inline_code(text: str | None) -> Markup:
+    """Escape ``text`` and show its `backticked` parts as code, as the document writes them."""
+    parts = escape(text or "").split("`")
+    return Markup("").join(
+        Markup("<code>{}</code>").format(part) if index % 2 else part
+        for index, part in enumerate(parts)
+    )
+
+
 def reference() -> str:
-    return render_template("api/reference.html", doc=document())
+    return render_template("api/reference.html", doc=document(), code=inline_code)
 
 
 def unknown(anything: str) -> Response:

@@ -57,6 +57,7 @@ def test_reference_page_renders_every_operation(app_ctx, client):
         for op in item.values():
             assert f'id="{op["operationId"]}"' in html
     assert "cdn" not in html.lower()
+    assert "<code>Authorization: Bearer &lt;key&gt;</code>" in html
 
 
 def _checks():
