@@ -257,3 +257,26 @@ def test_a_known_path_with_another_method_is_405(app_ctx, api):
     response = api.call("DELETE", f"/products/{shop.product.id}", make_key(shop.seller))
     assert is_problem(response, 405)
     assert set(response.headers["Allow"].split(", ")) == {"GET", "PATCH"}
+
+
+def test_a_refused_first_answer_is_replayed_too(app_ctx, api):
+    shop = Shop()
+    secret = make_key(shop.seller)
+    taken = _new_product(sku=shop.variants[0].sku)
+    headers = {"Idempotency-Key": "refused-1"}
+    first = api.post("/products", secret, taken, headers=headers)
+    again = api.post("/products", secret, taken, headers=headers)
+    assert is_problem(first, 422)
+    assert is_problem(again, 422)
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_body_that_is_not_json_is_a_validation_problem(app_ctx, api):
+    shop = Shop()
+    response = api.client.post(
+        "/api/v1/products",
+        data="{not json",
+        headers={"Authorization": f"Bearer {make_key(shop.seller)}"},
+    )
+    assert is_problem(response, 422)
+    assert response.get_json()["errors"][0]["field"] == "body"
