@@ -334,7 +334,9 @@ def envelope(event: WebhookEvent) -> bytes:
 def attempt(delivery_id: int, transport: Transport, *, now: datetime | None = None) -> str:
     """Make the delivery's next attempt if it is due; return its state afterwards."""
     delivery = db.session.scalar(
-        select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update()
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id)
+        .with_for_update(of=WebhookDelivery)
     )
     if delivery is None or delivery.state != DeliveryState.PENDING.value:
         return delivery.state if delivery else "gone"
