@@ -19,6 +19,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = [
     "accounts",
     "admin",
+    "api_keys",
+    "api_v1",
     "codes",
     "creators",
     "lives",
@@ -46,6 +48,7 @@ PERIODIC = {
     "shop.orders.jobs.complete_orders",
     "affiliate.creators.attribution.jobs.roll_up_events",
     "affiliate.payouts.jobs.recover_stuck_payouts",
+    "api.keys.jobs.purge_idempotent_requests",
 }
 
 
