@@ -62,7 +62,7 @@ def creator_json(profile: CreatorProfile, figures: directory.Measured, currency:
     response=page_schema(CREATOR),
     params=(
         Param("q", {"type": "string", "maxLength": 100}, "Name, handle or bio."),
-        Param("category_id", {"type": "integer", "minimum": 1}),
+        Param("category_id", ID_SCHEMA),
         Param("min_followers", {"type": "integer", "minimum": 0, "maximum": 2_000_000_000}),
         Param("max_followers", {"type": "integer", "minimum": 0, "maximum": 2_000_000_000}),
         Param("min_views", {"type": "integer", "minimum": 0, "maximum": 2_000_000_000}),

@@ -34,6 +34,7 @@ from api.keys import services as keys
 from api.keys.jobs import IDEMPOTENCY_TTL
 from api.keys.models import ApiKey, IdempotentRequest
 from api.v1.problems import ApiProblem, FieldError, problem_response, validation_problem
+from api.v1.representation import MAX_ID
 from api.v1.validation import check
 from core.accounts.models import User
 from core.audit import services as audit
@@ -400,6 +401,9 @@ def domain_problem(error: DomainError) -> ApiProblem:
 def view_for(operation: Operation) -> Callable[..., Response]:
     def view(**path_args: Any) -> Response:
         try:
+            if any(isinstance(v, int) and not 0 < v <= MAX_ID for v in path_args.values()):
+                _authenticate(operation)  # a bad key is still a 401, a missing scope a 403
+                raise not_found()
             return _run(operation, path_args)
         except ApiProblem as problem:
             db.session.rollback()

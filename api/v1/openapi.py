@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from api.v1.framework import Operation, Routes
-from api.v1.representation import MONEY_SCHEMA
+from api.v1.representation import MAX_ID, MONEY_SCHEMA
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -37,7 +37,10 @@ ERROR_TEXT = {
     429: "Too many requests for this key",
 }
 PROBLEM_REF = "#/components/schemas/Problem"
-_CONVERTER_TYPES = {"int": {"type": "integer", "minimum": 1}, "string": {"type": "string"}}
+_CONVERTER_TYPES = {
+    "int": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    "string": {"type": "string"},
+}
 
 
 def _problem(text: str) -> dict[str, Any]:

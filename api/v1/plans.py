@@ -71,7 +71,7 @@ PLAN_IN = obj(
     required=["kind"],
 )
 RATE_IN = obj(
-    {"product_id": {"type": ["integer", "null"], "minimum": 1}, "rate_bps": RATE_SCHEMA},
+    {"product_id": {**ID_SCHEMA, "type": ["integer", "null"]}, "rate_bps": RATE_SCHEMA},
     required=["rate_bps"],
 )
 INVITE_IN = obj(

@@ -15,7 +15,9 @@ MONEY_SCHEMA: dict[str, Any] = {
 MONEY_OR_NULL: dict[str, Any] = {"oneOf": [MONEY_SCHEMA, {"type": "null"}]}
 TIME_SCHEMA: dict[str, Any] = {"type": "string", "format": "date-time"}
 TIME_OR_NULL: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
-ID_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1}
+#: Ids are 32-bit on PostgreSQL (``Integer`` keys): a larger one names nothing.
+MAX_ID = 2**31 - 1
+ID_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 def money(amount: int | None, currency: str) -> dict[str, Any] | None:

@@ -280,3 +280,11 @@ def test_a_body_that_is_not_json_is_a_validation_problem(app_ctx, api):
     )
     assert is_problem(response, 422)
     assert response.get_json()["errors"][0]["field"] == "body"
+
+
+def test_an_id_beyond_the_keys_range_is_404_not_an_error(app_ctx, api):
+    shop = Shop()
+    key = make_key(shop.seller)
+    assert is_problem(api.get(f"/products/{2**31}", key), 404)
+    assert is_problem(api.get(f"/products/{2**70}", key), 404)
+    assert is_problem(api.get(f"/products/{2**31}", None), 401)
