@@ -15,6 +15,8 @@ from affiliate.creators.setup import init_app as init_creators
 from affiliate.payouts.setup import init_app as init_payouts
 from affiliate.plans.setup import init_app as init_plans
 from affiliate.profiles.setup import init_app as init_profiles
+from api.setup import init_app as init_api
+from api.webhooks.setup import init_app as init_webhooks
 from core.config import PROJECT_ROOT, BaseConfig, config_from_environment, normalise_database_url
 from core.setup import init_app as init_core
 from demo import init_app as init_demo
@@ -36,6 +38,8 @@ def create_app(config: type[BaseConfig] | None = None, **overrides: Any) -> Flas
     init_plans(app)  # targeted, open and store plans; samples
     init_creators(app)  # content, attribution and commissions, the Creator centre
     init_payouts(app)  # wallet, withdrawals, finance review, payout webhooks
+    init_api(app)  # the partner REST API (/api/v1), API keys
+    init_webhooks(app)  # outgoing webhooks: endpoints, signed deliveries and their log
     init_demo(app)  # `flask demo seed`
     return app
 

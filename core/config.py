@@ -150,6 +150,8 @@ class BaseConfig:
     # before /healthz calls the queue degraded.
     OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 300)
     OUTBOX_OVERDUE_SECONDS = _env_int("OUTBOX_OVERDUE_SECONDS", 120)
+    # Outgoing webhooks may reach private and loopback addresses (and http://): tests only.
+    WEBHOOKS_ALLOW_PRIVATE = _env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
     # The embedded default's clock: periodic jobs on a thread of `flask serve` (no Redis).
     SCHEDULER_TICK_SECONDS = _env_int("SCHEDULER_TICK_SECONDS", 5)
 
@@ -206,6 +208,7 @@ class ProductionConfig(BaseConfig):
     HSTS_ENABLED = True
     PREFERRED_URL_SCHEME = "https"
     ALLOW_TEST_PROVIDERS = _env_bool("ALLOW_TEST_PROVIDERS", False)
+    WEBHOOKS_ALLOW_PRIVATE = False  # never in production, whatever the environment says
 
     @classmethod
     def secret_key(cls) -> str:

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from core.accounts import services as account_services
 from core.extensions import db
-from demo import activity, creators, currencies, payouts, plans, promotions, shop
+from demo import activity, api, creators, currencies, payouts, plans, promotions, shop, webhooks
 from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 SEEDERS: tuple[Callable[[], str], ...] = (
@@ -29,6 +29,8 @@ SEEDERS: tuple[Callable[[], str], ...] = (
     activity.seed_codes_and_live_voucher,
     payouts.seed_payouts,
     currencies.seed_euro_store,
+    webhooks.seed_webhooks,
+    api.seed_api_hint,
 )
 
 demo_cli = AppGroup("demo", help="Demo data for a fresh machine.")

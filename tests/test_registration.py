@@ -19,6 +19,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = [
     "accounts",
     "admin",
+    "api_keys",
+    "api_v1",
     "codes",
     "creators",
     "lives",
@@ -40,6 +42,7 @@ BLUEPRINTS = [
     "twofactor",
     "videos",
     "wallet",
+    "webhooks",
     "yellowcart",
 ]
 
@@ -52,6 +55,7 @@ PERIODIC = {
     "affiliate.creators.attribution.jobs.roll_up_events",
     "affiliate.payouts.jobs.recover_stuck_payouts",
     "affiliate.creators.attribution.digest.send_commission_digests",
+    "api.keys.jobs.purge_idempotent_requests",
 }
 
 
@@ -77,7 +81,8 @@ def test_building_the_app_again_connects_nothing_twice(app: Flask) -> None:
     again = make_test_app(app.config["SQLALCHEMY_DATABASE_URI"])
 
     assert _wiring() == before
-    assert before[:3] == (1, 1, 1)  # commissions follow the orders, once
+    # commissions follow the orders once, and so do the webhooks (paid and refunded lines)
+    assert before[:3] == (2, 1, 2)
     assert sorted(again.blueprints) == BLUEPRINTS
     assert periodic_jobs(again) == periodic_jobs(app)
 

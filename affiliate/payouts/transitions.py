@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from affiliate.payouts import mail as withdrawal_mail
+from affiliate.payouts import signals
 from affiliate.payouts.exceptions import WithdrawalNotFound
 from affiliate.payouts.models import REASON_LENGTH, WITHDRAWAL, Withdrawal, WithdrawalStatus
 from affiliate.payouts.providers import TransferResult
@@ -132,6 +133,7 @@ def move(
     source = WITHDRAWAL.move(w, to)
     w.updated_at = now or utcnow()
     audit_event(w, action, actor_id, source.value if source else None, to.value, reason)
+    signals.withdrawal_moved.send(w, previous=source, to=to)
 
 
 def require_move(w: Withdrawal, to: WithdrawalStatus) -> None:

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete, select
 
-from affiliate.plans import notices
+from affiliate.plans import notices, signals
 from affiliate.plans.commission.rule import format_rate
 from affiliate.plans.exceptions import InvalidRate, PlanEnded, ProductNotInStore
 from affiliate.plans.models import (
@@ -186,4 +186,5 @@ def change_rate(
         reason=f"{target}, effective {effective_at:%Y-%m-%d %H:%M} UTC",
     )
     db.session.flush()
+    signals.rate_changed.send(plan, rate=rate, previous_bps=current.rate_bps if current else None)
     return rate

@@ -287,6 +287,7 @@ def update_product(
     _check_compare_at(product)
     _flush_variants()
     _announce(product, previous)
+    signals.product_updated.send(product)
     return product
 
 
@@ -309,16 +310,18 @@ def set_status(store: Store, product_ids: Sequence[int], status: str) -> int:
     )
     if len(products) != len(ids):
         raise NotFound("Some of those products are not in your store.")
-    changed = 0
+    changed: list[Product] = []
     for product in products:
         if product.status == status:
             continue
         previous = product.status
         product.status = status
-        changed += 1
+        changed.append(product)
         _announce(product, previous)
     db.session.flush()
-    return changed
+    for product in changed:
+        signals.product_updated.send(product)
+    return len(changed)
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,7 @@ def ship(order: Order, carrier: str, tracking_number: str, actor: Any) -> Order:
     )
     db.session.flush()
     order_mail.order_shipped(order)
+    signals.order_shipped.send(order)
     return order
 
 
@@ -133,6 +134,7 @@ def mark_delivered(order: Order, actor: Any, *, now: datetime | None = None) -> 
     order.delivered_at = now
     add_event(order, "delivered", "Marked delivered by the buyer", actor_id_of(actor), now)
     db.session.flush()
+    signals.order_delivered.send(order)
     return order
 
 
@@ -155,6 +157,8 @@ def auto_deliver(now: datetime, after_days: int, *, limit: int = BATCH_SIZE) -> 
         note = f"Delivered automatically {after_days} days after shipping"
         add_event(order, "delivered", note, None, now)
     db.session.flush()
+    for order in orders:
+        signals.order_delivered.send(order)
     return len(orders)
 
 

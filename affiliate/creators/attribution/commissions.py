@@ -29,7 +29,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from affiliate.creators.attribution import tracking
+from affiliate.creators.attribution import signals, tracking
 from affiliate.creators.attribution.models import (
     COMMISSION,
     Commission,
@@ -158,6 +158,7 @@ def earn(order: Order, line: OrderLine, *, now: datetime | None = None) -> Commi
         ],
         memo=f"Commission on order #{order.id} ({terms.basis or terms.plan_kind + ' plan'})",
     )
+    signals.commission_earned.send(commission)
     return commission
 
 
@@ -192,6 +193,7 @@ def settle(order: Order, *, now: datetime | None = None) -> int:
         COMMISSION.move(commission, CommissionState.SETTLED)
         commission.settled_at = now
         settled += 1
+        signals.commission_settled.send(commission)
     return settled
 
 
@@ -229,6 +231,7 @@ def take_back(order: Order, line: OrderLine, refunded: int, *, now: datetime | N
             commission, CommissionState.CLAWED_BACK if settled else CommissionState.REVERSED
         )
         commission.reversed_at = now or utcnow()
+    signals.commission_reversed.send(commission, amount=amount)
     return amount
 
 

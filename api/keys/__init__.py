@@ -1,0 +1,1 @@
+"""API keys: created, named, scoped and revoked by their owner; stored hashed."""

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: signed, logged, retried deliveries of account events to partner URLs."""
