@@ -20,6 +20,7 @@ from affiliate.payouts.rules import default_currency
 from core.accounts.models import User
 from core.extensions import db
 from core.money import to_decimal
+from core.web.csv import spreadsheet_cell
 
 W = WithdrawalStatus
 CHART_DAYS = 30
@@ -258,14 +259,6 @@ def csv_rows(start: datetime, end: datetime) -> Iterator[list[str]]:
 
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
-
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_cell(value: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula (a reason typed as "=HYPERLINK…")."""
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
 def csv_text(start: datetime, end: datetime) -> Iterator[str]:
