@@ -105,6 +105,12 @@ class BaseConfig:
     ATTRIBUTION_WINDOW_DAYS = _env_int("ATTRIBUTION_WINDOW_DAYS", 7)
     # Repeated views (and clicks) by one visitor within this window count once.
     EVENT_DEDUP_SECONDS = _env_int("EVENT_DEDUP_SECONDS", 30 * 60)
+    # Messages: a seller's messages before the creator answers; new conversations a store may
+    # open a day (a base, plus one per slice of 30-day affiliate GMV in minor units, capped).
+    MESSAGES_BEFORE_REPLY = _env_int("MESSAGES_BEFORE_REPLY", 5)
+    MESSAGES_FIRST_CONTACTS_BASE = _env_int("MESSAGES_FIRST_CONTACTS_BASE", 20)
+    MESSAGES_FIRST_CONTACTS_PER_GMV = _env_int("MESSAGES_FIRST_CONTACTS_PER_GMV", 100_000)
+    MESSAGES_FIRST_CONTACTS_CAP = _env_int("MESSAGES_FIRST_CONTACTS_CAP", 200)
 
     DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "USD")
     WITHDRAWAL_FEE_BPS = _env_int("WITHDRAWAL_FEE_BPS", 200)
