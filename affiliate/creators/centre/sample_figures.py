@@ -15,7 +15,7 @@ from affiliate.creators.attribution.models import Commission
 from affiliate.creators.attribution.queries import net_base, net_commission
 from affiliate.creators.content.models import Content, ContentProduct
 from affiliate.plans.samples import hooks
-from affiliate.plans.samples.hooks import Pair, Sales
+from affiliate.plans.samples.hooks import Pair, SaleLine, Sales
 from core.extensions import db
 from shop.catalog.models import Product
 
@@ -77,6 +77,33 @@ class CreatorSampleFigures:
         return {
             (c, p): Sales(orders=int(o), gmv=int(g), commission=int(m)) for c, p, o, g, m in rows
         }
+
+    def sale_lines(
+        self, store_id: int, since: datetime, until: datetime, pairs: Sequence[Pair], limit: int
+    ) -> list[SaleLine]:
+        wanted = sorted(set(pairs))
+        if not wanted:
+            return []
+        rows = db.session.execute(
+            select(
+                Commission.order_id,
+                Commission.creator_id,
+                Commission.product_id,
+                Commission.created_at,
+                net_base(),
+                net_commission(),
+            )
+            .where(
+                Commission.store_id == store_id,
+                Commission.content_id.is_not(None),
+                Commission.created_at >= since,
+                Commission.created_at < until,
+                tuple_(Commission.creator_id, Commission.product_id).in_(wanted),
+            )
+            .order_by(Commission.created_at, Commission.id)
+            .limit(limit)
+        )
+        return [SaleLine(o, c, p, at, int(g), int(m)) for o, c, p, at, g, m in rows]
 
 
 def connect(app: Flask) -> None:

@@ -29,6 +29,18 @@ class Sales:
     commission: int = 0
 
 
+@dataclass(frozen=True)
+class SaleLine:
+    """One commission line on an order through a creator's content (minor units, net)."""
+
+    order_id: int
+    creator_id: int
+    product_id: int
+    at: datetime
+    gmv: int
+    commission: int
+
+
 class SampleFigures(Protocol):
     def post_times(self, pairs: Sequence[Pair], since: datetime) -> Mapping[Pair, list[datetime]]:
         """When each creator posted content carrying each product, from ``since`` (ascending;
@@ -43,6 +55,12 @@ class SampleFigures(Protocol):
         """Orders placed in ``[since, until)`` through each creator's content, per product."""
         ...
 
+    def sale_lines(
+        self, store_id: int, since: datetime, until: datetime, pairs: Sequence[Pair], limit: int
+    ) -> list[SaleLine]:
+        """The lines behind ``sales`` for these pairs, oldest first, at most ``limit``."""
+        ...
+
 
 class _Nobody:
     def post_times(self, pairs: Sequence[Pair], since: datetime) -> Mapping[Pair, list[datetime]]:
@@ -53,6 +71,11 @@ class _Nobody:
 
     def sales(self, store_id: int, since: datetime, until: datetime) -> Mapping[Pair, Sales]:
         return {}
+
+    def sale_lines(
+        self, store_id: int, since: datetime, until: datetime, pairs: Sequence[Pair], limit: int
+    ) -> list[SaleLine]:
+        return []
 
 
 def set_sample_figures(app: Flask, figures: SampleFigures) -> None:
