@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from affiliate.messages.models import BODY_MAX, REPORT_REASON_MAX, CardKind
@@ -17,7 +18,7 @@ class MessageForm(FlaskForm):
         render_kw={"rows": 3, "maxlength": BODY_MAX},
     )
     #: ``plan:<id>``, ``product:<id>`` or ``sample:<id>``; the choices depend on the two sides.
-    card = SelectField("Attach", choices=[("", "No card")], validate_choice=False)
+    card = SelectField("Attach", choices=[SelectChoice("", "No card")], validate_choice=False)
     origin = HiddenField()
 
     def card_request(self) -> CardRequest | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
+from wtforms.fields.choices import SelectChoice
 
 from affiliate.messages.models import CardKind, Conversation, Message, MessageReport, Side
 from affiliate.plans.models import Plan, PlanKind, PlanMembership, PlanStatus
@@ -150,12 +151,13 @@ class CardChoices:
     products: list[Product]
     samples: list[SampleRequest]
 
-    def options(self) -> list[tuple[str, str]]:
-        choices = [("", "No card")]
-        choices += [(f"plan:{p.id}", f"Invite to plan: {p.name}") for p in self.plans]
-        choices += [(f"product:{p.id}", f"Product: {p.title}") for p in self.products]
+    def options(self) -> list[SelectChoice]:
+        choices = [SelectChoice("", "No card")]
+        choices += [SelectChoice(f"plan:{p.id}", f"Invite to plan: {p.name}") for p in self.plans]
+        choices += [SelectChoice(f"product:{p.id}", f"Product: {p.title}") for p in self.products]
         choices += [
-            (f"sample:{s.id}", f"Sample request #{s.id} ({s.status})") for s in self.samples
+            SelectChoice(f"sample:{s.id}", f"Sample request #{s.id} ({s.status})")
+            for s in self.samples
         ]
         return choices
 
