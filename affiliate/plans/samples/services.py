@@ -348,10 +348,9 @@ def _send(
         else:
             problem = f"{error.title} is not on sale right now: put it on sale, then approve."
         raise SampleOutOfStock(f"{problem} The request still waits for your answer.") from None
+    unit_cost = db.session.scalar(select(Variant.cost_price).where(Variant.id == sample.variant_id))
     sample.order_id = order.id
-    sample.unit_cost = db.session.scalar(
-        select(Variant.cost_price).where(Variant.id == sample.variant_id)
-    )
+    sample.unit_cost = unit_cost
     if rule is None:
         assert seller is not None
         _decide(sample, SampleStatus.APPROVED, seller)
