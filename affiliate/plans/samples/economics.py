@@ -229,7 +229,6 @@ def _names(pairs: Sequence[Pair]) -> tuple[dict[int, str], dict[int, str], dict[
         names[ident] = name
         if handle:
             handles[ident] = handle
-    titles = dict(
-        db.session.execute(select(Product.id, Product.title).where(Product.id.in_(product_ids)))
-    )
+    rows = db.session.execute(select(Product.id, Product.title).where(Product.id.in_(product_ids)))
+    titles = dict(rows.all())
     return names, handles, titles

@@ -20,9 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def posting_days() -> int:
-    return int(
-        current_app.config.get("SAMPLE_POSTING_DAYS", obligations.DEFAULT_POSTING_DAYS)
-    )
+    return int(current_app.config.get("SAMPLE_POSTING_DAYS", obligations.DEFAULT_POSTING_DAYS))
 
 
 def sweep_at(now: datetime) -> str:

@@ -109,7 +109,8 @@ def _titles(samples: list[SampleRequest]) -> dict[int, str]:
     ids = sorted({s.product_id for s in samples})
     if not ids:
         return {}
-    return dict(db.session.execute(select(Product.id, Product.title).where(Product.id.in_(ids))))
+    rows = db.session.execute(select(Product.id, Product.title).where(Product.id.in_(ids)))
+    return dict(rows.all())
 
 
 def _day(moment: datetime) -> str:

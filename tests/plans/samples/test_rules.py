@@ -79,7 +79,8 @@ def test_a_matching_rule_approves_the_request_by_itself_and_says_which(app_ctx) 
             AuditEvent.action == "sample.approve_by_rule", AuditEvent.subject_id == str(sample.id)
         )
     )
-    assert event is not None and "Big audiences" in (event.reason or "")
+    assert event is not None
+    assert "Big audiences" in (event.reason or "")
 
 
 def test_a_request_outside_every_rule_waits_for_the_seller(app_ctx) -> None:
