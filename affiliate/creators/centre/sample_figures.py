@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from flask import Flask
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import case, func, select, tuple_
 
 from affiliate.creators.attribution.models import Commission
 from affiliate.creators.attribution.queries import net_base, net_commission
@@ -62,7 +62,12 @@ class CreatorSampleFigures:
             select(
                 Commission.creator_id,
                 Commission.product_id,
-                func.count(func.distinct(Commission.order_id)),
+                # An order refunded in full sold nothing: it is not counted.
+                func.count(
+                    func.distinct(
+                        case((Commission.reversed_amount < Commission.amount, Commission.order_id))
+                    )
+                ),
                 func.coalesce(func.sum(net_base()), 0),
                 func.coalesce(func.sum(net_commission()), 0),
             )
