@@ -19,6 +19,13 @@ from core.web.pagination import Page
 from shop.catalog.models import Product, ProductStatus, Store
 
 INBOX_PER_PAGE = 20
+#: A product card shows the product's own columns: none of its relationships are loaded.
+_PRODUCT_ALONE = (
+    lazyload(Product.store),
+    lazyload(Product.category),
+    lazyload(Product.variants),
+    lazyload(Product.images),
+)
 THREAD_LIMIT = 200
 
 
@@ -128,7 +135,7 @@ def thread(
             for p in db.session.scalars(
                 select(Product)
                 .where(Product.id.in_(ids), Product.store_id == conversation.store_id)
-                .options(lazyload(Product.store), lazyload(Product.category))
+                .options(*_PRODUCT_ALONE)
             )
         }
     if ids := by_kind.get(CardKind.SAMPLE.value):
@@ -195,7 +202,7 @@ def card_choices(store_id: int, creator_id: int, side: Side) -> CardChoices:
         db.session.scalars(
             select(Product)
             .where(Product.store_id == store_id, Product.status == ProductStatus.ACTIVE.value)
-            .options(lazyload(Product.store), lazyload(Product.category))
+            .options(*_PRODUCT_ALONE)
             .order_by(Product.id.desc())
             .limit(50)
         )

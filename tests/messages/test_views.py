@@ -160,3 +160,27 @@ def test_inbox_lists_the_conversation(app_ctx, client, auth):
     html = client.get("/messages").get_data(as_text=True)
     assert "@cleo" in html
     assert csrf_token(client)
+
+
+def test_thread_statements_do_not_grow_with_messages_and_cards(
+    app_ctx, client, auth, count_queries
+):
+    from affiliate.messages.models import CardKind
+    from affiliate.messages.services import CardRequest
+
+    world = make_world()
+    conversation = _conversation(world)
+    auth.login(world.creator.email)
+    client.get(f"/messages/{conversation.id}")
+    before = count_queries.count
+    client.get(f"/messages/{conversation.id}")
+    few = count_queries.count - before
+    say(world, Side.CREATOR, "Hi back")
+    say(world, Side.SELLER, card=CardRequest(CardKind.INVITATION, world.plan.id))
+    say(world, Side.SELLER, card=CardRequest(CardKind.PRODUCT, world.product.id))
+    say(world, Side.SELLER, "and more")
+    client.get(f"/messages/{conversation.id}")  # reads them
+    before = count_queries.count
+    client.get(f"/messages/{conversation.id}")
+    # Two more at most: one per card kind now on the page (invitations, products).
+    assert count_queries.count - before <= few + 2
