@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from core.accounts import services as account_services
 from core.extensions import db
-from demo import activity, creators, payouts, plans, promotions, shop
+from demo import activity, creators, payouts, plans, promotions, samples, shop
 from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 SEEDERS: tuple[Callable[[], str], ...] = (
@@ -23,6 +23,7 @@ SEEDERS: tuple[Callable[[], str], ...] = (
     promotions.seed_promotions,
     plans.seed_plans,
     plans.seed_samples,
+    samples.seed_sample_rules_and_posting,
     creators.seed_lives,
     creators.seed_videos,
     activity.seed_creator_activity,
