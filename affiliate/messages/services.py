@@ -44,7 +44,7 @@ from affiliate.profiles.models import CreatorProfile
 from core.accounts.models import Role, User, UserRole
 from core.audit import services as audit
 from core.extensions import db
-from core.notifications.services import notify, notify_many
+from core.notifications.services import mark_read_by_link, notify, notify_many
 from core.types import utcnow
 from shop.catalog.models import Product, Store
 from shop.orders.models import LineStatus, Order, OrderLine, OrderStatus
@@ -57,6 +57,10 @@ _SOLD = (
     OrderStatus.COMPLETED.value,
 )
 GMV_DAYS = 30
+#: A conversation with unread messages has one unread notice of this kind for its reader:
+#: the bell counts it, and so does the menu's Messages badge.
+NOTICE_KIND = "message.new"
+NOTICE_KIND_PREFIX = "message."
 
 
 @dataclass(frozen=True)
@@ -304,8 +308,8 @@ def _post(
         notify(
             _recipient_id(conversation, side),
             f"New message from {_sender_name(conversation, side)}",
-            kind="message.new",
-            link=f"/messages/{conversation.id}",
+            kind=NOTICE_KIND,
+            link=thread_link(conversation),
         )
     return message
 
@@ -383,12 +387,20 @@ def _check_open(conversation: Conversation) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def thread_link(conversation: Conversation) -> str:
+    return f"/messages/{conversation.id}"
+
+
 def mark_read(conversation: Conversation, side: Side) -> None:
-    """The side has seen everything in the thread."""
-    if side is Side.SELLER and conversation.seller_unread:
+    """The side has seen everything in the thread (and its notice about it)."""
+    if conversation.unread_for(side) == 0:
+        return
+    if side is Side.SELLER:
         conversation.seller_unread = 0
-    elif side is Side.CREATOR and conversation.creator_unread:
+    else:
         conversation.creator_unread = 0
+    reader = conversation.store.owner_id if side is Side.SELLER else conversation.creator_id
+    mark_read_by_link(reader, thread_link(conversation))
     db.session.flush()
 
 
@@ -536,7 +548,7 @@ def report(
     notify_many(
         admins,
         f"A {side.value} reported a conversation (#{conversation.id}).",
-        kind="message.report",
+        kind="moderation.report",
         link="/admin/message-reports",
     )
     return entry

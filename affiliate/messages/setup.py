@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Flask
 
-from flask import Flask, g
-from flask_login import current_user
-
-from affiliate.messages import models, services, views
+from affiliate.messages import models, views
+from affiliate.messages.services import NOTICE_KIND_PREFIX
+from core.web.templating import add_menu_badge
 
 #: The module that defines the messages' tables, mapped before Alembic compares.
 MODEL_MODULES = (models,)
 
 
-def unread_messages() -> int:
-    """The signed-in user's unread messages (one statement per request), else 0."""
-    if not current_user.is_authenticated:
-        return 0
-    if "unread_messages" not in g:
-        g.unread_messages = services.unread_total(current_user.id)
-    count: int = g.unread_messages
-    return count
-
-
 def init_app(app: Flask) -> None:
-    """Connect the message pages, the admins' report list and the menu's unread count."""
+    """Connect the message pages and the admins' report list; the menu's Messages badge counts
+    the conversations with unread messages (their unread notices, counted with the bell's)."""
     app.register_blueprint(views.bp)
-
-    @app.context_processor
-    def _unread() -> dict[str, Any]:
-        return {"unread_messages": unread_messages}
+    add_menu_badge(app, NOTICE_KIND_PREFIX)

@@ -33,6 +33,7 @@ from core.exceptions import DomainError
 from core.extensions import db
 from core.web.pagination import Page, page_arg
 from core.web.refusals import refuse
+from core.web.templating import unread_notifications
 from shop.catalog.models import Store
 
 bp = Blueprint("messages", __name__)
@@ -179,7 +180,7 @@ def poll(conversation_id: int) -> ResponseReturnValue:
     return jsonify(
         html=html if thread.messages else "",
         last_id=thread.last_id or after,
-        unread=services.unread_total(current_user.id),
+        unread=unread_notifications(services.NOTICE_KIND_PREFIX),
     )
 
 

@@ -187,7 +187,7 @@ def test_report_reaches_admins_and_blocks(app_ctx):
     assert db.session.query(MessageReport).count() == 1
     assert conversation.blocked_by_creator_at is not None
     assert (
-        db.session.query(Notification).filter_by(user_id=admin.id, kind="message.report").count()
+        db.session.query(Notification).filter_by(user_id=admin.id, kind="moderation.report").count()
         == 1
     )
 

@@ -184,3 +184,13 @@ def test_thread_statements_do_not_grow_with_messages_and_cards(
     client.get(f"/messages/{conversation.id}")
     # Two more at most: one per card kind now on the page (invitations, products).
     assert count_queries.count - before <= few + 2
+
+
+def test_reading_the_thread_clears_its_bell_notice(app_ctx, client, auth):
+    world = make_world()
+    conversation = _conversation(world)
+    auth.login(world.creator.email)
+    client.get(f"/messages/{conversation.id}")
+    html = client.get("/messages").get_data(as_text=True)
+    assert 'messages-badge" hidden>0<' in html
+    assert "notification-badge" not in html
