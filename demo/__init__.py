@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from core.accounts import services as account_services
 from core.extensions import db
-from demo import activity, creators, payouts, plans, promotions, samples, shop
+from demo import activity, creators, messages, payouts, plans, promotions, samples, shop
 from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 SEEDERS: tuple[Callable[[], str], ...] = (
@@ -28,6 +28,7 @@ SEEDERS: tuple[Callable[[], str], ...] = (
     creators.seed_videos,
     activity.seed_creator_activity,
     activity.seed_codes_and_live_voucher,
+    messages.seed_messages_and_crm,
     payouts.seed_payouts,
 )
 
