@@ -19,6 +19,7 @@ from affiliate.plans.exceptions import PlanError
 from affiliate.plans.samples import obligations, rules, services
 from affiliate.plans.samples.models import SampleRequest, SampleRule
 from core.accounts import services as accounts
+from core.accounts.models import User
 from core.extensions import db
 from core.types import utcnow
 from demo.plans import STORE_HANDLE, _demo_address
@@ -68,7 +69,7 @@ def seed_sample_rules_and_posting() -> str:
     )
 
 
-def _delivered_sample(store: Store, seller) -> str:  # type: ignore[no-untyped-def]
+def _delivered_sample(store: Store, seller: User) -> str:
     cleo = accounts.find_by_email("creator@example.com")
     product = db.session.scalar(
         select(Product).where(Product.store_id == store.id, Product.title == DELIVERED_PRODUCT)

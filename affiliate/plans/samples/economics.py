@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -134,7 +134,7 @@ class Economics:
         return buffer.getvalue()
 
 
-def _sort_key(sort: str):  # type: ignore[no-untyped-def]
+def _sort_key(sort: str) -> Callable[[EconomicsRow], tuple[object, int]]:
     if sort == "name":
         return lambda r: (r.name.lower(), r.key)
     return lambda r: (getattr(r, sort), r.key)

@@ -83,7 +83,7 @@ def posting_rates(creator_ids: Iterable[int]) -> dict[int, PostingRate]:
     )
     counts: dict[int, dict[str, int]] = {}
     for creator_id, state, count in rows:
-        counts.setdefault(creator_id, {})[state] = count
+        counts.setdefault(creator_id, {})[str(state)] = count
     rates = {}
     for creator_id in ids:
         got = counts.get(creator_id, {})
@@ -133,13 +133,15 @@ def stamp_deliveries(now: datetime, days: int) -> int:
     samples = [sample for sample, _ in rows]
     titles = _titles(samples)
     for sample, delivered_at in rows:
+        assert delivered_at is not None  # the query asks for it
+        deadline = delivered_at + timedelta(days=days)
         sample.delivered_at = delivered_at
-        sample.post_deadline = delivered_at + timedelta(days=days)
+        sample.post_deadline = deadline
         sample.post_state = PostState.DUE.value
         notify(
             sample.creator_id,
             f"Your sample of “{_title(sample.product_id, titles)}” was delivered: post content "
-            f"with it by {_day(sample.post_deadline)}.",
+            f"with it by {_day(deadline)}.",
             kind=NOTICE_KIND,
             link="/creator/samples",
         )

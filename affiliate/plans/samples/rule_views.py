@@ -108,7 +108,9 @@ def create() -> ResponseReturnValue:
     return redirect(url_for("sample_rules.index"))
 
 
-def _edit_page(store: Store, rule: SampleRule, form: RuleForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _edit_page(
+    store: Store, rule: SampleRule, form: RuleForm, status: int = 200
+) -> ResponseReturnValue:
     form.set_products(plan_queries.store_products(store))
     return render_template("plans/sample_rule_edit.html", store=store, rule=rule, form=form), status
 

@@ -333,4 +333,4 @@ def rule_approvals(store_id: int) -> Mapping[int, int]:
         .where(SampleRequest.store_id == store_id, SampleRequest.approved_rule_id.is_not(None))
         .group_by(SampleRequest.approved_rule_id)
     )
-    return dict(rows.all())
+    return {rule_id: count for rule_id, count in rows.all() if rule_id is not None}
