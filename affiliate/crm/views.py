@@ -21,6 +21,7 @@ from affiliate.crm.forms import BulkForm, ConfirmForm, NoteForm, SegmentForm, Ta
 from affiliate.messages import queries as message_queries
 from affiliate.messages import services as messages
 from affiliate.messages.models import Side
+from affiliate.plans.samples import obligations
 from affiliate.profiles import hooks
 from affiliate.profiles import queries as directory
 from affiliate.profiles.forms import DirectoryForm
@@ -139,6 +140,7 @@ def index() -> ResponseReturnValue:
         creator_tags=queries.tags_of(store.id, ids),
         relationships=queries.relationships(store.id, ids),
         note_counts=queries.note_counts(store.id, ids),
+        posting=obligations.posting_rates(ids),
         bulk=bulk,
         segment_form=SegmentForm(formdata=None),
         confirm=ConfirmForm(formdata=None),
@@ -263,6 +265,7 @@ def _creator_page(store: Store, handle: str, status: int = 200, **forms: Any) ->
         store=store,
         profile=profile,
         relationship=relationship,
+        posting=obligations.posting_rate(profile.user_id),
         tags=queries.tags_of(store.id, [profile.user_id]).get(profile.user_id, []),
         all_tags=queries.store_tags(store.id),
         notes=queries.notes_on(store.id, profile.user_id),
