@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from affiliate.messages.exceptions import (
     CannotMessage,
@@ -250,7 +251,8 @@ def _lock(conversation: Conversation) -> Conversation:
     locked = db.session.scalar(
         select(Conversation)
         .where(Conversation.id == conversation.id)
-        .with_for_update()
+        .options(lazyload(Conversation.store))
+        .with_for_update(of=Conversation)
         .execution_options(populate_existing=True)
     )
     assert locked is not None
