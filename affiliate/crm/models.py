@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.extensions import db
+from core.extensions import Model
 from core.types import UTCDateTime, utcnow
 
 TAG_NAME_MAX = 40
@@ -20,7 +20,7 @@ SEGMENT_NAME_MAX = 60
 MAX_SEGMENTS_PER_STORE = 50
 
 
-class CreatorTag(db.Model):
+class CreatorTag(Model):
     __tablename__ = "creator_tag"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +36,7 @@ class CreatorTag(db.Model):
     )
 
 
-class CreatorTagging(db.Model):
+class CreatorTagging(Model):
     """A tag put on a creator (a user with the creator role)."""
 
     __tablename__ = "creator_tagging"
@@ -52,7 +52,7 @@ class CreatorTagging(db.Model):
     __table_args__ = (Index("ix_creator_tagging_creator", "creator_id", "tag_id"),)
 
 
-class CreatorNote(db.Model):
+class CreatorNote(Model):
     """A store's private note on a creator (the creator never sees it)."""
 
     __tablename__ = "creator_note"
@@ -72,7 +72,7 @@ class CreatorNote(db.Model):
     )
 
 
-class CreatorSegment(db.Model):
+class CreatorSegment(Model):
     """A named set of directory filters (JSON of the query string's filter fields)."""
 
     __tablename__ = "creator_segment"

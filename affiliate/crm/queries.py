@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, literal, select, union_all
 
@@ -141,7 +142,7 @@ def tags_of(store_id: int, creator_ids: Sequence[int]) -> dict[int, list[Creator
     return found
 
 
-def tagged_with(store_id: int, tag_id: int) -> Select[tuple[int]]:
+def tagged_with(store_id: int, tag_id: int) -> Select[Any]:
     """A SELECT of the creators carrying the store's tag (the directory's ``among``)."""
     return (
         select(CreatorTagging.creator_id)

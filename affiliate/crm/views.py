@@ -155,7 +155,7 @@ def save_segment() -> ResponseReturnValue:
     store = _store()
     form = SegmentForm()
     filters = {name: request.form.get(name, "") for name in services.SEGMENT_FIELDS}
-    back = url_for("crm.index", **services.clean_filters(filters))
+    back = url_for("crm.index", **dict[str, Any](services.clean_filters(filters)))
     if not form.validate_on_submit():
         flash(FORM_EXPIRED if "csrf_token" in form.errors else "Check the name.", "danger")
         return redirect(back, 303)

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
+from core.extensions import Model
 from core.types import UTCDateTime, utcnow
 from shop.catalog.models import Store
 
@@ -61,7 +61,7 @@ class CardKind(StrEnum):
     SAMPLE = "sample"  # card_ref: a sample request to the store
 
 
-class Conversation(db.Model):
+class Conversation(Model):
     __tablename__ = "conversation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,7 +107,7 @@ class Conversation(db.Model):
         return self.seller_unread if side is Side.SELLER else self.creator_unread
 
 
-class Message(db.Model):
+class Message(Model):
     __tablename__ = "message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,7 +138,7 @@ class Message(db.Model):
         return Side(self.sender_side)
 
 
-class MessageReport(db.Model):
+class MessageReport(Model):
     """One side reports the other; admins read the list."""
 
     __tablename__ = "message_report"
