@@ -194,3 +194,44 @@ def test_reading_the_thread_clears_its_bell_notice(app_ctx, client, auth):
     html = client.get("/messages").get_data(as_text=True)
     assert 'messages-badge" hidden>0<' in html
     assert "notification-badge" not in html
+
+
+def test_first_contact_allowance_on_the_page_from_a_frozen_clock(
+    app, app_ctx, client, auth, monkeypatch
+):
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    from core.types import utcnow
+    from tests.messages.helpers import a_creator
+
+    monkeypatch.setitem(app.config, "MESSAGES_FIRST_CONTACTS_BASE", 1)
+    world = make_world()
+    a_creator("ana")
+    late = (utcnow() + timedelta(days=1)).replace(hour=23, minute=0, second=0, microsecond=0)
+    with freeze_time(late):
+        auth.login(world.seller.email)
+        assert post_form(client, "/messages/to/cleo", {"body": "Hi"}).status_code == 303
+        refused = post_form(client, "/messages/to/ana", {"body": "Hi"})
+        assert refused.status_code == 429
+        assert "1 new creators today" in refused.get_data(as_text=True)
+    with freeze_time(late + timedelta(hours=1, minutes=30)):  # the next UTC day
+        assert post_form(client, "/messages/to/ana", {"body": "Hi"}).status_code == 303
+
+
+def test_inbox_statements_do_not_grow_with_conversations(app_ctx, client, auth, count_queries):
+    from tests.messages.helpers import a_creator
+
+    world = make_world()
+    _conversation(world)
+    auth.login(world.seller.email)
+    client.get("/messages")
+    before = count_queries.count
+    client.get("/messages")
+    few = count_queries.count - before
+    for n in range(5):
+        say(world, Side.SELLER, "hello", creator=a_creator(f"more{n}"))
+    before = count_queries.count
+    client.get("/messages")
+    assert count_queries.count - before == few
