@@ -345,9 +345,9 @@ def send(
             allowed = first_contact_allowance(store.id, limits, now)
             if used >= allowed:
                 raise FirstContactLimit(
-                    f"Your store has contacted {allowed} new creators today, its daily "
-                    "allowance (it grows with your affiliate sales). Try again tomorrow, or "
-                    "write to creators you already talk to."
+                    f"Your store has used today's allowance of {allowed} new conversations "
+                    "(it grows with your affiliate sales). Try again tomorrow, or write to "
+                    "creators you already talk to."
                 )
         conversation = Conversation(
             store_id=store.id,

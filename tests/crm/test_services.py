@@ -133,5 +133,5 @@ def test_bulk_message_respects_the_first_contact_limit(app_ctx):
     db.session.commit()
     assert result.done == 2
     assert len(result.refused) == 1
-    assert "new creators today" in result.refused[0][1]
+    assert "new conversations" in result.refused[0][1]
     assert db.session.query(Conversation).count() == 2

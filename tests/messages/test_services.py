@@ -67,7 +67,7 @@ def test_first_contacts_are_limited_per_day(app_ctx):
     say(world, Side.SELLER, creator=a_creator("ana"), limits=limits, now=NOON)
     say(world, Side.SELLER, creator=a_creator("bea"), limits=limits, now=NOON)
     say(world, Side.SELLER, "Still here", limits=limits, now=NOON)  # not a first contact
-    with pytest.raises(FirstContactLimit, match="2 new creators today"):
+    with pytest.raises(FirstContactLimit, match="allowance of 2 new conversations"):
         say(world, Side.SELLER, creator=a_creator("cai"), limits=limits, now=NOON)
     db.session.rollback()
     # The next UTC day brings a fresh allowance.

@@ -215,7 +215,7 @@ def test_first_contact_allowance_on_the_page_from_a_frozen_clock(
         assert post_form(client, "/messages/to/cleo", {"body": "Hi"}).status_code == 303
         refused = post_form(client, "/messages/to/ana", {"body": "Hi"})
         assert refused.status_code == 429
-        assert "1 new creators today" in refused.get_data(as_text=True)
+        assert "allowance of 1 new conversations" in refused.get_data(as_text=True)
     with freeze_time(late + timedelta(hours=1, minutes=30)):  # the next UTC day
         assert post_form(client, "/messages/to/ana", {"body": "Hi"}).status_code == 303
 
