@@ -12,6 +12,8 @@ from typing import Any
 from flask import Flask
 
 from affiliate.creators.setup import init_app as init_creators
+from affiliate.crm.setup import init_app as init_crm
+from affiliate.messages.setup import init_app as init_messages
 from affiliate.payouts.setup import init_app as init_payouts
 from affiliate.plans.setup import init_app as init_plans
 from affiliate.profiles.setup import init_app as init_profiles
@@ -36,7 +38,9 @@ def create_app(config: type[BaseConfig] | None = None, **overrides: Any) -> Flas
     init_shop(app)  # catalogue, cart, checkout, orders, promotions, sync, Seller centre
     init_profiles(app)  # creators as people sellers can find
     init_plans(app)  # targeted, open and store plans; samples
+    init_messages(app)  # store-creator conversations, cards acting in place, limits
     init_creators(app)  # content, attribution and commissions, the Creator centre
+    init_crm(app)  # the sellers' creator CRM: tags, notes, segments, bulk actions
     init_payouts(app)  # wallet, withdrawals, finance review, payout webhooks
     init_api(app)  # the partner REST API (/api/v1), API keys
     init_webhooks(app)  # outgoing webhooks: endpoints, signed deliveries and their log

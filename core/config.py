@@ -97,12 +97,20 @@ class BaseConfig:
     SHOP_AUTO_DELIVER_DAYS = _env_int("SHOP_AUTO_DELIVER_DAYS", 14)
     SHOP_RETURN_WINDOW_DAYS = _env_int("SHOP_RETURN_WINDOW_DAYS", 7)
     PLAN_RATE_CUT_NOTICE_DAYS = _env_int("PLAN_RATE_CUT_NOTICE_DAYS", 30)
+    # A creator who receives a free sample posts content with it within this many days of delivery.
+    SAMPLE_POSTING_DAYS = _env_int("SAMPLE_POSTING_DAYS", 14)
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     # Creators' content: video uploads are streamed to disk, so this may exceed the above.
     UPLOAD_MAX_VIDEO_BYTES = _env_int("UPLOAD_MAX_VIDEO_BYTES", 200 * 1024 * 1024)
     ATTRIBUTION_WINDOW_DAYS = _env_int("ATTRIBUTION_WINDOW_DAYS", 7)
     # Repeated views (and clicks) by one visitor within this window count once.
     EVENT_DEDUP_SECONDS = _env_int("EVENT_DEDUP_SECONDS", 30 * 60)
+    # Messages: a seller's messages before the creator answers; new conversations a store may
+    # open a day (a base, plus one per slice of 30-day affiliate GMV in minor units, capped).
+    MESSAGES_BEFORE_REPLY = _env_int("MESSAGES_BEFORE_REPLY", 5)
+    MESSAGES_FIRST_CONTACTS_BASE = _env_int("MESSAGES_FIRST_CONTACTS_BASE", 20)
+    MESSAGES_FIRST_CONTACTS_PER_GMV = _env_int("MESSAGES_FIRST_CONTACTS_PER_GMV", 100_000)
+    MESSAGES_FIRST_CONTACTS_CAP = _env_int("MESSAGES_FIRST_CONTACTS_CAP", 200)
 
     DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "USD")
     WITHDRAWAL_FEE_BPS = _env_int("WITHDRAWAL_FEE_BPS", 200)

@@ -14,7 +14,19 @@ from flask.cli import AppGroup
 
 from core.accounts import services as account_services
 from core.extensions import db
-from demo import activity, api, creators, currencies, payouts, plans, promotions, shop, webhooks
+from demo import (
+    activity,
+    api,
+    creators,
+    currencies,
+    messages,
+    payouts,
+    plans,
+    promotions,
+    samples,
+    shop,
+    webhooks,
+)
 from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 SEEDERS: tuple[Callable[[], str], ...] = (
@@ -23,10 +35,12 @@ SEEDERS: tuple[Callable[[], str], ...] = (
     promotions.seed_promotions,
     plans.seed_plans,
     plans.seed_samples,
+    samples.seed_sample_rules_and_posting,
     creators.seed_lives,
     creators.seed_videos,
     activity.seed_creator_activity,
     activity.seed_codes_and_live_voucher,
+    messages.seed_messages_and_crm,
     payouts.seed_payouts,
     currencies.seed_euro_store,
     webhooks.seed_webhooks,

@@ -65,3 +65,20 @@ def commission_terms_for(
     if not _commission_terms:
         return None
     return _commission_terms[0](creator_id, product_ids, at)
+
+
+#: ``step(now)``: work that the order clock also runs (``flask orders run-clock``), committing
+#: its own transaction; it returns a line saying what it did.
+ClockStep = Callable[[datetime], str]
+
+_clock_steps: list[ClockStep] = []
+
+
+def register_clock_step(step: ClockStep) -> None:
+    """Run ``step`` after the order clock's own steps (once, however often registered)."""
+    if step not in _clock_steps:
+        _clock_steps.append(step)
+
+
+def clock_steps() -> list[ClockStep]:
+    return list(_clock_steps)

@@ -23,9 +23,11 @@ BLUEPRINTS = [
     "api_v1",
     "codes",
     "creators",
+    "crm",
     "lives",
     "mail",
     "main",
+    "messages",
     "notifications",
     "payout_tax",
     "payout_webhooks",
@@ -34,6 +36,7 @@ BLUEPRINTS = [
     "plans",
     "profiles",
     "recovery",
+    "sample_rules",
     "samples",
     "seller",
     "seller_affiliates",
@@ -47,15 +50,16 @@ BLUEPRINTS = [
 ]
 
 PERIODIC = {
-    "core.jobs.relay_outbox",
-    "core.ledger.jobs.verify_ledger",
-    "shop.orders.jobs.release_unpaid_orders",
-    "shop.orders.jobs.auto_deliver_orders",
-    "shop.orders.jobs.complete_orders",
+    "affiliate.creators.attribution.digest.send_commission_digests",
     "affiliate.creators.attribution.jobs.roll_up_events",
     "affiliate.payouts.jobs.recover_stuck_payouts",
-    "affiliate.creators.attribution.digest.send_commission_digests",
+    "affiliate.plans.samples.jobs.sweep_sample_obligations",
     "api.keys.jobs.purge_idempotent_requests",
+    "core.jobs.relay_outbox",
+    "core.ledger.jobs.verify_ledger",
+    "shop.orders.jobs.auto_deliver_orders",
+    "shop.orders.jobs.complete_orders",
+    "shop.orders.jobs.release_unpaid_orders",
 }
 
 

@@ -9,7 +9,7 @@ from affiliate.creators.attribution import models as attribution_models
 from affiliate.creators.attribution import services as attribution_services
 from affiliate.creators.attribution.views import codes as code_views
 from affiliate.creators.attribution.views import tracking as tracking_views
-from affiliate.creators.centre import profile_pages
+from affiliate.creators.centre import profile_pages, sample_figures
 from affiliate.creators.centre import seller_views as centre_seller_views
 from affiliate.creators.centre import views as centre_views
 from affiliate.creators.content import models as content_models
@@ -59,3 +59,4 @@ def init_centre(app: Flask) -> None:
     app.register_blueprint(centre_views.bp)
     app.register_blueprint(centre_seller_views.bp)
     profile_pages.connect(app)
+    sample_figures.connect(app)

@@ -21,13 +21,13 @@ from sqlalchemy import Row, and_, func, not_, or_, select
 
 from affiliate.payouts.exceptions import InvalidTaxDetails, TaxDetailsRequired
 from affiliate.payouts.models import TaxIdKind, TaxProfile, Withdrawal, WithdrawalStatus
-from affiliate.payouts.queries.reports import spreadsheet_cell
 from affiliate.payouts.rules import money_text, tax_details_threshold
 from core.accounts.models import User
 from core.audit import services as audit
 from core.extensions import db
 from core.money import to_decimal
 from core.types import utcnow
+from core.web.csv import spreadsheet_cell
 
 W = WithdrawalStatus
 SUBJECT = "tax_profile"

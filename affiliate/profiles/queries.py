@@ -72,6 +72,9 @@ class DirectoryQuery:
     page: int = 1
     per_page: int = DIRECTORY_PER_PAGE
     currency: str = "USD"
+    #: Only creators whose user id this SELECT returns (a package above, such as the CRM's
+    #: tags, narrows the directory without profiles knowing of it); None: every creator.
+    among: Select[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,8 @@ def _directory_filters(
                 CreatorCategory.category_id.in_(in_tree),
             )
         )
+    if query.among is not None:
+        conditions.append(CreatorProfile.user_id.in_(query.among))
     if query.min_followers is not None:
         conditions.append(CreatorProfile.follower_count >= query.min_followers)
     if query.max_followers is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from core.extensions import db
 from core.notifications.models import LINK_LENGTH, MESSAGE_LENGTH, Notification
@@ -73,6 +73,36 @@ def unread_count(user_id: int) -> int:
         )
     )
     return count or 0
+
+
+def unread_counts(user_id: int, kind_prefixes: Iterable[str] = ()) -> tuple[int, dict[str, int]]:
+    """The user's unread notices, and among them those whose kind starts with each prefix
+    (a menu's own badge, such as messages): one statement over the index."""
+    prefixes = list(dict.fromkeys(kind_prefixes))
+    unread = (Notification.user_id == user_id, Notification.read_at.is_(None))
+    columns = [func.count(Notification.id)] + [
+        func.coalesce(
+            func.sum(case((Notification.kind.startswith(prefix, autoescape=True), 1), else_=0)),
+            0,
+        )
+        for prefix in prefixes
+    ]
+    row = db.session.execute(select(*columns).where(*unread)).one()
+    return int(row[0] or 0), {p: int(n or 0) for p, n in zip(prefixes, row[1:], strict=True)}
+
+
+def mark_read_by_link(user_id: int, link: str) -> int:
+    """Mark the user's unread notices that point at ``link`` read (its page was seen)."""
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.read_at.is_(None),
+            Notification.link == link,
+        )
+        .values(read_at=utcnow())
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 def recent(user_id: int, page: int, per_page: int = PER_PAGE) -> Page[Notification]:

@@ -77,13 +77,24 @@ def provider_labels() -> dict[str, str]:
     return labels
 
 
-def unread_notifications() -> int:
-    """The signed-in user's unread notification count (one COUNT per request), else 0."""
+def add_menu_badge(app: Flask, kind_prefix: str) -> None:
+    """Count the unread notices whose kind starts with ``kind_prefix`` for a menu item's badge
+    (``unread_notifications(kind_prefix)``), in the same statement as the bell."""
+    badges: list[str] = app.extensions.setdefault("notification_badges", [])
+    if kind_prefix not in badges:
+        badges.append(kind_prefix)
+
+
+def unread_notifications(kind_prefix: str | None = None) -> int:
+    """The signed-in user's unread notification count, or that of a registered menu badge
+    (one statement per request for all of them), else 0."""
     if not current_user.is_authenticated:
         return 0
     if "unread_notifications" not in g:
-        g.unread_notifications = notifications.unread_count(current_user.id)
-    count: int = g.unread_notifications
+        prefixes = current_app.extensions.get("notification_badges", [])
+        g.unread_notifications = notifications.unread_counts(current_user.id, prefixes)
+    total, badges = g.unread_notifications
+    count: int = total if kind_prefix is None else badges.get(kind_prefix, 0)
     return count
 
 

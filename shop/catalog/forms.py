@@ -110,6 +110,7 @@ class VariantRowForm(Form):
     option2 = StringField("Colour", validators=[Length(max=60)], filters=[strip])
     sku = StringField("SKU", validators=[Length(max=64)], filters=[strip])
     price = StringField("Price", validators=[Length(max=30)], filters=[strip])
+    cost_price = StringField("Cost", validators=[Length(max=30)], filters=[strip])
     stock = StringField("Stock", validators=[Length(max=12)], filters=[strip])
     remove = BooleanField("Remove")
 
@@ -122,6 +123,7 @@ class VariantRowForm(Form):
                     self.sku.data,
                     self.price.data,
                     self.stock.data,
+                    self.cost_price.data,
                 )
             )
             and not self.id.data
@@ -228,6 +230,17 @@ class ProductForm(FlaskForm):
         except ValueError as error:
             row.price.errors = [*row.price.errors, str(error)]
             ok = False
+        cost_price: int | None = None
+        if row.cost_price.data:
+            try:
+                cost_price = parse_amount(row.cost_price.data, currency)
+            except ValueError:
+                row.cost_price.errors = [*row.cost_price.errors, "Enter a cost like 4.20."]
+                ok = False
+            else:
+                if cost_price < 0:
+                    row.cost_price.errors = [*row.cost_price.errors, "The cost cannot be negative."]
+                    ok = False
         stock_text = row.stock.data or ""
         if (
             not (stock_text.isascii() and stock_text.isdigit())
@@ -255,6 +268,7 @@ class ProductForm(FlaskForm):
             option1=row.option1.data or "",
             option2=row.option2.data or "",
             id=variant_id,
+            cost_price=cost_price,
         )
 
 

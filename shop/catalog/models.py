@@ -146,6 +146,8 @@ class Variant(db.Model):
     option1: Mapped[str] = mapped_column(String(60), default="")
     option2: Mapped[str] = mapped_column(String(60), default="")
     price: Mapped[int] = mapped_column(BigInteger)
+    # What one unit costs the seller (minor units), for sample economics; None: not recorded.
+    cost_price: Mapped[int | None] = mapped_column(BigInteger)
     stock: Mapped[int] = mapped_column(Integer, default=0)
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -156,6 +158,7 @@ class Variant(db.Model):
         UniqueConstraint("store_id", "sku"),
         CheckConstraint("price > 0", name="price_positive"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("cost_price IS NULL OR cost_price >= 0", name="cost_price_not_negative"),
         Index("ix_variant_product_id", "product_id"),
     )
 

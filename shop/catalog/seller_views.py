@@ -167,6 +167,7 @@ def _variant_rows(product: Product) -> list[dict[str, object]]:
             "option2": v.option2,
             "sku": v.sku,
             "price": format_amount(v.price, product.currency),
+            "cost_price": format_amount(v.cost_price, product.currency),
             "stock": str(v.stock),
         }
         for v in product.variants

@@ -35,6 +35,7 @@ from shop.orders.models import CartLine, OrderLine
 MAX_VARIANTS = 100
 MAX_IMAGES = 10
 MAX_STOCK = 1_000_000_000
+MAX_COST_PRICE = 10**12  # minor units: far above any real unit cost
 TITLE_MAX = 200
 SKU_MAX = 64
 OPTION_MAX = 60
@@ -62,6 +63,7 @@ class VariantInput:
     option1: str = ""
     option2: str = ""
     id: int | None = None  # an existing variant of the product being updated
+    cost_price: int | None = None  # minor units, what a unit costs the seller; None: unknown
 
 
 def _check_product(data: ProductInput) -> tuple[str, str]:
@@ -98,6 +100,14 @@ def _check_variants(variants: Sequence[VariantInput]) -> list[VariantInput]:
         seen[sku.lower()] = index
         if isinstance(v.price, bool) or not isinstance(v.price, int) or v.price <= 0:
             raise InvalidVariant("The price must be more than zero.", index=index, field="price")
+        if v.cost_price is not None and (
+            isinstance(v.cost_price, bool)
+            or not isinstance(v.cost_price, int)
+            or not 0 <= v.cost_price <= MAX_COST_PRICE
+        ):
+            raise InvalidVariant(
+                "The cost price must be zero or more.", index=index, field="cost_price"
+            )
         if (
             isinstance(v.stock, bool)
             or not isinstance(v.stock, int)
@@ -113,7 +123,13 @@ def _check_variants(variants: Sequence[VariantInput]) -> list[VariantInput]:
             )
         cleaned.append(
             VariantInput(
-                sku=sku, price=v.price, stock=v.stock, option1=option1, option2=option2, id=v.id
+                sku=sku,
+                price=v.price,
+                stock=v.stock,
+                option1=option1,
+                option2=option2,
+                id=v.id,
+                cost_price=v.cost_price,
             )
         )
     return cleaned
@@ -196,6 +212,7 @@ def create_product(
                 store_id=store.id,
                 sku=v.sku,
                 price=v.price,
+                cost_price=v.cost_price,
                 stock=v.stock,
                 option1=v.option1,
                 option2=v.option2,
@@ -269,6 +286,7 @@ def update_product(
     for position, v in enumerate(cleaned):
         row = existing[v.id] if v.id is not None else Variant(store_id=store.id)
         row.sku, row.price, row.stock = v.sku, v.price, v.stock
+        row.cost_price = v.cost_price
         row.option1, row.option2 = v.option1, v.option2
         row.position, row.active = position, True
         if v.id is None:

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from core.extensions import db
 from core.types import utcnow
+from shop import hooks
 from shop.orders import lifecycle
 from shop.orders.jobs import auto_deliver_days, return_window_days
 
@@ -47,3 +48,5 @@ def run_clock(days: int) -> None:
         f"As of {now:%Y-%m-%d %H:%M} UTC: released {released} unpaid, "
         f"delivered {delivered}, completed {completed} order(s)."
     )
+    for step in hooks.clock_steps():
+        click.echo(step(now))

@@ -383,7 +383,7 @@ def test_approving_when_out_of_stock_is_refused_and_the_request_still_waits(app_
 # --- demo ------------------------------------------------------------------------------------
 
 
-def test_demo_seeds_a_waiting_a_shipped_and_a_declined_sample_once(app, app_ctx):
+def test_demo_seeds_a_waiting_a_shipped_a_declined_and_a_delivered_sample_once(app, app_ctx):
     def seed() -> None:
         result = app.test_cli_runner().invoke(args=["demo", "seed"])
         assert result.exit_code == 0, result.output
@@ -398,9 +398,10 @@ def test_demo_seeds_a_waiting_a_shipped_and_a_declined_sample_once(app, app_ctx)
         ("approved", OrderStatus.SHIPPED.value),
         ("requested", None),
         ("declined", None),
+        ("approved", OrderStatus.DELIVERED.value),  # demo.samples: Cleo's, a rule approved
     ]
     seed()
-    assert _count(SampleRequest) == 3
+    assert _count(SampleRequest) == 4
 
 
 # --- what the pages may offer ----------------------------------------------------------------

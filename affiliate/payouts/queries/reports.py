@@ -21,6 +21,7 @@ from core.accounts.models import User
 from core.extensions import db
 from core.ledger.models import LedgerAccount
 from core.money import to_decimal
+from core.web.csv import spreadsheet_cell
 
 W = WithdrawalStatus
 CHART_DAYS = 30
@@ -272,14 +273,6 @@ def csv_rows(start: datetime, end: datetime) -> Iterator[list[str]]:
 
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
-
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_cell(value: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula (a reason typed as "=HYPERLINK…")."""
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
 def csv_text(start: datetime, end: datetime) -> Iterator[str]:

@@ -44,3 +44,14 @@ class SampleOutOfStock(SampleError):
     """Approving failed: the variant is short of stock; the request still waits."""
 
     status_code = 409
+
+
+class NudgeRefused(SampleError):
+    """The sample owes no post now, or the seller already nudged the creator about it."""
+
+    status_code = 409
+
+
+class InvalidSampleRule(SampleError):
+    """A rule or setting with a bad field: a negative threshold, a rate above 100%, no
+    condition at all, a product that is not the store's."""

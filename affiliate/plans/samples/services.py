@@ -14,6 +14,8 @@ only through ``SAMPLE_STATES``.
 - ``approve_sample``: lock the request, place the free order through the shop
   (``place_complimentary_order``: stock reserved like a sale, no payment, no ledger entry),
   link it. Out of stock: ``SampleOutOfStock`` and the request still waits.
+- A request that one of the seller's rules covers (``rules.matching_rule``) is approved at
+  once, in a savepoint (out of stock: it waits for the seller instead), and names the rule.
 - ``decline_sample`` (with a reason the creator reads) and ``cancel_sample`` (the creator,
   while it waits) close a request without an order.
 
@@ -32,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from affiliate.plans.exceptions import NotFound
 from affiliate.plans.models import ShowcaseItem
+from affiliate.plans.samples import rules
 from affiliate.plans.samples.exceptions import (
     IllegalSampleTransition,
     InvalidSampleRequest,
@@ -49,11 +52,13 @@ from affiliate.plans.samples.models import (
     SAMPLE_STATES,
     SamplePolicy,
     SampleRequest,
+    SampleRule,
     SampleStatus,
 )
 from core.accounts.models import Role, User
 from core.audit import services as audit
 from core.extensions import db
+from core.notifications.services import notify
 from core.types import utcnow
 from shop.catalog.models import Product, ProductStatus, Store, Variant
 from shop.orders.checkout.complimentary import place_complimentary_order
@@ -261,7 +266,30 @@ def request_sample(
             db.session.flush()
     except IntegrityError:
         raise _already_requested(product) from None
+    _approve_by_rule(sample, variant.price, product.currency)
     return sample
+
+
+def _approve_by_rule(sample: SampleRequest, price: int, currency: str) -> None:
+    """Approve the new request if one of the store's rules covers it (else it waits)."""
+    rule = rules.matching_rule(sample, price, currency)
+    if rule is None:
+        return
+    try:
+        with db.session.begin_nested():
+            _send(sample, None, rule, currency)
+    except SampleOutOfStock:
+        db.session.refresh(sample)
+        return
+    owner_id = db.session.scalar(select(Store.owner_id).where(Store.id == sample.store_id))
+    if owner_id is not None:
+        notify(
+            owner_id,
+            f"{sample.approved_by_rule} approved a sample request by itself: order "
+            f"#{sample.order_id} is ready to ship.",
+            kind="sample",
+            link="/seller/samples?status=approved",
+        )
 
 
 def cancel_sample(creator: User, request_id: int) -> SampleRequest:
@@ -296,6 +324,14 @@ def approve_sample(seller: User, request_id: int) -> SampleRequest:
     """Send the sample: a free order to the creator, shipped by the seller like any other."""
     sample = _store_request(seller, request_id)
     _check_move(sample, SampleStatus.APPROVED)
+    _send(sample, seller, None, "")
+    return sample
+
+
+def _send(
+    sample: SampleRequest, seller: User | None, rule: SampleRule | None, currency: str
+) -> None:
+    """Place the free order and approve the request, by the seller or by ``rule``."""
     address = db.session.get(Address, sample.address_id)
     assert address is not None  # a required foreign key; addresses are never deleted
     try:
@@ -304,7 +340,7 @@ def approve_sample(seller: User, request_id: int) -> SampleRequest:
             variant_id=sample.variant_id,
             address=address,
             note=sample.note,
-            actor_id=seller.id,
+            actor_id=seller.id if seller is not None else None,
         )
     except OutOfStock as error:
         if error.available <= 0:
@@ -312,9 +348,46 @@ def approve_sample(seller: User, request_id: int) -> SampleRequest:
         else:
             problem = f"{error.title} is not on sale right now: put it on sale, then approve."
         raise SampleOutOfStock(f"{problem} The request still waits for your answer.") from None
+    unit_cost = db.session.scalar(select(Variant.cost_price).where(Variant.id == sample.variant_id))
     sample.order_id = order.id
-    _decide(sample, SampleStatus.APPROVED, seller)
-    _audit(sample, seller, "approve", f"order #{order.id}")
+    sample.unit_cost = unit_cost
+    if rule is None:
+        assert seller is not None
+        _decide(sample, SampleStatus.APPROVED, seller)
+        _audit(sample, seller, "approve", f"order #{order.id}")
+    else:
+        SAMPLE_STATES.move(sample, SampleStatus.APPROVED)
+        sample.decided_at = utcnow()
+        sample.decided_by = None
+        sample.approved_rule_id = rule.id
+        sample.approved_by_rule = rules.describe(rule, currency)[:300]
+        audit.record(
+            actor_id=None,
+            action="sample.approve_by_rule",
+            subject_type="sample_request",
+            subject_id=sample.id,
+            from_state=SampleStatus.REQUESTED.value,
+            to_state=sample.status,
+            reason=f"{sample.approved_by_rule}; order #{order.id}",
+        )
+    db.session.flush()
+
+
+def set_shipping_cost(seller: User, request_id: int, amount: int) -> SampleRequest:
+    """Record what shipping an approved sample cost (minor units, the store's currency)."""
+    sample = _store_request(seller, request_id)
+    if sample.status != SampleStatus.APPROVED.value:
+        raise InvalidSampleRequest("Only an approved sample has a shipping cost.", field="amount")
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount <= 10**9:
+        raise InvalidSampleRequest("Enter a shipping cost of zero or more.", field="amount")
+    sample.shipping_cost = amount
+    audit.record(
+        actor_id=seller.id,
+        action="sample.shipping_cost",
+        subject_type="sample_request",
+        subject_id=sample.id,
+        to_state=str(amount),
+    )
     db.session.flush()
     return sample
 

@@ -18,13 +18,20 @@ from flask_login import current_user
 from affiliate.plans import queries as plan_queries
 from affiliate.plans.exceptions import PlanError
 from affiliate.plans.forms import ConfirmForm
-from affiliate.plans.samples import queries, services
-from affiliate.plans.samples.forms import DeclineSampleForm, SampleCapForm, SampleRequestForm
+from affiliate.plans.samples import obligations, queries, rules, services
+from affiliate.plans.samples.forms import (
+    DeclineSampleForm,
+    SampleCapForm,
+    SampleRequestForm,
+    ShippingCostForm,
+)
+from affiliate.plans.samples.jobs import posting_days
 from affiliate.plans.samples.loaders import get_sample_or_404
 from affiliate.plans.samples.models import SampleStatus
 from core.accounts.authz import role_required
 from core.accounts.models import Role
 from core.extensions import db
+from core.money import parse_amount, to_decimal
 from core.web.pagination import page_arg
 from core.web.refusals import refuse
 from shop.catalog.models import Product, Store
@@ -96,7 +103,7 @@ def new(product_id: int) -> ResponseReturnValue:
         flash("Check the highlighted fields.", "danger")
         return _new_page(product, form, 400)
     try:
-        services.request_sample(
+        sample = services.request_sample(
             current_user,
             product.id,
             form.variant_id.data,
@@ -107,7 +114,17 @@ def new(product_id: int) -> ResponseReturnValue:
     except PlanError as error:
         return refuse(error, form=form, page=lambda status: _new_page(product, form, status))
     db.session.commit()
-    flash(f"Sample of “{product.title}” requested. The seller will approve or decline.", "success")
+    if sample.approved_by_rule:
+        flash(
+            f"Sample of “{product.title}” approved at once by the seller's "
+            f"{sample.approved_by_rule[0].lower()}{sample.approved_by_rule[1:]}: it ships soon.",
+            "success",
+        )
+    else:
+        flash(
+            f"Sample of “{product.title}” requested. The seller will approve or decline.",
+            "success",
+        )
     return redirect(url_for("samples.creator_requests"))
 
 
@@ -116,6 +133,8 @@ def _creator_page(status: int = 200) -> ResponseReturnValue:
         render_template(
             "plans/creator_samples.html",
             page=queries.creator_requests(current_user.id, page_arg()),
+            rate=obligations.posting_rate(current_user.id),
+            posting_days=posting_days(),
             cancel_form=ConfirmForm(formdata=None),
         ),
         status,
@@ -185,6 +204,10 @@ def _queue_page(
         form.max_requests.data = cap
         return form
 
+    page = queries.seller_queue(
+        store.id, None if tab == "all" else tab, page_arg(), queries.PER_PAGE
+    )
+    floor = rules.posting_floor(store.id)
     return (
         render_template(
             "plans/seller_samples.html",
@@ -192,9 +215,12 @@ def _queue_page(
             tab=tab,
             tabs=SELLER_TABS,
             counts=queries.status_counts(store.id),
-            page=queries.seller_queue(
-                store.id, None if tab == "all" else tab, page_arg(), queries.PER_PAGE
-            ),
+            page=page,
+            rates=obligations.posting_rates(row.request.creator_id for row in page.items),
+            floor=floor,
+            below_floor=rules.below_floor,
+            shipping_form=ShippingCostForm(formdata=None),
+            amount_text=lambda amount, currency: str(to_decimal(amount, currency)),
             caps=queries.store_caps(store.id, also=cap_product),
             cap_product=cap_product,
             products=plan_queries.store_products(store),
@@ -287,3 +313,40 @@ def set_cap(product_id: int) -> ResponseReturnValue:
     else:
         message = f"At most {cap} sample requests for that product (waiting or approved)."
     return _back_to_queue(message)
+
+
+@bp.post("/seller/samples/<int:request_id>/nudge")
+@role_required(Role.SELLER)
+def nudge(request_id: int) -> ResponseReturnValue:
+    store = _my_store_or_404()
+    sample = get_sample_or_404(request_id, store=store)
+    if not ConfirmForm().validate_on_submit():
+        flash(FORM_EXPIRED, "danger")
+        return _queue_page(store, 400)
+    try:
+        obligations.nudge(current_user, sample.id)
+    except PlanError as error:
+        return _refused(store, error)
+    return _back_to_queue("Nudge sent: the creator is reminded of the deadline.", "info")
+
+
+@bp.post("/seller/samples/<int:request_id>/shipping-cost")
+@role_required(Role.SELLER)
+def shipping_cost(request_id: int) -> ResponseReturnValue:
+    store = _my_store_or_404()
+    sample = get_sample_or_404(request_id, store=store)
+    form = ShippingCostForm()
+    amount = None
+    if form.validate_on_submit():
+        try:
+            amount = parse_amount(form.amount.data or "", store.currency)
+        except ValueError:
+            amount = None
+    if amount is None or amount < 0:
+        flash("Enter the shipping cost like 4.50.", "danger")
+        return _queue_page(store, 400)
+    try:
+        services.set_shipping_cost(current_user, sample.id, amount)
+    except PlanError as error:
+        return _refused(store, error)
+    return _back_to_queue("Shipping cost recorded; it counts in the sample economics.")
