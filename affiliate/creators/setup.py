@@ -12,13 +12,14 @@ from affiliate.creators.attribution.views import tracking as tracking_views
 from affiliate.creators.centre import profile_pages
 from affiliate.creators.centre import seller_views as centre_seller_views
 from affiliate.creators.centre import views as centre_views
+from affiliate.creators.collections import setup as collections_setup
 from affiliate.creators.content import models as content_models
 from affiliate.creators.content.views import lives, videos, yellowcart
 from core.jobs import register_periodic
 from shop import hooks, signals
 
 #: The modules that define the creators' tables, mapped before Alembic compares.
-MODEL_MODULES = (content_models, attribution_models)
+MODEL_MODULES = (content_models, attribution_models, *collections_setup.MODEL_MODULES)
 
 
 def init_app(app: Flask) -> None:
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     init_content(app)
     init_attribution(app)
     init_centre(app)
+    collections_setup.init_app(app)
 
 
 def init_content(app: Flask) -> None:
