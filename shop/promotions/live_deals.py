@@ -248,13 +248,34 @@ def deals_for_content(
     return found
 
 
-def store_live_deals(store_id: int, limit: int = 100) -> list[LiveDeal]:
-    """The store's live deals, newest first (one statement)."""
-    return list(
-        db.session.scalars(
-            select(LiveDeal)
-            .where(LiveDeal.store_id == store_id)
-            .order_by(LiveDeal.created_at.desc(), LiveDeal.id.desc())
-            .limit(limit)
-        )
-    )
+@dataclass(frozen=True)
+class StoreLiveDeal:
+    deal: LiveDeal
+    product_title: str
+    option: str  # the variant's options ("Red · M"), empty for a single-option product
+    currency: str
+
+    def state_at(self, now: datetime) -> str:
+        state = self.deal.state_at(now)
+        if state is PromotionState.RUNNING and self.deal.left <= 0:
+            return "sold out"
+        if state is PromotionState.SCHEDULED and self.deal.opened_at is None:
+            return "waiting for the live"
+        return state.value
+
+
+def store_live_deals(store_id: int, limit: int = 100) -> list[StoreLiveDeal]:
+    """The store's latest live deals, newest first, with their product (one statement)."""
+    rows = db.session.execute(
+        select(LiveDeal, Product.title, Variant.option1, Variant.option2, Store.currency)
+        .join(Product, Product.id == LiveDeal.product_id)
+        .join(Variant, Variant.id == LiveDeal.variant_id)
+        .join(Store, Store.id == LiveDeal.store_id)
+        .where(LiveDeal.store_id == store_id)
+        .order_by(LiveDeal.created_at.desc(), LiveDeal.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        StoreLiveDeal(deal, title, " · ".join(o for o in (o1, o2) if o), currency)
+        for deal, title, o1, o2, currency in rows
+    ]
