@@ -19,26 +19,29 @@ branch_labels = None
 depends_on = None
 
 
+def _postgres() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
 def _at(name: str, nullable: bool = False) -> sa.Column:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("product") as batch:
-        batch.add_column(sa.Column("rating_sum", sa.Integer(), server_default="0", nullable=False))
-        batch.add_column(
-            sa.Column("rating_count", sa.Integer(), server_default="0", nullable=False)
-        )
-        batch.add_column(
-            sa.Column("rating_avg_centi", sa.Integer(), server_default="0", nullable=False)
-        )
-        batch.create_check_constraint(
-            "rating_sum_in_range",
+    # Plain ADD COLUMNs: on SQLite a batch rebuild of ``product`` would drop the triggers that
+    # keep ``product_fts`` in step. SQLite cannot add a CHECK without that rebuild, so the
+    # rating CHECK is PostgreSQL's only there (the services keep the sums either way).
+    for name in ("rating_sum", "rating_count", "rating_avg_centi"):
+        op.add_column("product", sa.Column(name, sa.Integer(), server_default="0", nullable=False))
+    if _postgres():
+        op.create_check_constraint(
+            op.f("ck_product_rating_sum_in_range"),
+            "product",
             "rating_count >= 0 AND rating_sum BETWEEN rating_count AND 5 * rating_count",
         )
-        batch.create_index(
-            "ix_product_status_rating", ["status", "rating_avg_centi", "rating_count"]
-        )
+    op.create_index(
+        "ix_product_status_rating", "product", ["status", "rating_avg_centi", "rating_count"]
+    )
 
     op.create_table(
         "review",
@@ -233,9 +236,8 @@ def downgrade() -> None:
     op.drop_table("review_helpful")
     op.drop_table("review_photo")
     op.drop_table("review")
-    with op.batch_alter_table("product") as batch:
-        batch.drop_index("ix_product_status_rating")
-        batch.drop_constraint(op.f("ck_product_rating_sum_in_range"), type_="check")
-        batch.drop_column("rating_avg_centi")
-        batch.drop_column("rating_count")
-        batch.drop_column("rating_sum")
+    op.drop_index("ix_product_status_rating", table_name="product")
+    if _postgres():
+        op.drop_constraint(op.f("ck_product_rating_sum_in_range"), "product", type_="check")
+    for name in ("rating_avg_centi", "rating_count", "rating_sum"):
+        op.drop_column("product", name)  # SQLite 3.35+: ALTER TABLE … DROP COLUMN, no rebuild
