@@ -15,6 +15,8 @@ from flask.cli import AppGroup
 from core.accounts import services as account_services
 from core.extensions import db
 from demo import activity, creators, payouts, plans, promotions, shop
+from demo import collections as demo_collections
+from demo import reviews as demo_reviews
 from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 SEEDERS: tuple[Callable[[], str], ...] = (
@@ -28,6 +30,8 @@ SEEDERS: tuple[Callable[[], str], ...] = (
     activity.seed_creator_activity,
     activity.seed_codes_and_live_voucher,
     payouts.seed_payouts,
+    demo_reviews.seed_reviews,
+    demo_collections.seed_collections,
 )
 
 demo_cli = AppGroup("demo", help="Demo data for a fresh machine.")
