@@ -126,12 +126,21 @@ class PinVoucherForm(FlaskForm):
     voucher_id = IntegerField("Voucher", validators=[Optional(), ID_RANGE])
 
 
+def optional_id(value: object) -> int | None:
+    """A select's id, None for its empty "Choose…" option (a non-number raises: 400)."""
+    if value in ("", None):
+        return None
+    return int(str(value))
+
+
 class LiveDealForm(FlaskForm):
     """A seller's deal for one creator's live: the service checks every id and value."""
 
-    content_id = SelectField("Live", coerce=int, validate_choice=False, validators=[Optional()])
+    content_id = SelectField(
+        "Live", coerce=optional_id, validate_choice=False, validators=[Optional()]
+    )
     variant_id = SelectField(
-        "Product option", coerce=int, validate_choice=False, validators=[Optional()]
+        "Product option", coerce=optional_id, validate_choice=False, validators=[Optional()]
     )
     deal_price = StringField(
         "Deal price", validators=[DataRequired("Enter the deal price.")], filters=[strip]

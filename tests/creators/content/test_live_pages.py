@@ -339,7 +339,13 @@ def test_state_json_reflects_a_pin_and_is_never_cached(client, world):
 def test_state_json_after_the_end_says_ended(client, world):
     live = make_live(world.cara_id, world.products[:1], state="ended")
     body = client.get(f"/live/{live.id}/state.json").json
-    assert body == {"state": "ended", "pinned": None, "pinned_at": None, "version": body["version"]}
+    assert body == {
+        "state": "ended",
+        "pinned": None,
+        "pinned_at": None,
+        "version": body["version"],
+        "deals": [],
+    }
 
 
 # ---------------------------------------------------------------------------- pinned voucher
