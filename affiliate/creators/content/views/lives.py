@@ -240,7 +240,10 @@ def pin_voucher(content_id: int) -> ResponseReturnValue:
 
 @bp.get("/live/<int:content_id>")
 def watch(content_id: int) -> ResponseReturnValue:
-    live = get_live_or_404(content_id)
+    return _watch_page(get_live_or_404(content_id))
+
+
+def _watch_page(live: Content, status: int = 200) -> ResponseReturnValue:
     cards = queries.product_cards([live.id]).get(live.id, [])
     buyer_id = current_user.id if current_user.is_authenticated else None
     now = utcnow()
@@ -265,7 +268,7 @@ def watch(content_id: int) -> ResponseReturnValue:
         reminded=queries.live_status(live).is_scheduled
         and reminders.has_reminder(buyer_id, live.id),
         remind_form=ActionForm(),
-    )
+    ), status
 
 
 def _card_urls(card: dict[str, Any], next_url: str) -> dict[str, Any]:
@@ -312,14 +315,13 @@ def _remind(content_id: int, action: Callable[[Content], bool], done: str) -> Re
     if not ActionForm().validate_on_submit():
         abort(400)
     live = get_live_or_404(content_id)
-    back = url_for("lives.watch", content_id=live.id)
     try:
         action(live)
     except ContentError as error:
-        return refuse(error, back=back)
+        return refuse(error, page=lambda status: _watch_page(get_live_or_404(content_id), status))
     db.session.commit()
     flash(done, "success")
-    return redirect(back, 303)
+    return redirect(url_for("lives.watch", content_id=content_id), 303)
 
 
 @bp.post("/live/<int:content_id>/reminder")
