@@ -16,6 +16,7 @@ from core.accounts import services as account_services
 from core.extensions import db
 from demo import activity, creators, payouts, plans, promotions, shop
 from demo import collections as demo_collections
+from demo import live_deals as demo_live_deals
 from demo import reviews as demo_reviews
 from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
@@ -29,6 +30,7 @@ SEEDERS: tuple[Callable[[], str], ...] = (
     creators.seed_videos,
     activity.seed_creator_activity,
     activity.seed_codes_and_live_voucher,
+    demo_live_deals.seed_live_deals,
     payouts.seed_payouts,
     demo_reviews.seed_reviews,
     demo_collections.seed_collections,
