@@ -238,6 +238,7 @@ def test_viewer_buys_at_the_deal_price_and_the_creator_earns_rate_times_paid(cli
         {"product_id": world.serum.id, "variant_id": world.serum_variant, "quantity": 2},
     )
     assert added.status_code == 303
+    assert "Live deal" in buyer.get("/cart").get_data(as_text=True)
     payment_id = payment_id_of(place(buyer))
     assert pay(buyer, payment_id).status_code in (302, 303)
     db.session.expire_all()
