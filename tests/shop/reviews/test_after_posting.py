@@ -14,10 +14,10 @@ from core.extensions import db
 from core.types import utcnow
 from shop.catalog.models import Product
 from shop.orders.models import LineStatus, OrderLine
-from shop.reviews.models import Review
+from shop.reviews.models import Review, ReviewPhoto
 from tests.conftest import post_form
 from tests.factories import make_user
-from tests.shop.reviews.helpers import delivered_line, post_review
+from tests.shop.reviews.helpers import delivered_line, photo, post_review
 
 
 def _review(shop, client, auth, rating: int = 4) -> int:
@@ -169,3 +169,26 @@ def test_a_refunded_line_can_still_be_reviewed(shop, client, auth):
     db.session.commit()
     auth.login(shop.buyer_email)
     assert post_review(client, order_id, line_id, rating=1).status_code == 303
+
+
+def test_author_removes_a_photo_and_adds_another(shop, client, auth):
+    order_id, line_id = delivered_line(shop.buyer_id, shop.mug)
+    auth.login(shop.buyer_email)
+    post_review(client, order_id, line_id, photos=[photo("a.png")])
+    review = db.session.scalars(select(Review)).one()
+    first = db.session.scalar(select(ReviewPhoto.id).where(ReviewPhoto.review_id == review.id))
+    response = post_form(
+        client,
+        f"/reviews/{review.id}/edit",
+        {
+            "rating": "5",
+            "body": "Still lovely",
+            "remove_photo": str(first),
+            "photos": [photo("b.png")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    photos = db.session.scalars(select(ReviewPhoto.id).where(ReviewPhoto.review_id == review.id))
+    assert list(photos) != [first]
+    assert db.session.get(Review, review.id).photo_count == 1

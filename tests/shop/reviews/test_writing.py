@@ -135,3 +135,22 @@ def test_signed_out_visitor_is_sent_to_sign_in(shop, client):
     order_id, line_id = delivered_line(shop.buyer_id, shop.mug)
     response = client.get(f"/orders/{order_id}/lines/{line_id}/review")
     assert response.status_code in (302, 401)
+
+
+def test_review_form_page_opens_for_a_delivered_line(shop, client, auth):
+    order_id, line_id = delivered_line(shop.buyer_id, shop.mug)
+    auth.login(shop.buyer_email)
+    page = client.get(f"/orders/{order_id}/lines/{line_id}/review")
+    assert page.status_code == 200
+    assert "Post review" in page.get_data(as_text=True)
+
+
+def test_edit_page_opens_with_the_review(shop, client, auth):
+    order_id, line_id = delivered_line(shop.buyer_id, shop.mug)
+    auth.login(shop.buyer_email)
+    post_review(client, order_id, line_id, rating=3, body="Decent mug", photos=[photo()])
+    review_id = db.session.scalars(select(Review.id)).one()
+    page = client.get(f"/reviews/{review_id}/edit").get_data(as_text=True)
+    assert "Decent mug" in page
+    assert 'name="remove_photo"' in page
+    assert client.get(f"/orders/{order_id}/lines/{line_id}/review").status_code == 302
