@@ -1,6 +1,7 @@
 """What the collection pages read, in a fixed number of statements whatever their size: a
-creator's collections with their covers (2), one collection's products (1 for the creator,
-2 for a public page: the count and a page), the showcase products still to add (1)."""
+creator's collections with their covers and earnings (3; 2 on the public profile), one
+collection's products (1 for the creator, 2 for a public page: the count and a page), the
+showcase products still to add (1)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer, joinedload, raiseload
 
+from affiliate.creators.attribution.models import Commission
 from affiliate.creators.collections.models import Collection, CollectionItem
 from affiliate.plans.models import ShowcaseItem
 from affiliate.profiles.models import CreatorProfile
@@ -25,6 +27,29 @@ COVERS = 4
 class CollectionCard:
     collection: Collection
     covers: list[str] = field(default_factory=list)
+    #: Lines bought from the collection and their commission (net of reversals), by currency.
+    sales: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def _sales(collection_ids: Sequence[int]) -> dict[int, dict[str, tuple[int, int]]]:
+    """Commissions earned from each collection: (lines, net amount) per currency (one
+    statement)."""
+    if not collection_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Commission.collection_id,
+            Commission.currency,
+            func.count(Commission.id),
+            func.sum(Commission.amount - Commission.reversed_amount),
+        )
+        .where(Commission.collection_id.in_(collection_ids))
+        .group_by(Commission.collection_id, Commission.currency)
+    ).all()
+    sales: dict[int, dict[str, tuple[int, int]]] = {}
+    for collection_id, currency, lines, amount in rows:
+        sales.setdefault(collection_id, {})[currency] = (int(lines), int(amount or 0))
+    return sales
 
 
 def _covers(collection_ids: Sequence[int], *, active_only: bool) -> dict[int, list[str]]:
@@ -61,15 +86,18 @@ def _covers(collection_ids: Sequence[int], *, active_only: bool) -> dict[int, li
 
 
 def collections_of(creator_id: int, *, public: bool = False) -> list[CollectionCard]:
-    """The creator's collections, newest first, with covers; ``public``: only non-empty ones."""
+    """The creator's collections, newest first, with covers (and, for the creator, what they
+    earned); ``public``: only non-empty ones, without figures."""
     statement = select(Collection).where(Collection.creator_id == creator_id)
     if public:
         statement = statement.where(Collection.product_count > 0)
     collections = list(
         db.session.scalars(statement.order_by(Collection.created_at.desc(), Collection.id.desc()))
     )
-    covers = _covers([c.id for c in collections], active_only=public)
-    return [CollectionCard(c, covers.get(c.id, [])) for c in collections]
+    ids = [c.id for c in collections]
+    covers = _covers(ids, active_only=public)
+    sales = {} if public else _sales(ids)
+    return [CollectionCard(c, covers.get(c.id, []), sales.get(c.id, {})) for c in collections]
 
 
 def public_collection(handle: str, slug: str) -> tuple[Collection, CreatorProfile] | None:

@@ -205,6 +205,10 @@ def test_buying_from_a_collection_credits_the_creator(world, client, auth):
         None,
     )
     assert (earned.state, earned.amount) == ("pending", 200)  # 10% of 20.00
+    auth.logout()
+    auth.login(world.creator_email)
+    centre = client.get("/creator/collections").get_data(as_text=True)
+    assert "1 sale · $2.00 commission" in centre
 
 
 def _video_of(creator_id: int, product_id: int) -> Content:
