@@ -271,3 +271,41 @@ def test_ending_the_live_ends_its_deals(world):
     db.session.refresh(deal)
     assert deal.ended_at is not None
     assert db.session.get(Content, world.live.id).live_state == "ended"
+
+
+def test_the_creator_sees_the_deal_on_the_control_panel(client, world):
+    _give(world)
+    html = (
+        _as(client, "cleo@example.com")
+        .get(f"/creator/lives/{world.live.id}")
+        .get_data(as_text=True)
+    )
+    assert "Sellers&#39; deals for your viewers" in html or "Sellers' deals" in html
+    assert "$15.00" in html
+
+
+def test_seller_page_statements_do_not_grow_with_deals(client, world, count_queries):
+    seller = _as(client, "sam@example.com")
+    counts = []
+    for batch in ((10,), (20, 30, 40)):
+        for minutes in batch:
+            db.session.add(
+                LiveDeal(
+                    store_id=world.store.id,
+                    product_id=world.serum.id,
+                    variant_id=world.serum_variant,
+                    creator_id=world.cleo_id,
+                    content_type="live",
+                    content_id=world.live.id,
+                    deal_price=1000,
+                    quantity=5,
+                    per_buyer_limit=1,
+                    starts_at=utcnow() - timedelta(hours=2, minutes=minutes),
+                    ends_at=utcnow() - timedelta(hours=1, minutes=minutes),
+                )
+            )
+        db.session.commit()
+        count_queries.statements.clear()
+        assert seller.get("/seller/live-deals").status_code == 200
+        counts.append(count_queries.count)
+    assert counts[0] == counts[1]  # one deal, then four

@@ -149,6 +149,8 @@ def _control_page(live: Content, status: int = 200) -> ResponseReturnValue:
             cards=cards,
             vouchers=vouchers,
             pinned_voucher=lives.pinned_voucher(live, vouchers),
+            deals=live_deals.deals_of_live(live.id),
+            deal_titles={card.product_id: card.title for card in cards},
         ),
         status,
     )
