@@ -7,6 +7,7 @@ The job's clock is injected (``send_due(now)``), relative to the live's schedule
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -230,3 +231,31 @@ def test_profile_lists_upcoming_lives_and_asks_signed_out_viewers_to_sign_in(cli
     assert "Sign in to set a reminder" in html
     Auth(client).login("bea@example.com")
     assert "Remind me" in client.get("/creators/cleo").get_data(as_text=True)
+
+
+def test_two_runs_at_once_send_each_notice_once(app, world, postgres_only):
+    """Two job runs racing on PostgreSQL: the guarded UPDATE lets one take each reminder."""
+    _remind((world.bea, world.live.id), (world.otto, world.live.id))
+    at = world.live.scheduled_at - timedelta(minutes=5)
+    bea_id, otto_id = world.bea.id, world.otto.id
+    db.session.remove()
+    barrier = threading.Barrier(2, timeout=30)
+    sent: list[int] = []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                sent.append(reminders.send_due(at))
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(sent) in ([0, 2], [1, 1])
+    assert len(_notices(bea_id)) == 1
+    assert len(_notices(otto_id)) == 1
