@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from core.accounts.models import User
 from core.audit.services import record
 from core.extensions import db
+from core.notifications.services import notify
 from core.types import utcnow
 from shop.catalog.images import ImageInput
-from shop.catalog.models import Product
+from shop.catalog.models import Product, Store
 from shop.orders.models import Order, OrderLine
 from shop.reviews import rules
 from shop.reviews.exceptions import (
@@ -32,6 +33,12 @@ from shop.reviews.exceptions import (
     NotReviewable,
 )
 from shop.reviews.models import Review, ReviewHelpful, ReviewPhoto
+
+SELLER_REVIEWS_LINK = "/seller/reviews"
+
+
+def _product_link(product_id: int) -> str:
+    return f"/p/{product_id}#reviews"
 
 
 def _clean_rating(rating: object) -> int:
@@ -129,6 +136,14 @@ def write_review(
             "You have already reviewed this item; you can edit your review."
         ) from None
     _move_rating(line.product_id, review.rating, 1)
+    owner_id = db.session.scalar(select(Store.owner_id).where(Store.id == order.store_id))
+    if owner_id is not None:
+        notify(
+            owner_id,
+            f"New {review.rating}-star review of {line.title}.",
+            kind="review.posted",
+            link=SELLER_REVIEWS_LINK,
+        )
     return review
 
 
@@ -197,6 +212,12 @@ def answer_review(
     review.reply = reply
     review.replied_at = now or utcnow()
     review.replied_by_id = seller.id
+    notify(
+        review.buyer_id,
+        "The seller answered your review.",
+        kind="review.answered",
+        link=_product_link(review.product_id),
+    )
     db.session.flush()
     return review
 
@@ -235,6 +256,12 @@ def hide_review(review: Review, staff: User, reason: str | None) -> None:
     review.hidden_reason = text
     review.hidden_by_id = staff.id
     _move_rating(review.product_id, -review.rating, -1)
+    notify(
+        review.buyer_id,
+        f"Your review was hidden by our moderators: {text}",
+        kind="review.hidden",
+        link=_product_link(review.product_id),
+    )
     record(
         actor_id=staff.id,
         action="review.hidden",

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from core.accounts.models import Role
 from core.audit.models import AuditEvent
 from core.extensions import db
+from core.notifications.models import Notification
 from core.types import utcnow
 from shop.catalog.models import Product
 from shop.orders.models import LineStatus, OrderLine
@@ -192,3 +193,18 @@ def test_author_removes_a_photo_and_adds_another(shop, client, auth):
     photos = db.session.scalars(select(ReviewPhoto.id).where(ReviewPhoto.review_id == review.id))
     assert list(photos) != [first]
     assert db.session.get(Review, review.id).photo_count == 1
+
+
+def test_seller_is_told_of_a_review_and_the_buyer_of_the_answer(shop, client, auth):
+    review_id = _review(shop, client, auth, rating=2)
+    seller_notices = db.session.scalars(
+        select(Notification.message).where(Notification.user_id == shop.seller_a_id)
+    ).all()
+    assert any("2-star review" in message for message in seller_notices)
+    auth.logout()
+    auth.login("ada@example.com")
+    post_form(client, f"/seller/reviews/{review_id}/answer", {"reply": "Sorry!"})
+    kinds = db.session.scalars(
+        select(Notification.kind).where(Notification.user_id == shop.buyer_id)
+    ).all()
+    assert "review.answered" in kinds
