@@ -18,7 +18,7 @@ from sqlalchemy.sql import ColumnElement
 from core.extensions import db
 from core.money import format_money
 from core.types import utcnow
-from shop.catalog.models import Product, Store, Variant
+from shop.catalog.models import Product, ProductStatus, Store, Variant
 from shop.promotions.exceptions import (
     AlreadyEnded,
     FlashDealOverlap,
@@ -39,7 +39,7 @@ class LiveDealNotFound(PromotionNotFound):
 
 
 def store_variant(store: Store, variant_id: object) -> Variant:
-    """The store's own variant of an active product; another store's answers 404."""
+    """The store's own variant on sale; another store's answers 404, one not on sale 400."""
     if isinstance(variant_id, bool) or not isinstance(variant_id, int):
         raise LiveDealNotFound("Choose the product option for the deal.", field="variant_id")
     if not 0 < variant_id <= _MAX_KEY:
@@ -51,6 +51,8 @@ def store_variant(store: Store, variant_id: object) -> Variant:
     )
     if variant is None:
         raise LiveDealNotFound("No such product option in your store.", field="variant_id")
+    if not variant.active or variant.product.status != ProductStatus.ACTIVE.value:
+        raise InvalidDealPrice("That product option is not on sale.", field="variant_id")
     return variant
 
 

@@ -313,3 +313,11 @@ def test_viewers_see_sold_out_and_ended(market, creator_id):
     db.session.commit()
     found = live_deals.deals_for_content("live", LIVE)
     assert [(d.id, d.state) for d in found] == [(deal.id, "ended")]
+
+
+def test_an_option_not_on_sale_is_refused(market, creator_id):
+    db.session.get(Variant, market.mug).active = False
+    db.session.commit()
+    with pytest.raises(InvalidDealPrice, match="not on sale") as refused:
+        _deal(market, creator_id)
+    assert refused.value.status_code == 400
