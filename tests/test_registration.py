@@ -20,6 +20,7 @@ BLUEPRINTS = [
     "accounts",
     "admin",
     "codes",
+    "collections",
     "creators",
     "lives",
     "main",
