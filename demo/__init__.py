@@ -27,6 +27,9 @@ from demo import (
     shop,
     webhooks,
 )
+from demo import collections as demo_collections
+from demo import live_deals as demo_live_deals
+from demo import reviews as demo_reviews
 from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 SEEDERS: tuple[Callable[[], str], ...] = (
@@ -41,7 +44,10 @@ SEEDERS: tuple[Callable[[], str], ...] = (
     activity.seed_creator_activity,
     activity.seed_codes_and_live_voucher,
     messages.seed_messages_and_crm,
+    demo_live_deals.seed_live_deals,
     payouts.seed_payouts,
+    demo_reviews.seed_reviews,
+    demo_collections.seed_collections,
     currencies.seed_euro_store,
     webhooks.seed_webhooks,
     api.seed_api_hint,

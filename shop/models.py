@@ -15,6 +15,7 @@ from shop.promotions.models import (
     VoucherProduct,
     VoucherRedemption,
 )
+from shop.reviews.models import Review, ReviewHelpful, ReviewPhoto
 from shop.sync.models import CatalogImport, ImportStatus
 
 __all__ = [
@@ -40,6 +41,9 @@ __all__ = [
     "ProductStatus",
     "RefundRequest",
     "RefundStatus",
+    "Review",
+    "ReviewHelpful",
+    "ReviewPhoto",
     "Store",
     "Variant",
     "Voucher",

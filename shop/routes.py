@@ -24,6 +24,7 @@ from shop.payments import views as payment_views
 from shop.payments import webhooks as payment_webhooks
 from shop.promotions import buyer_views as promotion_buyer_views
 from shop.promotions import seller_views as promotion_seller_views
+from shop.reviews import views as review_views
 from shop.seller import views as seller_views
 from shop.sync import views as sync_views
 
@@ -40,6 +41,7 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     payment_webhooks,
     promotion_buyer_views,
     promotion_seller_views,
+    review_views,
     seller_views,
     sync_views,
 )

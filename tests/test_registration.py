@@ -22,8 +22,10 @@ BLUEPRINTS = [
     "api_keys",
     "api_v1",
     "codes",
+    "collections",
     "creators",
     "crm",
+    "live_deals",
     "lives",
     "mail",
     "main",
@@ -52,6 +54,7 @@ BLUEPRINTS = [
 PERIODIC = {
     "affiliate.creators.attribution.digest.send_commission_digests",
     "affiliate.creators.attribution.jobs.roll_up_events",
+    "affiliate.creators.content.jobs.send_live_reminders",
     "affiliate.payouts.jobs.recover_stuck_payouts",
     "affiliate.plans.samples.jobs.sweep_sample_obligations",
     "api.keys.jobs.purge_idempotent_requests",

@@ -12,13 +12,15 @@ from affiliate.creators.attribution.views import tracking as tracking_views
 from affiliate.creators.centre import profile_pages, sample_figures
 from affiliate.creators.centre import seller_views as centre_seller_views
 from affiliate.creators.centre import views as centre_views
+from affiliate.creators.collections import setup as collections_setup
+from affiliate.creators.content import jobs as content_jobs
 from affiliate.creators.content import models as content_models
-from affiliate.creators.content.views import lives, videos, yellowcart
+from affiliate.creators.content.views import live_deals, lives, videos, yellowcart
 from core.jobs import register_periodic
 from shop import hooks, signals
 
 #: The modules that define the creators' tables, mapped before Alembic compares.
-MODEL_MODULES = (content_models, attribution_models)
+MODEL_MODULES = (content_models, attribution_models, *collections_setup.MODEL_MODULES)
 
 
 def init_app(app: Flask) -> None:
@@ -30,14 +32,18 @@ def init_app(app: Flask) -> None:
     init_content(app)
     init_attribution(app)
     init_centre(app)
+    collections_setup.init_app(app)
 
 
 def init_content(app: Flask) -> None:
-    """The yellow cart, lives and videos; an add to the cart from content counts as an event."""
+    """The yellow cart, lives (their sellers' deals, viewers' reminders every minute) and
+    videos; an add to the cart from content counts as an event."""
     app.register_blueprint(yellowcart.bp)
     app.register_blueprint(lives.bp)
     app.register_blueprint(videos.bp)
+    app.register_blueprint(live_deals.bp)
     signals.cart_line_added.connect(attribution_services.count_attributed_add)
+    register_periodic(app, content_jobs.SEND_LIVE_REMINDERS)
 
 
 def init_attribution(app: Flask) -> None:

@@ -93,6 +93,12 @@ class Product(db.Model):
     sold_count: Mapped[int] = mapped_column(Integer, default=0)
     # The first image's thumbnail, kept by the services so that listings need no join.
     cover_thumb_path: Mapped[str | None] = mapped_column(String(255))
+    # Visible reviews' stars, kept by ``shop.reviews.services`` in the review's transaction,
+    # so that cards show the average and listings sort by it without a join. The average is
+    # in hundredths of a star (0 without reviews), rounded half-up.
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_avg_centi: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -114,6 +120,10 @@ class Product(db.Model):
             "compare_at_price IS NULL OR compare_at_price > 0", name="compare_at_positive"
         ),
         CheckConstraint("sold_count >= 0", name="sold_count_not_negative"),
+        CheckConstraint(
+            "rating_count >= 0 AND rating_sum BETWEEN rating_count AND 5 * rating_count",
+            name="rating_sum_in_range",
+        ),
         UniqueConstraint("store_id", "handle"),
         Index("ix_product_store_status", "store_id", "status", "id"),
         Index("ix_product_store_status_created", "store_id", "status", "created_at"),
@@ -121,7 +131,13 @@ class Product(db.Model):
         Index("ix_product_status_category_created", "status", "category_id", "created_at"),
         Index("ix_product_status_price", "status", "price"),
         Index("ix_product_status_sold", "status", "sold_count"),
+        Index("ix_product_status_rating", "status", "rating_avg_centi", "rating_count"),
     )
+
+    @property
+    def rating_average(self) -> float | None:
+        """The average of visible reviews' stars (one decimal), or None without any."""
+        return round(self.rating_avg_centi / 100, 1) if self.rating_count else None
 
     @property
     def is_active(self) -> bool:

@@ -31,6 +31,7 @@ class Sort(StrEnum):
     PRICE_ASC = "price_asc"
     PRICE_DESC = "price_desc"
     BEST_SELLING = "best_selling"
+    RATING = "rating"
 
     @property
     def label(self) -> str:
@@ -43,8 +44,9 @@ SORT_LABELS = {
     Sort.PRICE_ASC: "Price: low to high",
     Sort.PRICE_DESC: "Price: high to low",
     Sort.BEST_SELLING: "Best-selling",
+    Sort.RATING: "Top rated",
 }
-LISTING_SORTS = (Sort.NEWEST, Sort.PRICE_ASC, Sort.PRICE_DESC, Sort.BEST_SELLING)
+LISTING_SORTS = (Sort.NEWEST, Sort.PRICE_ASC, Sort.PRICE_DESC, Sort.BEST_SELLING, Sort.RATING)
 SEARCH_SORTS = (Sort.RELEVANCE, *LISTING_SORTS)
 
 
@@ -122,6 +124,12 @@ def _order_by(sort: Sort, search: SearchClause | None) -> list[ColumnElement]:
         Sort.PRICE_ASC: [Product.price.asc(), Product.id.asc()],
         Sort.PRICE_DESC: [Product.price.desc(), Product.id.desc()],
         Sort.BEST_SELLING: [Product.sold_count.desc(), Product.id.desc()],
+        # The denormalised average (no reviews: 0, last), then the more reviewed.
+        Sort.RATING: [
+            Product.rating_avg_centi.desc(),
+            Product.rating_count.desc(),
+            Product.id.desc(),
+        ],
     }.get(sort, [Product.created_at.desc(), Product.id.desc()])
 
 

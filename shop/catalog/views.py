@@ -33,6 +33,7 @@ from shop.catalog.queries import LISTING_SORTS, SEARCH_SORTS, CategoryTree, Filt
 from shop.catalog.search import clean_query
 from shop.promotions import offers as promotion_offers
 from shop.promotions import vouchers as promotion_vouchers
+from shop.reviews.views import product_reviews_context
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +235,7 @@ def product(product_id: int) -> ResponseReturnValue:
             locale=current_app.config["MONEY_LOCALE"],
         ),
         back_url=_page_url(),
+        **product_reviews_context(found),
     )
 
 

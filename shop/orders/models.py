@@ -214,6 +214,10 @@ class OrderLine(db.Model):
     flash_deal_id: Mapped[int | None] = mapped_column(
         ForeignKey("flash_deal.id", ondelete="SET NULL")
     )
+    # A live deal (a deal for the viewers of one creator's live) takes precedence over both.
+    live_deal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("live_deal.id", ondelete="SET NULL")
+    )
     amount: Mapped[int] = mapped_column(BigInteger)  # what the buyer paid for this line
     status: Mapped[str] = mapped_column(String(20), default=LineStatus.OPEN.value)
     # Attribution carried from the cart line; the affiliate side adds the commission.

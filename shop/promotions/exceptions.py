@@ -112,3 +112,12 @@ class FlashDealUnavailable(PromotionUnavailable):
             "order, which now shows the price you would pay."
         )
         self.title = title
+
+
+class LiveDealUnavailable(PromotionUnavailable):
+    def __init__(self, title: str, why: str) -> None:
+        super().__init__(
+            f"The live deal on {title} cannot be had: {why} Nothing was charged; review your "
+            "order, which now shows the price you would pay."
+        )
+        self.title = title

@@ -21,6 +21,7 @@ from shop.catalog.exceptions import CatalogError
 from shop.catalog.forms import StoreForm, uploaded
 from shop.catalog.seller_views import commit_with_files, current_store, process_uploads
 from shop.orders.seller import queries as seller_queries
+from shop.reviews import queries as review_queries
 
 CHART_DAYS = 30
 LOGO_SIZE = 400
@@ -33,9 +34,10 @@ def home() -> ResponseReturnValue:
     store = seller_queries.store_of(current_user.id)
     currency = store.currency if store else current_app.config["DEFAULT_CURRENCY"]
     balances = ledger.owner_balances(current_user.id, currency)
-    figures = days = chart = None
+    figures = days = chart = review_rate = None
     if store is not None:
         now = utcnow()
+        review_rate = review_queries.negative_rate(store.id)
         figures = seller_queries.numbers(store.id, now)
         days = seller_queries.daily(store.id, now, CHART_DAYS)
         chart = {
@@ -53,6 +55,7 @@ def home() -> ResponseReturnValue:
         figures=figures,
         days=days,
         chart=chart,
+        review_rate=review_rate,
     )
 
 

@@ -3,7 +3,8 @@
 // when the version changes, redraws the pinned card and the state badge. The card is built
 // node by node with textContent/setAttribute, never innerHTML, and matches the markup of the
 // product_card macro (templates/creators/_yellow_cart.html). A live that starts or ends
-// reloads the page once: its layout changes.
+// reloads the page once: its layout changes. The live's deals ([data-live-deal]) follow every
+// poll (units left, sold out, ended), and a running deal counts down to its end each second.
 (function () {
   "use strict";
   var page = document.querySelector("[data-live-state-url]");
@@ -144,7 +145,65 @@
     window.location.reload();
   }
 
+  var DEAL_STATES = ["running", "scheduled", "sold_out", "ended"];
+  var deals = Array.prototype.slice.call(page.querySelectorAll("[data-live-deal]"));
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function clock(ms) {
+    var total = Math.max(Math.floor(ms / 1000), 0);
+    var hours = Math.floor(total / 3600);
+    return pad(hours) + ":" + pad(Math.floor((total % 3600) / 60)) + ":" + pad(total % 60);
+  }
+
+  function dealText(node) {
+    var dealState = node.getAttribute("data-deal-state");
+    if (dealState === "running") {
+      var end = Date.parse(node.getAttribute("data-deal-ends"));
+      var ms = end - Date.now();
+      if (isNaN(end)) { return null; }
+      return ms > 0 ? "Ends in " + clock(ms) : "Ended";
+    }
+    if (dealState === "sold_out") { return "Sold out"; }
+    if (dealState === "ended") { return "Ended"; }
+    return null;  // scheduled: the server's words stay
+  }
+
+  function tickDeals() {
+    deals.forEach(function (node) {
+      var status = node.querySelector("[data-deal-status]");
+      var text = dealText(node);
+      if (status && text !== null && status.textContent !== text) {
+        // Only the change of state is announced; the ticking clock is hidden from readers.
+        status.setAttribute("aria-live", node.getAttribute("data-deal-state") === "running" ? "off" : "polite");
+        status.textContent = text;
+      }
+    });
+  }
+
+  function applyDeals(list) {
+    if (!list) { return; }
+    list.forEach(function (deal) {
+      var node = page.querySelector("[data-live-deal='" + String(deal.id) + "']");
+      if (!node || DEAL_STATES.indexOf(deal.state) < 0) { return; }
+      node.setAttribute("data-deal-state", deal.state);
+      node.setAttribute("data-deal-ends", deal.ends_at);
+      DEAL_STATES.forEach(function (name) { node.classList.remove("live-deal-" + name); });
+      node.classList.add("live-deal-" + deal.state);
+      var left = node.querySelector("[data-deal-left]");
+      if (left) {
+        var open = deal.state === "running" || deal.state === "scheduled";
+        var limit = left.textContent.split("·")[1];
+        left.textContent = open ? deal.left + " left" + (limit ? " ·" + limit : "") : "";
+      }
+    });
+    tickDeals();
+  }
+
+  if (deals.length) { window.setInterval(tickDeals, 1000); tickDeals(); }
+
   function apply(data) {
+    if (data) { applyDeals(data.deals); }
     if (!data || String(data.version) === version) { return; }
     version = String(data.version);
     if (data.state !== state) {

@@ -36,6 +36,7 @@ from affiliate.creators.attribution.models import (
     CommissionState,
     EventKind,
 )
+from affiliate.creators.attribution.touches import COLLECTION
 from affiliate.plans.commission.rule import applicable_rates
 from core.extensions import db
 from core.ledger.models import AccountKind, EntryKind
@@ -137,7 +138,9 @@ def earn(order: Order, line: OrderLine, *, now: datetime | None = None) -> Commi
         store_id=order.store_id,
         creator_id=line.creator_id,
         product_id=line.product_id,
-        content_id=line.content_id,
+        # A collection's id names no content: it goes in its own column.
+        content_id=None if line.content_type == COLLECTION else line.content_id,
+        collection_id=line.content_id if line.content_type == COLLECTION else None,
         plan_id=terms.plan_id,
         plan_kind=terms.plan_kind,
         rate_bps=terms.rate_bps,
@@ -259,6 +262,8 @@ def on_order_paid(order: Order, **extra: Any) -> None:
 def _record_order_event(order: Order, line: OrderLine) -> None:
     if line.creator_id is None or line.content_id is None:
         return
+    if line.content_type == COLLECTION:
+        return  # a collection's sale: no content to count it against
     tracking.record_event(
         EventKind.ORDER,
         line.content_id,

@@ -137,6 +137,10 @@ class Commission(db.Model):
     creator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="RESTRICT"))
     content_id: Mapped[int | None] = mapped_column(ForeignKey("content.id", ondelete="SET NULL"))
+    # The creator's collection the sale came from (``content_type`` "collection" on the line).
+    collection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("creator_collection.id", ondelete="SET NULL")
+    )
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="RESTRICT"))
     plan_kind: Mapped[str] = mapped_column(String(10))
     rate_bps: Mapped[int] = mapped_column(Integer)

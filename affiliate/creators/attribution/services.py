@@ -71,6 +71,8 @@ def count_attributed_add(line: CartLine, **extra: Any) -> None:
     source = extra.get("attribution")
     if not isinstance(source, Attribution) or not has_request_context():
         return
+    if source.content_type == touches.COLLECTION:
+        return  # from a collection: content events count content only
     tracking.record_event(
         EventKind.ADD_TO_CART,
         source.content_id,

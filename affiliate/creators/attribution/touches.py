@@ -7,6 +7,9 @@ form never carries attribution. When the visitor then adds the product to a cart
 card or from the product page, the shop asks ``attribution_for(product_id)`` (a hook the
 shop calls without knowing this package): the latest touch within the attribution window
 wins, and the cart line keeps it.
+
+A tap on a product of a creator's collection (``touch_source`` with kind ``collection`` and the
+collection's id) is a touch like any other: same window, and whichever touch is latest wins.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ from shop.orders.cart import Attribution
 SESSION_KEY = "touches"
 MAX_TOUCHES = 30  # products remembered per visitor; the oldest touch goes first
 CONTENT_KINDS = frozenset(kind.value for kind in ContentKind)
+#: A touch from a creator's collection (``affiliate.creators.collections``): the line's
+#: ``content_type``, with the collection's id as its ``content_id``.
+COLLECTION = "collection"
+SOURCE_KINDS = CONTENT_KINDS | {COLLECTION}
 
 
 def _window_seconds() -> int:
@@ -30,10 +37,19 @@ def _window_seconds() -> int:
 
 def touch(content: Content, product_id: int, *, now: float | None = None) -> None:
     """Remember that this visitor came to ``product_id`` from ``content`` (last touch wins)."""
+    touch_source(content.creator_id, content.id, content.kind, product_id, now=now)
+
+
+def touch_source(
+    creator_id: int, source_id: int, kind: str, product_id: int, *, now: float | None = None
+) -> None:
+    """Remember a touch from any source of a creator's: content, or a collection."""
+    if kind not in SOURCE_KINDS:
+        raise ValueError(f"unknown touch source {kind!r}")
     now = time.time() if now is None else now
     touches = dict(session.get(SESSION_KEY) or {})
     touches.pop(str(product_id), None)
-    touches[str(product_id)] = [content.creator_id, content.id, int(now), content.kind]
+    touches[str(product_id)] = [creator_id, source_id, int(now), kind]
     while len(touches) > MAX_TOUCHES:
         touches.pop(next(iter(touches)))
     session[SESSION_KEY] = touches
@@ -63,7 +79,7 @@ def _well_formed(entry: object) -> bool:
         isinstance(entry, list)
         and len(entry) == 4
         and all(isinstance(part, int) and not isinstance(part, bool) for part in entry[:3])
-        and entry[3] in CONTENT_KINDS
+        and entry[3] in SOURCE_KINDS
     )
 
 

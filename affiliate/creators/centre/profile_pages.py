@@ -21,6 +21,7 @@ from affiliate.creators.attribution.forms import GiveCodeForm
 from affiliate.creators.attribution.models import Commission, ContentDailyStat
 from affiliate.creators.attribution.queries import net_base
 from affiliate.creators.content.queries import published_videos_of
+from affiliate.creators.content.reminders import reminded_lives, upcoming_lives_of
 from affiliate.profiles import hooks
 from affiliate.profiles.models import CreatorProfile
 from core.accounts.models import Role
@@ -59,6 +60,16 @@ def videos_section(profile: CreatorProfile, viewer: Any) -> Mapping[str, Any]:
     return {"videos": published_videos_of(profile.user_id)}
 
 
+def upcoming_lives_section(profile: CreatorProfile, viewer: Any) -> Mapping[str, Any]:
+    """The creator's lives on air and to come, and which the viewer has a reminder of."""
+    lives = upcoming_lives_of(profile.user_id)
+    viewer_id = viewer.id if viewer.is_authenticated else None
+    return {
+        "upcoming_lives": lives,
+        "reminded_lives": reminded_lives(viewer_id, [live.id for live in lives]),
+    }
+
+
 def code_panel_section(profile: CreatorProfile, viewer: Any) -> Mapping[str, Any]:
     """For a seller with a store (other than the creator): the form to give this creator a
     personal code, and the codes already given."""
@@ -76,6 +87,7 @@ def code_panel_section(profile: CreatorProfile, viewer: Any) -> Mapping[str, Any
 
 def connect(app: Flask) -> None:
     """Show videos and the code panel on creators' pages; measure the directory's creators."""
+    hooks.add_profile_section(app, upcoming_lives_section)
     hooks.add_profile_section(app, videos_section)
     hooks.add_profile_section(app, code_panel_section)
     hooks.set_directory_figures(app, MeasuredFigures())

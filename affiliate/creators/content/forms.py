@@ -14,6 +14,7 @@ from wtforms import (
     DateTimeLocalField,
     HiddenField,
     IntegerField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -99,6 +100,11 @@ class LiveForm(FlaskForm):
     )
     # The service checks every id against the showcase, with its own clear message.
     product_ids = SelectMultipleField("Products", coerce=str, validate_choice=False)
+    cover = FileField(
+        "Cover image (optional)",
+        render_kw={"accept": IMAGE_ACCEPT},
+        description="Shown on your profile and the live's page before it starts.",
+    )
 
     def starts_at_utc(self) -> datetime:
         """The start time the creator typed, read as UTC."""
@@ -118,6 +124,45 @@ class PinVoucherForm(FlaskForm):
     """The voucher to pin for viewers (empty: take it off)."""
 
     voucher_id = IntegerField("Voucher", validators=[Optional(), ID_RANGE])
+
+
+def optional_id(value: object) -> int | None:
+    """A select's id, None for its empty "Choose…" option (a non-number raises: 400)."""
+    if value in ("", None):
+        return None
+    return int(str(value))
+
+
+class LiveDealForm(FlaskForm):
+    """A seller's deal for one creator's live: the service checks every id and value."""
+
+    content_id = SelectField(
+        "Live", coerce=optional_id, validate_choice=False, validators=[Optional()]
+    )
+    variant_id = SelectField(
+        "Product option", coerce=optional_id, validate_choice=False, validators=[Optional()]
+    )
+    deal_price = StringField(
+        "Deal price", validators=[DataRequired("Enter the deal price.")], filters=[strip]
+    )
+    quantity = IntegerField(
+        "Units for the deal", default=20, validators=[InputRequired("Enter how many units.")]
+    )
+    per_buyer_limit = IntegerField(
+        "Limit per buyer", default=1, validators=[InputRequired("Enter the limit per buyer.")]
+    )
+    starts_at = DateTimeLocalField(
+        "Starts at (UTC, optional)",
+        format=DATETIME_FORMATS,
+        validators=[Optional()],
+        description="Empty: when the live is scheduled to start (or now, if it is on air).",
+    )
+    ends_at = DateTimeLocalField(
+        "Ends at (UTC)",
+        format=DATETIME_FORMATS,
+        validators=[InputRequired("Enter when the deal ends (UTC).")],
+        description="12 hours at most; the deal also ends when the live ends.",
+    )
 
 
 # ---------------------------------------------------------------------------- yellow cart

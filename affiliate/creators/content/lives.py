@@ -18,6 +18,15 @@ microseconds: a start, an end, a pin and an unpin each stamp their column (an un
 ``pinned_at`` too, with no product: "the pin last changed then"), and stamps never go
 backwards, so a version that differs from the one a page holds means something changed.
 
+A live's cover (``poster_path``) is an image the creator uploads when scheduling, validated and
+re-encoded by the shop's image helpers like every other image; a live without one shows its
+first product's picture.
+
+Hooks on the state changes: going live opens the live's deals (``shop.promotions.live_deals``:
+a seller's live deal runs only while its live is on air, inside its window) and sends the
+viewers' reminders (``reminders.send_started``); ending (or cancelling) ends its deals, so
+viewers see "ended" on their next poll.
+
 A pinned voucher is a running public voucher of a store whose products are on the live, pinned
 while the live is scheduled or on; viewers collect it from the live page (the shop's collect
 route); a voucher that stops running simply stops showing.
@@ -31,6 +40,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from affiliate.creators.content.exceptions import (
     IllegalLiveMove,
@@ -46,11 +56,15 @@ from affiliate.creators.content.models import (
     ContentStatus,
     LiveState,
 )
+from affiliate.creators.content.reminders import send_started
 from affiliate.creators.content.services import clean_product_ids, own_content, set_products
 from core.extensions import db
 from core.states import IllegalTransition
 from core.types import utcnow
+from shop.catalog import images
+from shop.catalog.exceptions import ImageError
 from shop.catalog.models import Product, ProductStatus
+from shop.promotions import live_deals
 from shop.promotions.vouchers import PublicVoucher, public_vouchers
 
 TITLE_MAX = 150
@@ -119,6 +133,36 @@ def _clean_products(creator_id: int, product_ids: Iterable[object]) -> list[int]
     return chosen
 
 
+COVER_SIZE = 1280
+#: How a live deal names a live (the ``content_type`` that the yellow cart puts on cart lines).
+DEAL_CONTENT_TYPE = ContentKind.LIVE.value
+
+
+def process_cover(cover: FileStorage | None) -> images.ProcessedImage | None:
+    """The uploaded cover, validated and re-encoded in memory (None if none was chosen)."""
+    if cover is None or not cover.filename:
+        return None
+    limit = int(current_app.config.get("UPLOAD_MAX_IMAGE_BYTES") or images.DEFAULT_MAX_BYTES)
+    try:
+        return images.process_image(
+            cover.stream, max_bytes=limit, main_size=COVER_SIZE, thumb_size=None
+        )
+    except ImageError as error:
+        raise InvalidLive(str(error), field="cover") from None
+
+
+def _write_cover(image: images.ProcessedImage | None) -> str | None:
+    if image is None:
+        return None
+    images.write_images([image], current_app.config["UPLOAD_DIR"])
+    return image.path
+
+
+def remove_cover(path: str | None) -> None:
+    """Delete a cover file (after the change that dropped it has committed)."""
+    images.remove_files([path], current_app.config["UPLOAD_DIR"])
+
+
 # ---------------------------------------------------------------------------- scheduling
 
 
@@ -129,9 +173,11 @@ def schedule_live(
     scheduled_at: datetime,
     stream_url: str,
     product_ids: Iterable[object],
+    cover: FileStorage | None = None,
     now: datetime | None = None,
 ) -> Content:
-    """Schedule a live with products from the creator's showcase (1 to 6, in order)."""
+    """Schedule a live with products from the creator's showcase (1 to 6, in order) and an
+    optional cover image (its file is written last and removed if anything fails)."""
     now = now or utcnow()
     live = Content(
         creator_id=creator_id,
@@ -144,9 +190,15 @@ def schedule_live(
         created_at=now,
     )
     chosen = _clean_products(creator_id, product_ids)
-    db.session.add(live)
-    db.session.flush()
-    set_products(live, chosen)
+    image = process_cover(cover)
+    live.poster_path = _write_cover(image)
+    try:
+        db.session.add(live)
+        db.session.flush()
+        set_products(live, chosen)
+    except BaseException:
+        remove_cover(live.poster_path)
+        raise
     return live
 
 
@@ -158,9 +210,11 @@ def update_live(
     scheduled_at: datetime,
     stream_url: str,
     product_ids: Iterable[object],
+    cover: FileStorage | None = None,
     now: datetime | None = None,
 ) -> Content:
-    """Change a live that has not started yet (an unchanged start time may have passed)."""
+    """Change a live that has not started yet (an unchanged start time may have passed). A
+    new cover replaces the old one: the caller removes the old file once it has committed."""
     now = now or utcnow()
     live = _locked_live(creator_id, content_id)
     if live_state(live) is not LiveState.SCHEDULED:
@@ -170,8 +224,11 @@ def update_live(
         scheduled_at = clean_scheduled_at(scheduled_at, now)
     stream_url = clean_stream_url(stream_url)
     chosen = _clean_products(creator_id, product_ids)
+    image = process_cover(cover)
     live.title, live.scheduled_at, live.stream_url = title, scheduled_at, stream_url
     set_products(live, chosen)
+    if image is not None:
+        live.poster_path = _write_cover(image)
     return live
 
 
@@ -226,6 +283,8 @@ def start_live(creator_id: int, content_id: int, now: datetime | None = None) ->
     _move(live, LiveState.LIVE)
     live.started_at = _stamp(live, now or utcnow())
     db.session.flush()
+    live_deals.open_for_content(DEAL_CONTENT_TYPE, live.id, live.started_at)
+    send_started(live, live.started_at)
     return live
 
 
@@ -237,6 +296,7 @@ def end_live(creator_id: int, content_id: int, now: datetime | None = None) -> C
     live.pinned_product_id = None
     live.pinned_at = None
     db.session.flush()
+    live_deals.end_for_content(DEAL_CONTENT_TYPE, live.id, live.ended_at)
     return live
 
 

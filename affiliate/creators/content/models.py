@@ -145,3 +145,31 @@ class ContentProduct(db.Model):
         UniqueConstraint("content_id", "product_id"),
         Index("ix_content_product_product", "product_id", "content_id"),
     )
+
+
+class ReminderKind(StrEnum):
+    SOON = "soon"  # 10 minutes before the scheduled time
+    STARTED = "started"  # the creator went live
+
+
+class LiveReminder(db.Model):
+    """A signed-in viewer's reminder of a scheduled live.
+
+    Each notice is sent once: ``soon_sent_at`` and ``started_sent_at`` are stamped by a guarded
+    UPDATE (``WHERE … IS NULL``) in the transaction that adds the notice, so a job that runs
+    twice, or two at once, sends each kind once.
+    """
+
+    __tablename__ = "live_reminder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_id: Mapped[int] = mapped_column(ForeignKey("content.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    soon_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("content_id", "user_id"),
+        Index("ix_live_reminder_user", "user_id", "content_id"),
+    )

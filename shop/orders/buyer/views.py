@@ -32,6 +32,7 @@ from shop.orders.loaders import get_order_line_or_404, get_order_or_404
 from shop.orders.models import Order
 from shop.orders.refunds import provider as refund_provider
 from shop.orders.refunds.requests import request_refund
+from shop.reviews.views import order_review_context
 
 
 @bp.app_context_processor
@@ -69,6 +70,7 @@ def order(order_id: int) -> ResponseReturnValue:
         entries=entries,
         upcoming=upcoming,
         refunds=refund_provider.on_their_way(found),
+        **order_review_context(found),
     )
 
 

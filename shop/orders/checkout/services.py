@@ -33,10 +33,14 @@ from shop.orders.exceptions import CartChanged, EmptyCheckout, MixedCurrencies, 
 from shop.orders.models import Cart, CartLine, Order, OrderEvent, OrderLine, OrderStatus
 from shop.payments.models import Payment, PaymentStatus
 from shop.promotions.exceptions import VoucherUnavailable
-from shop.promotions.models import FlashDealPurchase, VoucherRedemption
+from shop.promotions.models import FlashDealPurchase, LiveDealPurchase, VoucherRedemption
 from shop.promotions.pricing.cart import price_cart
 from shop.promotions.pricing.quotes import CartPricing, StorePricing, VoucherQuote
-from shop.promotions.pricing.redemptions import reserve_flash_units, take_voucher_use
+from shop.promotions.pricing.redemptions import (
+    reserve_flash_units,
+    reserve_live_units,
+    take_voucher_use,
+)
 
 DEFAULT_PAY_WITHIN = timedelta(minutes=30)
 
@@ -193,7 +197,8 @@ def place_orders(
 
 
 def _reserve_promotions(buyer_id: int, pricing: CartPricing, now: datetime) -> None:
-    """Flash deal units (deal-id order), then voucher uses (voucher-id order), or raise."""
+    """Flash deal units (deal-id order), live deal units (likewise), then voucher uses
+    (voucher-id order), or raise."""
     deals = sorted(
         (line for store in pricing.stores for line in store.lines if line.flash_deal_id),
         key=lambda line: line.flash_deal_id or 0,
@@ -202,6 +207,15 @@ def _reserve_promotions(buyer_id: int, pricing: CartPricing, now: datetime) -> N
         assert line.flash_deal_id is not None
         reserve_flash_units(
             line.flash_deal_id, buyer_id, line.quantity, title=_label(line.view), now=now
+        )
+    live = sorted(
+        (line for store in pricing.stores for line in store.lines if line.live_deal_id),
+        key=lambda line: line.live_deal_id or 0,
+    )
+    for line in live:
+        assert line.live_deal_id is not None
+        reserve_live_units(
+            line.live_deal_id, buyer_id, line.quantity, title=_label(line.view), now=now
         )
     quotes = sorted(
         (store.voucher.voucher.id, store.voucher.code)
@@ -279,6 +293,7 @@ def _place_order(
                 amount=priced.amount,
                 product_discount_id=priced.product_discount_id,
                 flash_deal_id=priced.flash_deal_id,
+                live_deal_id=priced.live_deal_id,
                 creator_id=source.creator_id if source else None,
                 content_type=source.content_type if source else None,
                 content_id=source.content_id if source else None,
@@ -289,6 +304,16 @@ def _place_order(
             db.session.add(
                 FlashDealPurchase(
                     deal_id=priced.flash_deal_id,
+                    buyer_id=buyer_id,
+                    order_id=order.id,
+                    quantity=priced.quantity,
+                    created_at=now,
+                )
+            )
+        if priced.live_deal_id is not None:
+            db.session.add(
+                LiveDealPurchase(
+                    deal_id=priced.live_deal_id,
                     buyer_id=buyer_id,
                     order_id=order.id,
                     quantity=priced.quantity,

@@ -11,6 +11,10 @@ flash deal on its variant that has units left for the whole quantity and keeps t
 within the deal's per-buyer limit. ``product_discount = (list − offer price) × quantity``;
 an offer price is never below one cent a unit.
 
+A **live deal** on the line's variant, for the content the line was added from (its
+attribution), comes first when it runs, has the units and keeps the buyer within its limit:
+see the precedence in ``rules``. Lines at a live deal's price take no share of the voucher.
+
 Per store (one order), at most one voucher: the code the buyer entered for that store
 (trimmed and upper-cased), applied by ``codes`` (or refused, saying why:
 ``VoucherRefusal``). Each store also gets the best public voucher the buyer could apply now and
@@ -35,6 +39,8 @@ from shop.promotions.models import (
     DiscountKind,
     FlashDeal,
     FlashDealPurchase,
+    LiveDeal,
+    LiveDealPurchase,
     ProductDiscount,
     ProductDiscountTarget,
     PromotionState,
@@ -50,11 +56,12 @@ from shop.promotions.pricing.codes import (
 from shop.promotions.pricing.quotes import (
     DISCOUNT,
     FLASH_DEAL,
+    LIVE_DEAL,
     CartPricing,
     PricedLine,
     StorePricing,
 )
-from shop.promotions.pricing.rules import Offer, best_offer, discounted_price
+from shop.promotions.pricing.rules import Offer, discounted_price, line_offer
 
 
 def normalise_code(text: str | None) -> str:
@@ -155,11 +162,87 @@ def _deals(
     return found
 
 
+@dataclass(frozen=True)
+class _LiveDeal:
+    id: int
+    store_id: int
+    content_type: str
+    content_id: int
+    deal_price: int
+    left: int
+    per_buyer_limit: int
+    taken: int
+
+
+def _live_deals(
+    variant_ids: Sequence[int], buyer_id: int | None, now: datetime
+) -> dict[int, list[_LiveDeal]]:
+    """Running live deals with units left, by variant, with the buyer's units held."""
+    if not variant_ids:
+        return {}
+    if buyer_id is None:
+        taken = literal(0)
+    else:
+        taken = (
+            select(func.coalesce(func.sum(LiveDealPurchase.quantity), 0))
+            .where(
+                LiveDealPurchase.deal_id == LiveDeal.id,
+                LiveDealPurchase.buyer_id == buyer_id,
+                LiveDealPurchase.released_at.is_(None),
+            )
+            .scalar_subquery()
+        )
+    rows = db.session.execute(
+        select(
+            LiveDeal.variant_id,
+            LiveDeal.id,
+            LiveDeal.store_id,
+            LiveDeal.content_type,
+            LiveDeal.content_id,
+            LiveDeal.deal_price,
+            LiveDeal.quantity - LiveDeal.sold,
+            LiveDeal.per_buyer_limit,
+            taken,
+        ).where(
+            LiveDeal.variant_id.in_(variant_ids),
+            LiveDeal.running_at(now),
+            LiveDeal.sold < LiveDeal.quantity,
+        )
+    ).all()
+    found: dict[int, list[_LiveDeal]] = defaultdict(list)
+    for variant_id, *values in rows:
+        found[variant_id].append(_LiveDeal(*values))
+    return found
+
+
+def _live_offer(view: LineView, deals: list[_LiveDeal]) -> tuple[Offer | None, str | None]:
+    """The live deal of the content the line came from, if it applies (or why not)."""
+    line, store_id = view.line, view.product.store_id
+    for deal in deals:
+        if deal.store_id != store_id or deal.deal_price >= view.variant.price:
+            continue
+        if (line.content_type, line.content_id) != (deal.content_type, deal.content_id):
+            continue
+        allowed = min(deal.left, deal.per_buyer_limit - deal.taken)
+        if line.quantity <= allowed:
+            return Offer(LIVE_DEAL, deal.id, deal.deal_price), None
+        if deal.taken >= deal.per_buyer_limit:
+            return None, f"You have had this live deal's limit ({deal.per_buyer_limit} per buyer)."
+        return None, f"Live deal price for up to {allowed}: lower the quantity to get it."
+    return None, None
+
+
 # ---------------------------------------------------------------------------- lines
 
 
-def _price_line(view: LineView, discounts: list[_Discount], deals: list[_Deal]) -> PricedLine:
+def _price_line(
+    view: LineView,
+    discounts: list[_Discount],
+    deals: list[_Deal],
+    live_deals: list[_LiveDeal],
+) -> PricedLine:
     list_price, quantity = view.variant.price, view.line.quantity
+    live, live_note = _live_offer(view, live_deals)
     store_id = view.product.store_id
     offers = [
         Offer(
@@ -181,10 +264,11 @@ def _price_line(view: LineView, discounts: list[_Discount], deals: list[_Deal]) 
             note = f"Flash deal price for up to {allowed}: lower the quantity to get it."
         elif deal.taken >= deal.per_buyer_limit:
             note = f"You have had this flash deal's limit ({deal.per_buyer_limit} per buyer)."
-    offer = best_offer(list_price, offers)
+    note = live_note or note
+    offer = line_offer(list_price, live, offers)
     if offer is None:
         return PricedLine(view, note=note)
-    if offer.kind == FLASH_DEAL:
+    if offer.kind in (FLASH_DEAL, LIVE_DEAL):
         note = None
     return PricedLine(view, offer, (list_price - offer.unit_price) * quantity, note=note)
 
@@ -220,6 +304,11 @@ def price_cart(
     }
     discounts = _discounts(product_ids, now)
     deals = _deals(variant_ids, buyer_id, now)
+    live_deals = _live_deals(
+        sorted({view.variant.id for view in lines if view.line.content_id is not None}),
+        buyer_id,
+        now,
+    )
     found = (
         vouchers_for(sorted(set(entered.values())), sorted(by_store), buyer_id, now)
         if lines
@@ -239,7 +328,12 @@ def price_cart(
     result: list[StorePricing] = []
     for store_id, views in by_store.items():
         priced = [
-            _price_line(view, discounts.get(view.product.id, []), deals.get(view.variant.id, []))
+            _price_line(
+                view,
+                discounts.get(view.product.id, []),
+                deals.get(view.variant.id, []),
+                live_deals.get(view.variant.id, []),
+            )
             for view in views
         ]
         pricing = StorePricing(store=stores[store_id], lines=priced, code=entered.get(store_id))

@@ -105,8 +105,9 @@ def _money(amount: int, currency: str) -> str:
 
 
 def _eligible(voucher: Voucher, lines: list[PricedLine], covered: dict[int, set[int]]):
+    lines = [line for line in lines if line.takes_voucher]  # live deal lines take none
     if voucher.scope == VoucherScope.STORE.value:
-        return list(lines)
+        return lines
     products = covered.get(voucher.id, set())
     return [line for line in lines if line.view.product.id in products]
 

@@ -15,6 +15,7 @@ from shop.promotions.pricing.rules import Offer
 
 DISCOUNT = "discount"
 FLASH_DEAL = "flash_deal"
+LIVE_DEAL = "live_deal"
 
 
 class Refusal(StrEnum):
@@ -93,6 +94,15 @@ class PricedLine:
     @property
     def flash_deal_id(self) -> int | None:
         return self.offer.promotion_id if self.offer and self.offer.kind == FLASH_DEAL else None
+
+    @property
+    def live_deal_id(self) -> int | None:
+        return self.offer.promotion_id if self.offer and self.offer.kind == LIVE_DEAL else None
+
+    @property
+    def takes_voucher(self) -> bool:
+        """A line at a live deal's price takes no share of a voucher (``rules``' precedence)."""
+        return self.live_deal_id is None
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ never deadlock:
    sold + q <= quantity AND <running>``; the updated row stays locked to the end of the
    transaction, so the buyer's units already held (unreleased ``FlashDealPurchase`` rows) are
    then counted under that lock against the per-buyer limit;
+   then live deals the same way, in live-deal-id order (``reserve_live_units``);
 2. vouchers, in voucher-id order: ``UPDATE voucher SET used_count = used_count + 1 WHERE id =
    :id AND (total_uses IS NULL OR used_count < total_uses) AND <running>``, then the buyer's
    unreleased redemptions are counted under that lock against the per-buyer limit;
-3. once the orders exist: one ``FlashDealPurchase`` per deal and order, one
+3. once the orders exist: one ``FlashDealPurchase`` (``LiveDealPurchase``) per deal and order, one
    ``VoucherRedemption`` per order.
 
 Any refusal raises (``FlashDealUnavailable``, ``VoucherUnavailable``) and the caller rolls
@@ -35,8 +36,19 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm.util import identity_key
 
 from core.extensions import db
-from shop.promotions.exceptions import FlashDealUnavailable, VoucherUnavailable
-from shop.promotions.models import FlashDeal, FlashDealPurchase, Voucher, VoucherRedemption
+from shop.promotions.exceptions import (
+    FlashDealUnavailable,
+    LiveDealUnavailable,
+    VoucherUnavailable,
+)
+from shop.promotions.models import (
+    FlashDeal,
+    FlashDealPurchase,
+    LiveDeal,
+    LiveDealPurchase,
+    Voucher,
+    VoucherRedemption,
+)
 
 
 def _rowcount(result: object) -> int:
@@ -70,6 +82,37 @@ def reserve_flash_units(
     )
     if int(held or 0) + quantity > int(limit or 0):
         raise FlashDealUnavailable(
+            title, f"it is limited to {limit} per buyer and you already have {held}."
+        )
+
+
+def reserve_live_units(
+    deal_id: int, buyer_id: int, quantity: int, *, title: str, now: datetime
+) -> None:
+    """Take ``quantity`` units of a running live deal for the buyer, or raise (as flash deals)."""
+    result = db.session.execute(
+        update(LiveDeal)
+        .where(
+            LiveDeal.id == deal_id,
+            LiveDeal.sold + quantity <= LiveDeal.quantity,
+            LiveDeal.running_at(now),
+        )
+        .values(sold=LiveDeal.sold + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(result) != 1:
+        raise LiveDealUnavailable(title, "it has ended or has too few units left.")
+    _expire(LiveDeal, [deal_id])
+    limit = db.session.scalar(select(LiveDeal.per_buyer_limit).where(LiveDeal.id == deal_id))
+    held = db.session.scalar(
+        select(func.coalesce(func.sum(LiveDealPurchase.quantity), 0)).where(
+            LiveDealPurchase.deal_id == deal_id,
+            LiveDealPurchase.buyer_id == buyer_id,
+            LiveDealPurchase.released_at.is_(None),
+        )
+    )
+    if int(held or 0) + quantity > int(limit or 0):
+        raise LiveDealUnavailable(
             title, f"it is limited to {limit} per buyer and you already have {held}."
         )
 
@@ -118,6 +161,21 @@ def release_for_order(order_id: int, now: datetime) -> None:
             .values(sold=FlashDeal.sold - purchase.quantity)
             .execution_options(synchronize_session=False)
         )
+    live_purchases = list(
+        db.session.scalars(
+            select(LiveDealPurchase)
+            .where(LiveDealPurchase.order_id == order_id, LiveDealPurchase.released_at.is_(None))
+            .order_by(LiveDealPurchase.deal_id)
+        )
+    )
+    for live_purchase in live_purchases:
+        live_purchase.released_at = now
+        db.session.execute(
+            update(LiveDeal)
+            .where(LiveDeal.id == live_purchase.deal_id, LiveDeal.sold >= live_purchase.quantity)
+            .values(sold=LiveDeal.sold - live_purchase.quantity)
+            .execution_options(synchronize_session=False)
+        )
     redemptions = list(
         db.session.scalars(
             select(VoucherRedemption).where(
@@ -134,11 +192,12 @@ def release_for_order(order_id: int, now: datetime) -> None:
             .execution_options(synchronize_session=False)
         )
     _expire(FlashDeal, (p.deal_id for p in purchases))
+    _expire(LiveDeal, (p.deal_id for p in live_purchases))
     _expire(Voucher, (r.voucher_id for r in redemptions))
     db.session.flush()
 
 
-def _expire(model: type[FlashDeal] | type[Voucher], ids: Iterable[int]) -> None:
+def _expire(model: type[FlashDeal] | type[LiveDeal] | type[Voucher], ids: Iterable[int]) -> None:
     """Counters loaded in the session are stale after an UPDATE that bypassed it."""
     for ident in set(ids):
         loaded = db.session.identity_map.get(identity_key(model, ident))

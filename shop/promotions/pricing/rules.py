@@ -3,6 +3,18 @@
 Whatever a product card shows and whatever checkout charges come from these functions, so the
 two can never disagree. Everything is integer minor units; percentages are basis points and
 round half-up to the cent.
+
+Precedence, per cart line:
+
+1. a **live deal** (``models.LiveDeal``) on the line's variant, when the line was added from
+   the deal's content (a creator's live) and the deal runs, has the units and keeps the buyer
+   within its per-buyer limit: its price is the line's price, whatever the store's other
+   promotions would give (even a lower one), and the store's voucher does not apply to the
+   line (the voucher's minimum spend and amount are measured on the other lines); the seller
+   priced the deal for that audience;
+2. otherwise the **best product offer** for the buyer (``best_offer``): a running product
+   discount or flash deal;
+3. then the store's **voucher** over its eligible lines (``voucher_amount``, ``allocate``).
 """
 
 from __future__ import annotations
@@ -19,7 +31,7 @@ MIN_UNIT_PRICE = 1  # a discounted price never goes below one cent
 class Offer:
     """A price reduction a product discount or a flash deal offers on one unit."""
 
-    kind: str  # "discount" or "flash_deal"
+    kind: str  # "discount", "flash_deal" or "live_deal"
     promotion_id: int
     unit_price: int  # the price per unit after this offer
 
@@ -46,6 +58,13 @@ def best_offer(list_price: int, offers: Sequence[Offer]) -> Offer | None:
     if not useful:
         return None
     return min(useful, key=lambda offer: (offer.unit_price, offer.kind, offer.promotion_id))
+
+
+def line_offer(list_price: int, live: Offer | None, offers: Sequence[Offer]) -> Offer | None:
+    """The line's offer by the precedence above: the live deal when it applies, else the best."""
+    if live is not None and live.unit_price < list_price:
+        return live
+    return best_offer(list_price, offers)
 
 
 def voucher_amount(

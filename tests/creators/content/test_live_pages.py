@@ -290,7 +290,8 @@ def test_viewer_page_runs_a_constant_number_of_queries(client, world, count_quer
         assert client.get(url).status_code == 200
         counts.append(count_queries.count)
     assert counts[0] == counts[1]
-    assert counts[0] <= 6  # the live, its cards, their offers (2), the creator, the bell
+    # the live, its cards, their offers (2), its live deals, the creator, the bell
+    assert counts[0] <= 7
 
 
 def test_unknown_removed_and_video_content_have_no_live_page(client, world):
@@ -338,7 +339,13 @@ def test_state_json_reflects_a_pin_and_is_never_cached(client, world):
 def test_state_json_after_the_end_says_ended(client, world):
     live = make_live(world.cara_id, world.products[:1], state="ended")
     body = client.get(f"/live/{live.id}/state.json").json
-    assert body == {"state": "ended", "pinned": None, "pinned_at": None, "version": body["version"]}
+    assert body == {
+        "state": "ended",
+        "pinned": None,
+        "pinned_at": None,
+        "version": body["version"],
+        "deals": [],
+    }
 
 
 # ---------------------------------------------------------------------------- pinned voucher

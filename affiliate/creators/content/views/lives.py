@@ -13,9 +13,9 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from affiliate.creators.content import lives, queries
+from affiliate.creators.content import live_deals, lives, queries, reminders
 from affiliate.creators.content.exceptions import ContentError, ContentNotFound
 from affiliate.creators.content.forms import (
     ActionForm,
@@ -30,6 +30,7 @@ from affiliate.plans.showcase import showcase_of
 from core.accounts.authz import role_required
 from core.accounts.models import Role
 from core.extensions import db
+from core.types import utcnow
 from core.web.refusals import refuse
 from core.web.templating import money_filter
 from shop.catalog.views import media_url
@@ -84,9 +85,10 @@ def new() -> ResponseReturnValue:
             scheduled_at=form.starts_at_utc(),
             stream_url=form.stream_url.data or "",
             product_ids=form.product_ids.data or [],
+            cover=form.cover.data,
         )
     except ContentError as error:
-        return refuse(error, page=lambda status: _form_page(form, None, status))
+        return refuse(error, form=form, page=lambda status: _form_page(form, None, status))
     title, live_id = live.title, live.id
     db.session.commit()
     flash(f"“{title}” is scheduled. Start it from here when you go live.", "success")
@@ -111,20 +113,27 @@ def edit(content_id: int) -> ResponseReturnValue:
         return _form_page(form, live, 200)
     if not form.validate_on_submit():
         return _form_page(form, live, 400)
+    old_cover = live.poster_path
     try:
-        lives.update_live(
+        updated = lives.update_live(
             current_user.id,
             live.id,
             title=form.title.data or "",
             scheduled_at=form.starts_at_utc(),
             stream_url=form.stream_url.data or "",
             product_ids=form.product_ids.data or [],
+            cover=form.cover.data,
         )
     except ContentError as error:
         return refuse(
-            error, page=lambda status: _form_page(form, _my_live_or_404(content_id), status)
+            error,
+            form=form,
+            page=lambda status: _form_page(form, _my_live_or_404(content_id), status),
         )
+    new_cover = updated.poster_path
     db.session.commit()
+    if old_cover and old_cover != new_cover:
+        lives.remove_cover(old_cover)
     flash("Saved.", "success")
     return redirect(url_for("lives.control", content_id=content_id), 303)
 
@@ -140,6 +149,8 @@ def _control_page(live: Content, status: int = 200) -> ResponseReturnValue:
             cards=cards,
             vouchers=vouchers,
             pinned_voucher=lives.pinned_voucher(live, vouchers),
+            deals=live_deals.deals_of_live(live.id),
+            deal_titles={card.product_id: card.title for card in cards},
         ),
         status,
     )
@@ -231,9 +242,15 @@ def pin_voucher(content_id: int) -> ResponseReturnValue:
 
 @bp.get("/live/<int:content_id>")
 def watch(content_id: int) -> ResponseReturnValue:
-    live = get_live_or_404(content_id)
+    return _watch_page(get_live_or_404(content_id))
+
+
+def _watch_page(live: Content, status: int = 200) -> ResponseReturnValue:
     cards = queries.product_cards([live.id]).get(live.id, [])
     buyer_id = current_user.id if current_user.is_authenticated else None
+    now = utcnow()
+    deals = live_deals.deals_of_live(live.id, now)
+    cards = live_deals.with_deal_prices(cards, deals)
     voucher = None
     if live.pinned_voucher_id is not None:
         vouchers = lives.pinnable_vouchers(live, buyer_id)
@@ -248,7 +265,12 @@ def watch(content_id: int) -> ResponseReturnValue:
         creator=queries.creator_cards([live.creator_id]).get(live.creator_id),
         version=queries.version_of(live),
         next_url=url_for("lives.watch", content_id=live.id),
-    )
+        deals=deals,
+        deal_titles={card.product_id: card.title for card in cards},
+        reminded=queries.live_status(live).is_scheduled
+        and reminders.has_reminder(buyer_id, live.id),
+        remind_form=ActionForm(),
+    ), status
 
 
 def _card_urls(card: dict[str, Any], next_url: str) -> dict[str, Any]:
@@ -279,6 +301,46 @@ def state(content_id: int) -> ResponseReturnValue:
         abort(404)
     if found["pinned"] is not None:
         _card_urls(found["pinned"], url_for("lives.watch", content_id=content_id))
+    now = utcnow()
+    found["deals"] = [
+        live_deals.deal_json(deal, now) for deal in live_deals.deals_of_live(content_id, now)
+    ]
     response = jsonify(found)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# ---------------------------------------------------------------------------- reminders
+
+
+def _remind(content_id: int, action: Callable[[Content], bool], done: str) -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    live = get_live_or_404(content_id)
+    try:
+        action(live)
+    except ContentError as error:
+        return refuse(error, page=lambda status: _watch_page(get_live_or_404(content_id), status))
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("lives.watch", content_id=content_id), 303)
+
+
+@bp.post("/live/<int:content_id>/reminder")
+@login_required
+def remind(content_id: int) -> ResponseReturnValue:
+    return _remind(
+        content_id,
+        lambda live: reminders.set_reminder(current_user.id, live),
+        "Reminder set: we will tell you 10 minutes before and when it starts.",
+    )
+
+
+@bp.post("/live/<int:content_id>/reminder/delete")
+@login_required
+def unremind(content_id: int) -> ResponseReturnValue:
+    return _remind(
+        content_id,
+        lambda live: reminders.unset_reminder(current_user.id, live),
+        "Reminder removed.",
+    )

@@ -1,0 +1,1 @@
+"""Creator collections: named groups of showcase products with a shareable public page."""
