@@ -10,6 +10,7 @@ from api.keys import services
 from api.keys.exceptions import ApiKeyError, KeyNotFound
 from api.keys.forms import KeyForm, RevokeForm
 from api.keys.scopes import ACCESS, AREA_LABELS, AREAS, allowed_scopes
+from core.accounts.stepup import step_up_required
 from core.extensions import db
 from core.web.refusals import refuse
 
@@ -38,7 +39,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.post("")
-@login_required
+@step_up_required  # a key acts for its owner: making one needs a fresh confirmation
 def create() -> ResponseReturnValue:
     form = KeyForm()
     if not form.validate_on_submit():

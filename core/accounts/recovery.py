@@ -18,7 +18,7 @@ import time
 
 from flask import current_app
 
-from core.accounts import security_mail
+from core.accounts import security_mail, sessions
 from core.accounts.exceptions import AccountError, EmailTaken, InvalidCredentials
 from core.accounts.models import User, new_session_token
 from core.accounts.passwords import passwords
@@ -243,6 +243,7 @@ def reset_password(token: str, new_password: str) -> User:
     check_password_strength(new_password, email=user.email)
     user.password_hash = passwords.hash(new_password)
     user.session_token = new_session_token()
+    sessions.end_all_sessions(user.id)  # the account's session list shows them ended, too
     # Following the mailed link proves the address as well.
     user.email_verified_at = user.email_verified_at or utcnow()
     audit.record(actor_id=user.id, action="password_reset", subject_type="user", subject_id=user.id)

@@ -13,6 +13,7 @@ from tests.api.conftest import make_key
 from tests.conftest import csrf_token, post_form
 from tests.factories import make_user
 from tests.shop.factories import Shop
+from tests.two_factor import step_up
 
 KEY = re.compile(r"yck_[0-9a-f]{8}_[A-Za-z0-9_-]+")
 
@@ -41,6 +42,7 @@ def test_account_menu_links_to_the_keys_page(app_ctx, client, auth):
 def test_creates_a_key_and_shows_it_once(app_ctx, client, auth):
     shop = Shop()
     auth.login(shop.seller.email)
+    step_up(client, shop.seller.email)
     response = post_form(
         client,
         "/account/api-keys",
@@ -61,6 +63,7 @@ def test_creates_a_key_and_shows_it_once(app_ctx, client, auth):
 def test_a_scope_beyond_the_users_roles_is_refused(app_ctx, client, auth):
     user = make_user(Role.CREATOR)
     auth.login(user.email)
+    step_up(client, user.email)
     response = post_form(client, "/account/api-keys", {"name": "x", "scopes": ["finance:write"]})
     assert response.status_code == 400
     assert db.session.scalars(select(ApiKey)).first() is None
@@ -69,8 +72,18 @@ def test_a_scope_beyond_the_users_roles_is_refused(app_ctx, client, auth):
 def test_a_key_without_a_name_is_refused(app_ctx, client, auth):
     user = make_user(Role.SELLER)
     auth.login(user.email)
+    step_up(client, user.email)
     response = post_form(client, "/account/api-keys", {"name": "", "scopes": ["products:read"]})
     assert response.status_code == 400
+
+
+def test_making_a_key_needs_a_recent_confirmation(app_ctx, client, auth):
+    user = make_user(Role.SELLER)
+    auth.login(user.email)
+    response = post_form(client, "/account/api-keys", {"name": "x", "scopes": ["products:read"]})
+    assert response.status_code == 302
+    assert "/account/confirm" in response.headers["Location"]
+    assert db.session.scalars(select(ApiKey)).first() is None
 
 
 def test_renames_and_rescopes_a_key(app_ctx, client, auth):

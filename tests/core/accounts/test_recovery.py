@@ -285,6 +285,21 @@ def test_reset_ends_every_session(app_ctx, app, mailbox):
     assert other_device.get("/account").status_code == 302  # back to sign-in
 
 
+def test_reset_marks_the_sessions_ended_in_the_list(app_ctx, app, mailbox):
+    from core.accounts.security_models import UserSession
+
+    user = make_user(email="known@example.com")
+    Auth(app.test_client()).login("known@example.com")
+    resetter = app.test_client()
+    forgot(resetter, "known@example.com")
+    link = mailbox.link("known@example.com", "/password/reset/")
+    post_form(resetter, link, {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    db.session.expire_all()
+    records = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id)).all()
+    assert records
+    assert all(record.ended_at is not None for record in records)
+
+
 def test_reset_link_expires_after_an_hour(app_ctx, client, mailbox):
     make_user(email="known@example.com")
     forgot(client, "known@example.com")
