@@ -11,7 +11,7 @@ from sqlalchemy import select
 # The shop's and the creators' seeders must run first: importing them registers them first.
 import demo.creators
 import demo.shop  # noqa: F401
-from affiliate.plans import memberships, services
+from affiliate.plans import memberships, services, tiers
 from affiliate.plans.exceptions import PlanError
 from affiliate.plans.models import Plan, PlanKind
 from affiliate.plans.samples import services as samples
@@ -33,6 +33,8 @@ OPEN_PLANS = (
     ("Everyday glow", {"Vitamin C Brightening Serum": 1500, "Hyaluronic Water Cream": 1500}, False),
     ("Launch week", {"Mineral Sunscreen SPF 50": 2000, "Gentle Foaming Cleanser": 1800}, True),
 )
+# A product of an open plan whose rate rises with the orders that come through it.
+TIERS = ("Everyday glow", "Vitamin C Brightening Serum", ((10, 1800), (50, 2000)))
 TARGETED = (
     "Spring launch",
     {"Vitamin C Brightening Serum": 2500, "Silk Glow Highlighter": 2500},
@@ -85,8 +87,20 @@ def seed_plans() -> str:
             ends_at=starts_at + timedelta(days=90),
         )
         created += 1
+    db.session.flush()
+    _seed_tiers(store, products)
     db.session.commit()
     return f"demo plans ready ({created} created for Glow & Co)"
+
+
+def _seed_tiers(store: Store, products: dict[str, int]) -> None:
+    """Volume tiers on one product of an open plan (once)."""
+    plan_name, title, steps = TIERS
+    plan = db.session.scalar(select(Plan).where(Plan.store_id == store.id, Plan.name == plan_name))
+    if plan is None or title not in products or tiers.tiers_of(plan).get(products[title]):
+        return
+    for min_orders, rate_bps in steps:
+        tiers.add_tier(plan, products[title], min_orders, rate_bps)
 
 
 # (creator email, product title, note, outcome: "requested", "approved" or "declined").
