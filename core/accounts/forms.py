@@ -78,11 +78,9 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired("Enter your current password."), Length(max=128)],
-    )
+class NewPasswordForm(FlaskForm):
+    """A new password typed twice: the change and the reset of a password share it."""
+
     new_password = PasswordField(
         "New password",
         validators=[
@@ -100,6 +98,13 @@ class ChangePasswordForm(FlaskForm):
             DataRequired("Repeat your new password."),
             EqualTo("new_password", "The passwords differ."),
         ],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password."), Length(max=128)],
     )
 
 
