@@ -55,6 +55,7 @@ class _Database:
         self.tmp = tmp
         self.pg_admin_url: str | None = None
         self.name = ""
+        self._sequence_map: dict[str, list[str]] | None = None
         if DATABASE_URL:
             base = make_url(normalise_database_url(DATABASE_URL))
             self.name = f"affiliate_test_{_worker_index()}_{uuid.uuid4().hex[:10]}"
@@ -88,16 +89,52 @@ class _Database:
             probe = " UNION ALL ".join(
                 f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables
             )
-            with db.engine.begin() as connection:
-                dirty = [row[0] for row in connection.execute(text(probe))]
+            with db.engine.connect() as connection:
+                dirty = {row[0] for row in connection.execute(text(probe))}
+                connection.rollback()
                 if dirty:
-                    names = ", ".join(f'"{t}"' for t in dirty)
-                    connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                    self._empty(connection, [t for t in tables if t in dirty])
         else:
             db.engine.dispose()
             for suffix in ("-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             shutil.copyfile(self.template, self.path)
+
+    def _empty(self, connection: Any, dirty: list[str]) -> None:
+        """Empty the tables a test wrote to and restart their ids. DELETE costs a few
+        milliseconds where TRUNCATE (new files for every table) cost most of a second. The
+        session skips triggers while it deletes (the ledger's refuse any change, foreign keys
+        need no order then); that takes a superuser, as the test server's ``postgres`` is;
+        without one, TRUNCATE ... CASCADE does it."""
+        try:
+            with connection.begin():
+                connection.execute(text("SET LOCAL session_replication_role = replica"))
+                for table in reversed(dirty):
+                    connection.execute(text(f'DELETE FROM "{table}"'))
+                for table in dirty:
+                    for sequence in self._sequences(connection).get(table, ()):
+                        connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+        except Exception:  # not a superuser, or a cycle DELETE cannot order: the slow, sure way
+            names = ", ".join(f'"{t}"' for t in dirty)
+            with connection.begin():
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+    def _sequences(self, connection: Any) -> dict[str, list[str]]:
+        """Each table's own sequences (its serial ids), read once from the catalogue."""
+        if self._sequence_map is None:
+            rows = connection.execute(
+                text(
+                    "SELECT t.relname, s.relname FROM pg_class s "
+                    "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+                    "JOIN pg_class t ON t.oid = d.refobjid "
+                    "WHERE s.relkind = 'S'"
+                )
+            )
+            found: dict[str, list[str]] = {}
+            for table, sequence in rows:
+                found.setdefault(table, []).append(sequence)
+            self._sequence_map = found
+        return self._sequence_map
 
     def drop(self) -> None:
         db.engine.dispose()
