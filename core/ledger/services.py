@@ -250,6 +250,17 @@ def owner_balances(owner_id: int, currency: str) -> dict[AccountKind, int]:
     return _balances_of(accounts)
 
 
+def owner_balances_by_currency(owner_id: int) -> dict[str, dict[AccountKind, int]]:
+    """Every balance an owner has, per currency (money never changes currency)."""
+    accounts = db.session.scalars(
+        select(LedgerAccount).where(LedgerAccount.owner_id == owner_id)
+    ).all()
+    by_currency: dict[str, list[LedgerAccount]] = defaultdict(list)
+    for account in accounts:
+        by_currency[account.currency].append(account)
+    return {currency: _balances_of(group) for currency, group in sorted(by_currency.items())}
+
+
 def platform_balances(currency: str) -> dict[AccountKind, int]:
     accounts = db.session.scalars(
         select(LedgerAccount).where(
