@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from affiliate.messages.exceptions import (
@@ -361,8 +362,16 @@ def send(
             creator_unread=0,
             creator_has_replied=False,
         )
-        db.session.add(conversation)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(conversation)
+                db.session.flush()
+        except IntegrityError:
+            # Another request opened this conversation a moment ago: write in that one.
+            found = conversation_between(store.id, creator_id)
+            if found is None:
+                raise
+            conversation = _lock(found)
     else:
         conversation = _lock(conversation)
     _check_open(conversation)

@@ -40,6 +40,24 @@ def test_first_message_opens_one_conversation_per_store_and_creator(app_ctx):
     assert conversations[0].opened_by == "seller"
 
 
+def test_a_conversation_opened_by_a_concurrent_request_is_written_in_not_a_500(
+    app_ctx, monkeypatch
+):
+    world = make_world()
+    say(world, Side.SELLER, "Hi Cleo")
+    db.session.commit()
+    # The second request looked before the first one committed: it saw no conversation.
+    real = services.conversation_between
+    calls = iter([None])
+    monkeypatch.setattr(
+        services, "conversation_between", lambda *args: next(calls, None) or real(*args)
+    )
+    say(world, Side.SELLER, "Hi again")
+    conversations = db.session.query(Conversation).all()
+    assert len(conversations) == 1
+    assert conversations[0].seller_unanswered == 2
+
+
 def test_seller_may_send_five_messages_before_the_creator_answers(app_ctx):
     world = make_world()
     for n in range(5):
