@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -35,6 +37,17 @@ def _endpoint_or_404(endpoint_id: int) -> WebhookEndpoint:
 def _checked_action() -> None:
     if not ActionForm().validate_on_submit():
         abort(400)
+
+
+def _act(endpoint_id: int, action: Callable[[WebhookEndpoint], object], message: str) -> int:
+    """Run one button's action on the user's own endpoint (its form checked), commit and say
+    so; the endpoint's id, for the redirect."""
+    endpoint = _endpoint_or_404(endpoint_id)
+    _checked_action()
+    action(endpoint)
+    db.session.commit()
+    flash(message, "success")
+    return endpoint_id
 
 
 def _back(endpoint_id: int) -> ResponseReturnValue:
@@ -109,44 +122,27 @@ def edit(endpoint_id: int) -> ResponseReturnValue:
 @bp.post("/<int:endpoint_id>/rotate")
 @webhook_owner
 def rotate(endpoint_id: int) -> ResponseReturnValue:
-    endpoint = _endpoint_or_404(endpoint_id)
-    _checked_action()
-    services.rotate_secret(endpoint)
-    db.session.commit()
-    flash("New signing secret made; the old one no longer signs deliveries.", "success")
-    return _back(endpoint_id)
+    message = "New signing secret made; the old one no longer signs deliveries."
+    return _back(_act(endpoint_id, services.rotate_secret, message))
 
 
 @bp.post("/<int:endpoint_id>/enable")
 @webhook_owner
 def enable(endpoint_id: int) -> ResponseReturnValue:
-    endpoint = _endpoint_or_404(endpoint_id)
-    _checked_action()
-    services.set_enabled(endpoint, True)
-    db.session.commit()
-    flash("Endpoint enabled.", "success")
-    return _back(endpoint_id)
+    return _back(_act(endpoint_id, lambda e: services.set_enabled(e, True), "Endpoint enabled."))
 
 
 @bp.post("/<int:endpoint_id>/disable")
 @webhook_owner
 def disable(endpoint_id: int) -> ResponseReturnValue:
-    endpoint = _endpoint_or_404(endpoint_id)
-    _checked_action()
-    services.set_enabled(endpoint, False)
-    db.session.commit()
-    flash("Endpoint disabled: no events are sent to it.", "success")
-    return _back(endpoint_id)
+    message = "Endpoint disabled: no events are sent to it."
+    return _back(_act(endpoint_id, lambda e: services.set_enabled(e, False), message))
 
 
 @bp.post("/<int:endpoint_id>/delete")
 @webhook_owner
 def delete(endpoint_id: int) -> ResponseReturnValue:
-    endpoint = _endpoint_or_404(endpoint_id)
-    _checked_action()
-    services.delete_endpoint(endpoint)
-    db.session.commit()
-    flash("Endpoint deleted.", "success")
+    _act(endpoint_id, services.delete_endpoint, "Endpoint deleted.")
     return redirect(url_for("webhooks.index"), 303)
 
 
