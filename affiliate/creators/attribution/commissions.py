@@ -27,14 +27,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from affiliate.creators.attribution import signals, tracking
 from affiliate.creators.attribution.models import (
     COMMISSION,
     Commission,
+    CommissionHold,
     CommissionState,
     EventKind,
+    HoldOutcome,
 )
 from affiliate.creators.attribution.touches import COLLECTION
 from affiliate.plans.commission.rule import applicable_rates
@@ -176,28 +178,55 @@ def _commissions_of(order: Order) -> Sequence[Commission]:
 
 
 def settle(order: Order, *, now: datetime | None = None) -> int:
-    """Make the order's pending commissions available; returns how many settled."""
+    """Make the order's pending commissions available, but for held ones (they wait for their
+    holds to close); returns how many settled."""
     now = now or utcnow()
-    settled = 0
-    for commission in _commissions_of(order):
-        if commission.net_amount <= 0 or not COMMISSION.can_move(
-            commission, CommissionState.SETTLED
-        ):
-            continue
-        amount = commission.net_amount
-        pending = _creator_account(AccountKind.CREATOR_PENDING, commission)
-        available = _creator_account(AccountKind.CREATOR_AVAILABLE, commission)
-        post_entry(
-            EntryKind.COMMISSION_SETTLED,
-            Cause("commission", commission.id),
-            [debit(pending, amount), credit(available, amount)],
-            memo=f"Order #{order.id} completed",
-        )
-        COMMISSION.move(commission, CommissionState.SETTLED)
-        commission.settled_at = now
-        settled += 1
-        signals.commission_settled.send(commission)
-    return settled
+    return sum(settle_commission(commission, now=now) for commission in _commissions_of(order))
+
+
+def settle_commission(commission: Commission, *, now: datetime | None = None) -> bool:
+    """Settle one pending commission of a completed order (the caller holds its row lock);
+    False when it is held, already moved, or nothing is left of it."""
+    if commission.held or commission.net_amount <= 0:
+        return False
+    if not COMMISSION.can_move(commission, CommissionState.SETTLED):
+        return False
+    amount = commission.net_amount
+    pending = _creator_account(AccountKind.CREATOR_PENDING, commission)
+    available = _creator_account(AccountKind.CREATOR_AVAILABLE, commission)
+    post_entry(
+        EntryKind.COMMISSION_SETTLED,
+        Cause("commission", commission.id),
+        [debit(pending, amount), credit(available, amount)],
+        memo=f"Order #{commission.order_id} completed",
+    )
+    COMMISSION.move(commission, CommissionState.SETTLED)
+    commission.settled_at = now or utcnow()
+    signals.commission_settled.send(commission)
+    return True
+
+
+def reverse_whole(commission: Commission, *, cause: Cause, memo: str, now: datetime) -> int:
+    """Take back all that is left of a pending commission (pending → the seller's receivable):
+    a fraud or dispute decision. Returns the amount taken back."""
+    amount = commission.net_amount
+    if amount <= 0 or not COMMISSION.can_move(commission, CommissionState.REVERSED):
+        return 0
+    owner_id = db.session.get(Order, commission.order_id).store.owner_id  # type: ignore[union-attr]
+    post_entry(
+        EntryKind.COMMISSION_REVERSED,
+        cause,
+        [
+            debit(_creator_account(AccountKind.CREATOR_PENDING, commission), amount),
+            credit(_seller_receivable(commission, owner_id), amount),
+        ],
+        memo=memo,
+    )
+    commission.reversed_amount += amount
+    COMMISSION.move(commission, CommissionState.REVERSED)
+    commission.reversed_at = now
+    signals.commission_reversed.send(commission, amount=amount)
+    return amount
 
 
 def take_back(order: Order, line: OrderLine, refunded: int, *, now: datetime | None = None) -> int:
@@ -234,8 +263,24 @@ def take_back(order: Order, line: OrderLine, refunded: int, *, now: datetime | N
             commission, CommissionState.CLAWED_BACK if settled else CommissionState.REVERSED
         )
         commission.reversed_at = now or utcnow()
+        if commission.held:
+            _close_holds_refunded(commission, commission.reversed_at)
     signals.commission_reversed.send(commission, amount=amount)
     return amount
+
+
+def _close_holds_refunded(commission: Commission, now: datetime) -> None:
+    """A refund took back all of a held commission: nothing is left for its holds to decide."""
+    db.session.execute(
+        update(CommissionHold)
+        .where(CommissionHold.commission_id == commission.id, CommissionHold.closed_at.is_(None))
+        .values(
+            closed_at=now,
+            outcome=HoldOutcome.REVERSED.value,
+            close_reason="The order was refunded.",
+        )
+    )
+    commission.held_at = None
 
 
 # ---------------------------------------------------------------------------- receivers

@@ -152,6 +152,8 @@ class Commission(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while any hold (a dispute, a fraud rule) is open: a held commission does not settle.
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         CheckConstraint(
@@ -176,3 +178,59 @@ class Commission(db.Model):
     def net_amount(self) -> int:
         """What the creator keeps after reversals and clawbacks."""
         return self.amount - self.reversed_amount
+
+    @property
+    def held(self) -> bool:
+        return self.held_at is not None
+
+
+class HoldSource(StrEnum):
+    DISPUTE = "dispute"  # a seller contests it, or a case about it is open
+    FRAUD = "fraud"  # a fraud rule tripped
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class HoldOutcome(StrEnum):
+    RELEASED = "released"  # the commission follows its course again (settles when due)
+    REVERSED = "reversed"  # the commission was taken back from the creator's pending balance
+
+
+class CommissionHold(db.Model):
+    """One reason a pending commission may not settle, from when it was placed until finance
+    (or the case that opened it) closed it. A commission is held while any of its holds is open
+    (``Commission.held_at``)."""
+
+    __tablename__ = "commission_hold"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commission_id: Mapped[int] = mapped_column(
+        ForeignKey("commission.id", ondelete="RESTRICT"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(String(500))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    opened_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    close_reason: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (
+        CheckConstraint("source IN ('dispute', 'fraud')", name="source_known"),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('released', 'reversed')", name="outcome_known"
+        ),
+        CheckConstraint("(closed_at IS NULL) = (outcome IS NULL)", name="closed_with_outcome"),
+        Index("ix_commission_hold_open", "source", "closed_at"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

@@ -3,8 +3,8 @@
 A pending commission settles when its order completes, which the order clock does once the
 return window (``SHOP_RETURN_WINDOW_DAYS``) has passed after delivery without a refund request.
 Before delivery the date is not known yet, so the answer is a rule ("7 days after delivery");
-after it, a date; a settled commission answers with when it settled, and a reversed one with
-nothing (it never will).
+after it, a date. A held one waits for finance; a settled commission answers with when it
+settled, and a reversed one with nothing (it never will).
 """
 
 from __future__ import annotations
@@ -35,13 +35,17 @@ def expected_settlement(
     delivered_at: datetime | None,
     settled_at: datetime | None,
     window_days: int | None = None,
+    held: bool = False,
 ) -> ExpectedSettlement | None:
-    """When the commission settles (or settled); None when it never will."""
+    """When the commission settles (or settled); None when it never will. A held pending
+    commission has no date: it settles when its holds are released (and its order is due)."""
     commission_state = CommissionState(state)
     if commission_state in (CommissionState.SETTLED, CommissionState.CLAWED_BACK):
         return ExpectedSettlement(at=settled_at, settled=True)
     if commission_state is CommissionState.REVERSED:
         return None
+    if held:
+        return ExpectedSettlement(at=None, rule="on hold until finance decides")
     days = return_window_days() if window_days is None else window_days
     if delivered_at is None:
         unit = "day" if days == 1 else "days"

@@ -45,6 +45,7 @@ class CommissionLine:
     delivered_at: datetime | None
     settled_at: datetime | None
     creator_name: str
+    held: bool = False
 
     @property
     def commission_state(self) -> CommissionState:
@@ -54,13 +55,20 @@ class CommissionLine:
     def settlement(self) -> ExpectedSettlement | None:
         """When it settles (or settled): delivery + the return window; None once reversed."""
         return expected_settlement(
-            self.state, delivered_at=self.delivered_at, settled_at=self.settled_at
+            self.state,
+            delivered_at=self.delivered_at,
+            settled_at=self.settled_at,
+            held=self.held,
         )
 
     @property
     def badge(self) -> str:
         """The colour of the state's badge."""
-        return STATE_BADGES[self.commission_state]
+        return "text-bg-danger" if self.held else STATE_BADGES[self.commission_state]
+
+    @property
+    def state_label(self) -> str:
+        return "On hold" if self.held else self.commission_state.label
 
     @property
     def order_status_label(self) -> str:
@@ -99,6 +107,7 @@ def commission_lines(
             Order.delivered_at,
             Commission.settled_at,
             User.display_name,
+            Commission.held_at.is_not(None),
         )
         .join(Order, Order.id == Commission.order_id)
         .join(OrderLine, OrderLine.id == Commission.order_line_id)
