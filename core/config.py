@@ -28,6 +28,18 @@ def _env_int(name: str, default: int) -> int:
     return default if raw is None or raw.strip() == "" else int(raw)
 
 
+def _env_amounts(name: str, default: dict[str, int]) -> dict[str, int]:
+    """Amounts per currency in minor units, from ``"EUR=1000,GBP=800"``; the default's
+    currencies that the variable does not name keep their default."""
+    raw = os.environ.get(name, "")
+    amounts = dict(default)
+    for item in raw.split(","):
+        if item.strip():
+            currency, _, amount = item.partition("=")
+            amounts[currency.strip().upper()] = int(amount)
+    return amounts
+
+
 def _development_secret_key() -> str:
     """Read the development secret key from ``instance/``, creating it once.
 
@@ -114,9 +126,26 @@ class BaseConfig:
 
     DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "USD")
     WITHDRAWAL_FEE_BPS = _env_int("WITHDRAWAL_FEE_BPS", 200)
+    # Amounts per currency are in that currency's minor units and set per currency: no rate
+    # converts one into another. A currency the ``…S`` table leaves out takes the plain setting.
     WITHDRAWAL_MIN_AMOUNT = _env_int("WITHDRAWAL_MIN_AMOUNT", 1000)  # minor units: $10.00
+    WITHDRAWAL_MIN_AMOUNTS = _env_amounts(
+        "WITHDRAWAL_MIN_AMOUNTS",
+        {"EUR": 1000, "GBP": 1000, "CAD": 1500, "AUD": 1500, "SGD": 1500, "JPY": 1500},
+    )
     # A withdrawal above this (minor units: $1,000.00) needs two different finance officers.
     FOUR_EYES_THRESHOLD = _env_int("FOUR_EYES_THRESHOLD", 100_000)
+    FOUR_EYES_THRESHOLDS = _env_amounts(
+        "FOUR_EYES_THRESHOLDS",
+        {
+            "EUR": 100_000,
+            "GBP": 80_000,
+            "CAD": 140_000,
+            "AUD": 150_000,
+            "SGD": 130_000,
+            "JPY": 150_000,
+        },
+    )
     # A payout left in processing this long (a worker died) is resolved by the recovery job.
     PAYOUT_STUCK_MINUTES = _env_int("PAYOUT_STUCK_MINUTES", 15)
     # After a creator changes their payout account, new withdrawals wait this long.
@@ -124,6 +153,10 @@ class BaseConfig:
     # Tax details are required before a withdrawal that takes the calendar year's payouts past
     # this many minor units ($600.00).
     TAX_DETAILS_THRESHOLD = _env_int("TAX_DETAILS_THRESHOLD", 60_000)
+    TAX_DETAILS_THRESHOLDS = _env_amounts(
+        "TAX_DETAILS_THRESHOLDS",
+        {"EUR": 60_000, "GBP": 50_000, "CAD": 80_000, "AUD": 90_000, "SGD": 80_000, "JPY": 90_000},
+    )
     STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET")
     MONEY_LOCALE = os.environ.get("MONEY_LOCALE", "en_US")
 

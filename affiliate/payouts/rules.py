@@ -26,14 +26,26 @@ def fee_bps() -> int:
     return int(current_app.config["WITHDRAWAL_FEE_BPS"])
 
 
-def min_amount() -> int:
-    """The smallest withdrawal, in minor units (``WITHDRAWAL_MIN_AMOUNT``)."""
-    return int(current_app.config["WITHDRAWAL_MIN_AMOUNT"])
+def _per_currency(setting: str, currency: str | None) -> int:
+    """``setting`` for the currency: its entry in the ``…S`` table, else the plain setting (the
+    default currency's, and any currency the table leaves out). Never converted."""
+    table = current_app.config.get(f"{setting}S") or {}
+    code = (currency or default_currency()).upper()
+    if code != default_currency() and code in table:
+        return int(table[code])
+    return int(current_app.config[setting])
 
 
-def four_eyes_threshold() -> int:
-    """Withdrawals above this many minor units need two officers (``FOUR_EYES_THRESHOLD``)."""
-    return int(current_app.config["FOUR_EYES_THRESHOLD"])
+def min_amount(currency: str | None = None) -> int:
+    """The smallest withdrawal in the currency's minor units (``WITHDRAWAL_MIN_AMOUNT``, per
+    currency ``WITHDRAWAL_MIN_AMOUNTS``)."""
+    return _per_currency("WITHDRAWAL_MIN_AMOUNT", currency)
+
+
+def four_eyes_threshold(currency: str | None = None) -> int:
+    """Withdrawals above this need two officers (``FOUR_EYES_THRESHOLD``, per currency
+    ``FOUR_EYES_THRESHOLDS``)."""
+    return _per_currency("FOUR_EYES_THRESHOLD", currency)
 
 
 def stuck_after() -> timedelta:
@@ -46,9 +58,10 @@ def payout_account_cooldown() -> timedelta:
     return timedelta(hours=int(current_app.config["PAYOUT_ACCOUNT_COOLDOWN_HOURS"]))
 
 
-def tax_details_threshold() -> int:
-    """A calendar year's payouts above this (minor units) need the creator's tax details."""
-    return int(current_app.config["TAX_DETAILS_THRESHOLD"])
+def tax_details_threshold(currency: str | None = None) -> int:
+    """A calendar year's payouts in the currency above this need the creator's tax details
+    (``TAX_DETAILS_THRESHOLD``, per currency ``TAX_DETAILS_THRESHOLDS``)."""
+    return _per_currency("TAX_DETAILS_THRESHOLD", currency)
 
 
 def default_currency() -> str:
@@ -92,8 +105,9 @@ def check_amount(amount: object, currency: str | None = None) -> int:
         raise InvalidAmount("The amount must be more than zero.")
     if amount > MAX_MINOR_UNITS:
         raise InvalidAmount("That amount is too large.")
-    if amount < min_amount():
-        raise InvalidAmount(f"The smallest withdrawal is {money_text(min_amount(), currency)}.")
+    if amount < min_amount(currency):
+        smallest = money_text(min_amount(currency), currency)
+        raise InvalidAmount(f"The smallest withdrawal is {smallest}.")
     return amount
 
 

@@ -140,7 +140,7 @@ def request_withdrawal(
         fee_bps=bps,
         status=W.REQUESTED.value,
         request_token=request_token,
-        needs_two_approvals=amount > four_eyes_threshold(),
+        needs_two_approvals=amount > four_eyes_threshold(currency),
         attempt=1,
         provider=account.provider,
     )
@@ -213,7 +213,8 @@ def approve(withdrawal_id: int, officer: User, *, now: datetime | None = None) -
             w.status,
             w.status,
             f"approval 1 of {w.approvals_needed}: above "
-            f"{money_text(four_eyes_threshold(), w.currency)}, a second officer must approve",
+            f"{money_text(four_eyes_threshold(w.currency), w.currency)}, "
+            "a second officer must approve",
         )
         withdrawal_mail.second_approval_needed(w, officer.id)
         return w

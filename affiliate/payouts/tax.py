@@ -89,14 +89,15 @@ def tax_details_needed(
     if tax_profile_of(creator_id) is not None:
         return False
     year = (at or utcnow()).year
-    return year_payouts(creator_id, currency, year) + amount > tax_details_threshold()
+    return year_payouts(creator_id, currency, year) + amount > tax_details_threshold(currency)
 
 
 def require_tax_details(creator_id: int, amount: int, currency: str) -> None:
     """Refuse (``TaxDetailsRequired``) a withdrawal that needs tax details first."""
     if tax_details_needed(creator_id, amount, currency):
+        threshold = money_text(tax_details_threshold(currency), currency)
         raise TaxDetailsRequired(
-            f"Your payouts this year would pass {money_text(tax_details_threshold(), currency)}: "
+            f"Your payouts this year would pass {threshold}: "
             "add your tax details (Wallet → Tax details) before this withdrawal."
         )
 

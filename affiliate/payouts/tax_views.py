@@ -14,7 +14,8 @@ from wtforms.fields.choices import SelectChoice
 
 from affiliate.payouts import tax
 from affiliate.payouts.forms import TaxDetailsForm
-from affiliate.payouts.rules import default_currency, tax_details_threshold
+from affiliate.payouts.queries.wallet import wallet_currencies
+from affiliate.payouts.rules import tax_details_threshold
 from core.accounts.authz import role_required
 from core.accounts.models import Role
 from core.exceptions import DomainError
@@ -45,8 +46,10 @@ def _page(form: TaxDetailsForm, status: int = 200) -> ResponseReturnValue:
             form=form,
             profile=profile,
             statement=tax.STATEMENT,
-            threshold=tax_details_threshold(),
-            currency=default_currency(),
+            thresholds=[
+                (currency, tax_details_threshold(currency))
+                for currency in wallet_currencies(current_user.id)
+            ],
         ),
         status,
     )

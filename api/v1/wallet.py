@@ -160,7 +160,7 @@ def preview_withdrawal(call: Call) -> dict[str, Any]:
         "fee": money(fee, currency),
         "net": money(net, currency),
         "fee_bps": fee_bps(),
-        "minimum": money(min_amount(), currency),
+        "minimum": money(min_amount(currency), currency),
         "available": money(available, currency),
         "enough_available": available >= amount,
     }

@@ -4,10 +4,11 @@ with its own fee and minimum, finance totals per currency, and nothing ever conv
 from __future__ import annotations
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from affiliate.payouts import services
-from affiliate.payouts.exceptions import InsufficientBalance, InvalidAmount
+from affiliate.payouts.exceptions import InsufficientBalance, InvalidAmount, TaxDetailsRequired
 from affiliate.payouts.models import Withdrawal
 from affiliate.payouts.queries import reports
 from affiliate.payouts.queries.wallet import wallet, wallet_currencies
@@ -134,3 +135,44 @@ def test_finance_pages_refuse_a_currency_nobody_uses(creator, client, auth):
     auth.login(officer().email)
     assert client.get("/finance/?currency=GBP").status_code == 404
     assert client.get("/finance/payouts?currency=nope").status_code == 404
+
+
+# ---------------------------------------------------------------------------- per-currency amounts
+
+
+def test_each_currency_has_its_own_minimum_in_its_own_minor_units(creator, monkeypatch):
+    monkeypatch.setitem(creator_config(), "WITHDRAWAL_MIN_AMOUNTS", {"EUR": 2_500})
+    with pytest.raises(InvalidAmount, match=r"€25\.00"):
+        services.request_withdrawal(creator.id, 2_000, request_token=token(), currency="EUR")
+    db.session.rollback()
+    assert wallet(creator.id, "EUR").min_amount == 2_500
+    assert wallet(creator.id, "USD").min_amount == 1_000
+
+
+def test_a_currency_left_out_of_the_table_takes_the_plain_setting(creator, monkeypatch):
+    monkeypatch.setitem(creator_config(), "WITHDRAWAL_MIN_AMOUNTS", {})
+    assert wallet(creator.id, "EUR").min_amount == 1_000
+
+
+def test_four_eyes_applies_at_each_currencys_own_threshold(creator, monkeypatch):
+    monkeypatch.setitem(creator_config(), "FOUR_EYES_THRESHOLDS", {"EUR": 5_000})
+    euro = services.request_withdrawal(creator.id, 6_000, request_token=token(), currency="EUR")
+    dollar = services.request_withdrawal(creator.id, 4_000, request_token=token(), currency="USD")
+    db.session.commit()
+    assert euro.needs_two_approvals is True
+    assert dollar.needs_two_approvals is False
+
+
+def test_the_tax_threshold_is_read_in_the_withdrawals_currency(app_ctx, monkeypatch):
+    creator = make_creator(balance=5_000, tax_details=False)
+    fund(creator.id, 8_000, currency="EUR")
+    monkeypatch.setitem(creator_config(), "TAX_DETAILS_THRESHOLDS", {"EUR": 5_000})
+    with pytest.raises(TaxDetailsRequired, match=r"€50\.00"):
+        services.request_withdrawal(creator.id, 6_000, request_token=token(), currency="EUR")
+    db.session.rollback()
+    w = services.request_withdrawal(creator.id, 4_000, request_token=token(), currency="USD")
+    assert w.currency == "USD"
+
+
+def creator_config():
+    return current_app.config

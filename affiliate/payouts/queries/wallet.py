@@ -103,13 +103,13 @@ def wallet(creator_id: int, currency: str | None = None) -> Wallet:
         held=balances.get(AccountKind.CREATOR_HELD, 0),
         paid_out=int(paid_net),
         fees_paid=int(paid_fees),
-        min_amount=min_amount(),
+        min_amount=min_amount(currency),
         fee_bps=fee_bps(),
         account=account,
         cooldown_until=cooling_down_until(account),
         tax_details_on_file=on_file,
         year_payouts=0 if on_file else tax.year_payouts(creator_id, currency, utcnow().year),
-        tax_threshold=tax_details_threshold(),
+        tax_threshold=tax_details_threshold(currency),
     )
 
 
