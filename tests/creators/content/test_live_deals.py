@@ -264,6 +264,21 @@ def test_poll_reports_sold_out_and_ended_without_a_reload(client, world):
     assert state["deals"][0]["state"] == "ended"
 
 
+def test_the_pinned_card_polled_shows_the_running_deals_price(client, world):
+    _give(world)
+    lives.pin_product(world.cleo_id, world.live.id, world.serum.id)
+    db.session.commit()
+    pinned = client.get(f"/live/{world.live.id}/state.json").get_json()["pinned"]
+    assert (pinned["price_text"], pinned["compare_text"]) == ("$15.00", "$20.00")
+
+
+def test_the_pinned_card_polled_without_a_deal_shows_the_list_price(client, world):
+    lives.pin_product(world.cleo_id, world.live.id, world.serum.id)
+    db.session.commit()
+    pinned = client.get(f"/live/{world.live.id}/state.json").get_json()["pinned"]
+    assert (pinned["price_text"], pinned["compare_text"]) == ("$20.00", None)
+
+
 def test_ending_the_live_ends_its_deals(world):
     deal = _give(world)
     lives.end_live(world.cleo_id, world.live.id)

@@ -8,7 +8,7 @@ action is one transaction, committed here. The viewer page polls ``state.json``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -293,18 +293,26 @@ def _card_urls(card: dict[str, Any], next_url: str) -> dict[str, Any]:
     return card
 
 
+def _at_deal_price(card: dict[str, Any], deals: Sequence[live_deals.LiveDealView]) -> None:
+    """The pinned card at the running deal's price, the list price struck through, as the
+    page's cards are (``live_deals.with_deal_prices``): what checkout will charge."""
+    for deal in deals:
+        if deal.is_running and deal.variant_id == card.get("variant_id"):
+            card["price"], card["compare_at_price"] = deal.deal_price, deal.list_price
+
+
 @bp.get("/live/<int:content_id>/state.json")
 def state(content_id: int) -> ResponseReturnValue:
     try:
         found = queries.pinned_state(content_id)
     except ContentNotFound:
         abort(404)
-    if found["pinned"] is not None:
-        _card_urls(found["pinned"], url_for("lives.watch", content_id=content_id))
     now = utcnow()
-    found["deals"] = [
-        live_deals.deal_json(deal, now) for deal in live_deals.deals_of_live(content_id, now)
-    ]
+    deals = live_deals.deals_of_live(content_id, now)
+    if found["pinned"] is not None:
+        _at_deal_price(found["pinned"], deals)
+        _card_urls(found["pinned"], url_for("lives.watch", content_id=content_id))
+    found["deals"] = [live_deals.deal_json(deal, now) for deal in deals]
     response = jsonify(found)
     response.headers["Cache-Control"] = "no-store"
     return response
