@@ -39,3 +39,7 @@ class AlreadyMarkedHelpful(ReviewError):
 
 class AlreadyHidden(ReviewError):
     status_code = 409
+
+
+class NotHidden(ReviewError):
+    status_code = 409

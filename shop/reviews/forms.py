@@ -50,5 +50,16 @@ class HideForm(FlaskForm):
     )
 
 
+class UnhideForm(FlaskForm):
+    reason = StringField(
+        "Reason",
+        validators=[
+            InputRequired("Say why the review is shown again."),
+            Length(rules.MIN_HIDE_REASON, rules.MAX_HIDE_REASON),
+        ],
+        filters=[strip],
+    )
+
+
 class HelpfulForm(FlaskForm):
     """A button: the CSRF token is all it carries."""

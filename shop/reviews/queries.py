@@ -1,7 +1,7 @@
 """What the review pages read, in a fixed number of statements whatever the number of reviews:
 a product's summary (1), a page of its reviews (count, rows, their photos, the viewer's marks:
-at most 4), the reviews of an order's lines (1), a store's reviews (3) and its
-negative-review rate (1)."""
+at most 4), the reviews of an order's lines (1), a store's reviews (3), its negative-review
+rate (1), and the hidden reviews staff may show again (2)."""
 
 from __future__ import annotations
 
@@ -201,3 +201,33 @@ def negative_rate(store_id: int) -> NegativeRate:
         ).where(Review.store_id == store_id, Review.hidden_at.is_(None))
     ).one()
     return NegativeRate(int(total or 0), int(negative or 0))
+
+
+@dataclass(frozen=True)
+class HiddenReview:
+    review: Review
+    product_title: str
+    author: str
+    hidden_by: str | None
+
+
+def hidden_reviews(page: int, per_page: int = SELLER_PER_PAGE) -> Page[HiddenReview]:
+    """Hidden reviews, the latest hidden first, for staff to read again: two statements."""
+    hidden = Review.hidden_at.is_not(None)
+    total = db.session.scalar(select(func.count(Review.id)).where(hidden)) or 0
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    author = User.__table__.alias("author")
+    moderator = User.__table__.alias("moderator")
+    rows = db.session.execute(
+        select(Review, Product.title, author.c.display_name, moderator.c.display_name)
+        .join(Product, Product.id == Review.product_id)
+        .join(author, author.c.id == Review.buyer_id)
+        .outerjoin(moderator, moderator.c.id == Review.hidden_by_id)
+        .where(hidden)
+        .order_by(Review.hidden_at.desc(), Review.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(
+        items=[HiddenReview(*row) for row in rows], page=page, per_page=per_page, total=total
+    )

@@ -1,5 +1,5 @@
-"""The reviews' use cases: write, edit, answer, mark helpful, hide. Each flushes; the caller
-commits (and writes the photos' files around the commit, ``shop.catalog.images``).
+"""The reviews' use cases: write, edit, answer, mark helpful, hide, show again. Each flushes;
+the caller commits (and writes the photos' files around the commit, ``shop.catalog.images``).
 
 Every change to what a review counts for (a new review, new stars, hiding) moves its product's
 ``rating_sum`` / ``rating_count`` / ``rating_avg_centi`` in one ``UPDATE`` of relative values,
@@ -30,6 +30,7 @@ from shop.reviews.exceptions import (
     AlreadyReviewed,
     EditWindowClosed,
     InvalidReview,
+    NotHidden,
     NotReviewable,
 )
 from shop.reviews.models import Review, ReviewHelpful, ReviewPhoto
@@ -269,6 +270,38 @@ def hide_review(review: Review, staff: User, reason: str | None) -> None:
         subject_id=review.id,
         from_state="visible",
         to_state="hidden",
+        reason=text,
+    )
+    db.session.flush()
+
+
+def unhide_review(review: Review, staff: User, reason: str | None) -> None:
+    """Staff show a hidden review again with a reason (audited); its stars count again."""
+    text = (reason or "").strip()
+    if not rules.MIN_HIDE_REASON <= len(text) <= rules.MAX_HIDE_REASON:
+        raise InvalidReview(
+            f"Give a reason of {rules.MIN_HIDE_REASON} to {rules.MAX_HIDE_REASON} characters.",
+            field="reason",
+        )
+    if not review.is_hidden:
+        raise NotHidden("That review is already shown.")
+    review.hidden_at = None
+    review.hidden_reason = None
+    review.hidden_by_id = None
+    _move_rating(review.product_id, review.rating, 1)
+    notify(
+        review.buyer_id,
+        "Your review is shown again after a moderator's second look.",
+        kind="review.shown",
+        link=_product_link(review.product_id),
+    )
+    record(
+        actor_id=staff.id,
+        action="review.shown",
+        subject_type="review",
+        subject_id=review.id,
+        from_state="hidden",
+        to_state="visible",
         reason=text,
     )
     db.session.flush()

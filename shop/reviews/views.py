@@ -28,7 +28,7 @@ from shop.orders.loaders import get_order_line_or_404, get_order_or_404
 from shop.orders.models import Order
 from shop.reviews import queries, rules, services
 from shop.reviews.exceptions import ReviewError
-from shop.reviews.forms import AnswerForm, HelpfulForm, HideForm, ReviewForm
+from shop.reviews.forms import AnswerForm, HelpfulForm, HideForm, ReviewForm, UnhideForm
 from shop.reviews.loaders import get_review_or_404
 from shop.reviews.models import Review
 
@@ -178,6 +178,32 @@ def review_hide(review_id: int) -> ResponseReturnValue:
         return refuse(error, page=lambda status: _problem(back, status))
     db.session.commit()
     flash("The review is hidden; the audit log records why.", "success")
+    return redirect(back, 303)
+
+
+@shop_bp.get("/admin/reviews")
+@role_required(Role.ADMIN)
+def hidden_reviews() -> ResponseReturnValue:
+    """Hidden reviews, so that staff can read a hiding again and undo it."""
+    page = queries.hidden_reviews(page_arg())
+    return render_template("shop/reviews/hidden.html", page=page, form=UnhideForm())
+
+
+@shop_bp.post("/reviews/<int:review_id>/unhide")
+@role_required(Role.ADMIN)
+def review_unhide(review_id: int) -> ResponseReturnValue:
+    review: Review = get_review_or_404(review_id)
+    back = url_for("shop.hidden_reviews")
+    form = UnhideForm()
+    if not form.validate_on_submit():
+        flash(_form_errors(form) or "Say why the review is shown again.", "danger")
+        return _problem(back, 400)
+    try:
+        services.unhide_review(review, current_user, form.reason.data)
+    except ReviewError as error:
+        return refuse(error, page=lambda status: _problem(back, status))
+    db.session.commit()
+    flash("The review is shown again; its stars count again.", "success")
     return redirect(back, 303)
 
 

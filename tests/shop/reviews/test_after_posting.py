@@ -208,3 +208,58 @@ def test_seller_is_told_of_a_review_and_the_buyer_of_the_answer(shop, client, au
         select(Notification.kind).where(Notification.user_id == shop.buyer_id)
     ).all()
     assert "review.answered" in kinds
+
+
+def _hidden_by_staff(shop, client, auth, rating: int = 2) -> int:
+    review_id = _review(shop, client, auth, rating=rating)
+    make_user(Role.ADMIN, email="root@example.com")
+    auth.logout()
+    auth.login("root@example.com")
+    assert post_form(client, f"/reviews/{review_id}/hide", {"reason": "Spam"}).status_code == 303
+    return review_id
+
+
+def test_staff_list_hidden_reviews_with_why_they_were_hidden(shop, client, auth):
+    _hidden_by_staff(shop, client, auth)
+    page = client.get("/admin/reviews").get_data(as_text=True)
+    assert "Why it was hidden:</span> Spam" in page
+    assert "Show again" in page
+
+
+def test_staff_show_a_hidden_review_again_and_its_stars_count_again(shop, client, auth):
+    review_id = _hidden_by_staff(shop, client, auth, rating=2)
+    response = post_form(client, f"/reviews/{review_id}/unhide", {"reason": "Not spam after all"})
+    assert response.status_code == 303
+    assert not db.session.get(Review, review_id).is_hidden
+    product = db.session.get(Product, shop.mug_product)
+    assert (product.rating_count, product.rating_sum) == (1, 2)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "review.shown")).one()
+    assert event.reason == "Not spam after all"
+    assert "No hidden reviews" in client.get("/admin/reviews").get_data(as_text=True)
+
+
+def test_showing_again_without_a_reason_is_refused(shop, client, auth):
+    review_id = _hidden_by_staff(shop, client, auth)
+    assert post_form(client, f"/reviews/{review_id}/unhide", {"reason": " "}).status_code == 400
+    assert db.session.get(Review, review_id).is_hidden
+
+
+def test_showing_a_visible_review_again_is_a_conflict(shop, client, auth):
+    review_id = _review(shop, client, auth)
+    make_user(Role.ADMIN, email="root@example.com")
+    auth.logout()
+    auth.login("root@example.com")
+    response = post_form(client, f"/reviews/{review_id}/unhide", {"reason": "Why not"})
+    assert response.status_code == 409
+    product = db.session.get(Product, shop.mug_product)
+    assert product.rating_count == 1
+
+
+def test_only_staff_see_or_undo_hidden_reviews(shop, client, auth):
+    review_id = _hidden_by_staff(shop, client, auth)
+    auth.logout()
+    auth.login("ada@example.com")
+    assert client.get("/admin/reviews").status_code == 403
+    response = post_form(client, f"/reviews/{review_id}/unhide", {"reason": "Show mine"})
+    assert response.status_code == 403
+    assert db.session.get(Review, review_id).is_hidden
