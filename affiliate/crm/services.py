@@ -29,6 +29,7 @@ from affiliate.crm.models import (
     CreatorTagging,
 )
 from affiliate.messages import services as messages
+from affiliate.messages.limits import Limits
 from affiliate.messages.models import Origin, Side
 from affiliate.plans import memberships
 from affiliate.plans.models import Plan, PlanKind
@@ -265,7 +266,7 @@ def bulk_message(
     creator_ids: Iterable[int],
     sender: User,
     body: str | None,
-    limits: messages.Limits,
+    limits: Limits,
     now: datetime | None = None,
 ) -> BulkResult:
     """Send the message to each creator, each under the messages' limits: a creator the limits

@@ -20,6 +20,7 @@ from affiliate.crm.exceptions import CrmError
 from affiliate.crm.forms import BulkForm, ConfirmForm, NoteForm, SegmentForm, TagForm
 from affiliate.messages import queries as message_queries
 from affiliate.messages import services as messages
+from affiliate.messages.limits import Limits
 from affiliate.messages.models import Side
 from affiliate.plans.samples import obligations
 from affiliate.profiles import hooks
@@ -239,7 +240,7 @@ def bulk() -> ResponseReturnValue:
                 ids,
                 current_user,
                 form.body.data,
-                messages.Limits.from_config(current_app.config),
+                Limits.from_config(current_app.config),
             )
             message = f"Message sent to {result.done} creator(s)."
             if result.refused:

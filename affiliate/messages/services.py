@@ -8,10 +8,8 @@ neither.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,17 +21,19 @@ from affiliate.messages.exceptions import (
     ConversationBlocked,
     FirstContactLimit,
     InvalidMessage,
-    InvalidReport,
     WaitForReply,
+)
+from affiliate.messages.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    first_contact_allowance,
+    first_contacts_today,
 )
 from affiliate.messages.models import (
     BODY_MAX,
-    REPORT_REASON_MAX,
-    REPORT_REASON_MIN,
     CardKind,
     Conversation,
     Message,
-    MessageReport,
     Origin,
     Side,
 )
@@ -44,51 +44,15 @@ from affiliate.plans.samples import services as samples
 from affiliate.plans.samples.models import SampleRequest
 from affiliate.profiles.models import CreatorProfile
 from core.accounts.models import Role, User, UserRole
-from core.audit import services as audit
 from core.extensions import db
-from core.notifications.services import mark_read_by_link, notify, notify_many
+from core.notifications.services import mark_read_by_link, notify
 from core.types import utcnow
 from shop.catalog.models import Product, Store
-from shop.orders.models import LineStatus, Order, OrderLine, OrderStatus
 
-#: Orders whose attributed lines count as the store's affiliate GMV.
-_SOLD = (
-    OrderStatus.PAID.value,
-    OrderStatus.SHIPPED.value,
-    OrderStatus.DELIVERED.value,
-    OrderStatus.COMPLETED.value,
-)
-GMV_DAYS = 30
 #: A conversation with unread messages has one unread notice of this kind for its reader:
 #: the bell counts it, and so does the menu's Messages badge.
 NOTICE_KIND = "message.new"
 NOTICE_KIND_PREFIX = "message."
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The anti-spam limits (configuration: ``MESSAGES_*``)."""
-
-    before_reply: int = 5
-    first_contacts_base: int = 20
-    #: One more first contact a day per this much 30-day affiliate GMV (minor units).
-    first_contacts_per_gmv: int = 100_000
-    first_contacts_cap: int = 200
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Limits:
-        return cls(
-            before_reply=int(config.get("MESSAGES_BEFORE_REPLY", cls.before_reply)),
-            first_contacts_base=int(
-                config.get("MESSAGES_FIRST_CONTACTS_BASE", cls.first_contacts_base)
-            ),
-            first_contacts_per_gmv=int(
-                config.get("MESSAGES_FIRST_CONTACTS_PER_GMV", cls.first_contacts_per_gmv)
-            ),
-            first_contacts_cap=int(
-                config.get("MESSAGES_FIRST_CONTACTS_CAP", cls.first_contacts_cap)
-            ),
-        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,71 +95,6 @@ def _check_parties(store: Store, creator_id: int) -> None:
         raise CannotMessage("You cannot message yourself.")
     if not is_creator(creator_id):
         raise CannotMessage("Only creators can be messaged.")
-
-
-# ---------------------------------------------------------------------------------------------
-# Limits
-# ---------------------------------------------------------------------------------------------
-
-
-def store_affiliate_gmv(store_id: int, now: datetime, days: int = GMV_DAYS) -> int:
-    """What buyers paid over ``days`` on the store's lines attributed to a creator."""
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(OrderLine.amount), 0))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(
-            Order.store_id == store_id,
-            Order.status.in_(_SOLD),
-            Order.paid_at >= now - timedelta(days=days),
-            Order.complimentary.is_(False),
-            OrderLine.creator_id.is_not(None),
-            OrderLine.status.in_((LineStatus.OPEN.value, LineStatus.REFUND_REQUESTED.value)),
-        )
-    )
-    return int(total or 0)
-
-
-def _day_start(now: datetime) -> datetime:
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def first_contacts_today(store_id: int, now: datetime) -> int:
-    """Conversations the store opened since the start of ``now``'s UTC day."""
-    count = db.session.scalar(
-        select(func.count())
-        .select_from(Conversation)
-        .where(
-            Conversation.store_id == store_id,
-            Conversation.opened_by == Side.SELLER.value,
-            Conversation.created_at >= _day_start(now),
-        )
-    )
-    return int(count or 0)
-
-
-def first_contact_allowance(store_id: int, limits: Limits, now: datetime) -> int:
-    """New conversations a store may open a day: a base plus one per slice of 30-day
-    affiliate GMV, capped."""
-    per = max(limits.first_contacts_per_gmv, 1)
-    grown = limits.first_contacts_base + store_affiliate_gmv(store_id, now) // per
-    return min(grown, limits.first_contacts_cap)
-
-
-@dataclass(frozen=True)
-class Allowance:
-    used: int
-    allowed: int
-
-    @property
-    def left(self) -> int:
-        return max(self.allowed - self.used, 0)
-
-
-def first_contacts(store_id: int, limits: Limits, now: datetime | None = None) -> Allowance:
-    now = now or utcnow()
-    return Allowance(
-        first_contacts_today(store_id, now), first_contact_allowance(store_id, limits, now)
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,7 +225,7 @@ def send(
     body: str | None,
     card: CardRequest | None = None,
     origin: Origin = Origin.MESSAGES,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     now: datetime | None = None,
 ) -> Message:
     """Send a message (with an optional card) between ``store`` and the creator, opening their
@@ -499,67 +398,3 @@ def decide_sample(
     if not conversation.is_blocked:
         _post(conversation, Side.SELLER, seller.id, note, None, now, counts_as_unanswered=False)
     return sample
-
-
-# ---------------------------------------------------------------------------------------------
-# Block and report
-# ---------------------------------------------------------------------------------------------
-
-
-def set_blocked(
-    conversation: Conversation, side: Side, blocked: bool, *, now: datetime | None = None
-) -> Conversation:
-    """Block (or lift one's own block on) the other side of the conversation."""
-    moment = (now or utcnow()) if blocked else None
-    if side is Side.SELLER:
-        conversation.blocked_by_seller_at = moment
-    else:
-        conversation.blocked_by_creator_at = moment
-    db.session.flush()
-    return conversation
-
-
-def report(
-    conversation: Conversation,
-    side: Side,
-    reporter: User,
-    reason: str | None,
-    *,
-    block: bool = True,
-    now: datetime | None = None,
-) -> MessageReport:
-    """Report the other side to the admins (and block them, unless asked not to)."""
-    now = now or utcnow()
-    text = (reason or "").strip()
-    if not REPORT_REASON_MIN <= len(text) <= REPORT_REASON_MAX:
-        raise InvalidReport(
-            f"Say what happened in {REPORT_REASON_MIN} to {REPORT_REASON_MAX:,} characters."
-        )
-    entry = MessageReport(
-        conversation_id=conversation.id,
-        reporter_id=reporter.id,
-        reporter_side=side.value,
-        reason=text,
-        created_at=now,
-    )
-    db.session.add(entry)
-    if block:
-        set_blocked(conversation, side, True, now=now)
-    db.session.flush()
-    audit.record(
-        actor_id=reporter.id,
-        action="message.report",
-        subject_type="conversation",
-        subject_id=conversation.id,
-        reason=text[:200],
-    )
-    admins = db.session.scalars(
-        select(UserRole.user_id).where(UserRole.role == Role.ADMIN.value)
-    ).all()
-    notify_many(
-        admins,
-        f"A {side.value} reported a conversation (#{conversation.id}).",
-        kind="moderation.report",
-        link="/admin/message-reports",
-    )
-    return entry

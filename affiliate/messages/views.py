@@ -21,8 +21,9 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from affiliate.messages import queries, services
+from affiliate.messages import moderation, queries, services
 from affiliate.messages.forms import ConfirmForm, DeclineSampleForm, MessageForm, ReportForm
+from affiliate.messages.limits import Limits, first_contacts
 from affiliate.messages.loaders import get_conversation_or_404
 from affiliate.messages.models import Conversation, Origin, Side
 from affiliate.messages.text import render_body
@@ -46,8 +47,8 @@ def _message_body(text: str) -> Any:
     return render_body(text)
 
 
-def _limits() -> services.Limits:
-    return services.Limits.from_config(current_app.config)
+def _limits() -> Limits:
+    return Limits.from_config(current_app.config)
 
 
 def _origin(raw: str | None) -> Origin:
@@ -194,7 +195,7 @@ def _new_page(
 ) -> ResponseReturnValue:
     choices = queries.card_choices(store.id, creator_id, side)
     form.card.choices = choices.options()
-    allowance = services.first_contacts(store.id, _limits()) if side is Side.SELLER else None
+    allowance = first_contacts(store.id, _limits()) if side is Side.SELLER else None
     return render_template(
         "messages/new.html",
         store=store,
@@ -339,7 +340,7 @@ def block(conversation_id: int, action: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         flash(FORM_EXPIRED, "danger")
         return redirect(_back(conversation), 303)
-    services.set_blocked(conversation, side, action == "block")
+    moderation.set_blocked(conversation, side, action == "block")
     db.session.commit()
     flash("Conversation blocked." if action == "block" else "Block lifted.", "success")
     return redirect(_back(conversation), 303)
@@ -354,7 +355,7 @@ def report(conversation_id: int) -> ResponseReturnValue:
         flash(FORM_EXPIRED if "csrf_token" in form.errors else "Check the report.", "danger")
         return redirect(_back(conversation), 303)
     try:
-        services.report(conversation, side, current_user, form.reason.data, block=form.block.data)
+        moderation.report(conversation, side, current_user, form.reason.data, block=form.block.data)
     except DomainError as error:
         return refuse(error, back=_back(conversation))
     db.session.commit()

@@ -7,7 +7,7 @@ import pytest
 from affiliate.crm import queries, services
 from affiliate.crm.exceptions import CrmError, InvalidNote, InvalidSegment, InvalidTag, TagLimit
 from affiliate.crm.models import MAX_TAGS_PER_STORE, CreatorTag
-from affiliate.messages import services as messages
+from affiliate.messages.limits import Limits
 from affiliate.messages.models import Conversation
 from affiliate.plans.models import MembershipStatus, PlanMembership
 from core.accounts.models import Role
@@ -126,7 +126,7 @@ def test_bulk_invite_refuses_another_stores_plan(app_ctx):
 def test_bulk_message_respects_the_first_contact_limit(app_ctx):
     world = make_world()
     others = [a_creator(h) for h in ("ana", "bea", "cai")]
-    limits = messages.Limits(first_contacts_base=2)
+    limits = Limits(first_contacts_base=2)
     result = services.bulk_message(
         world.store, [c.id for c in others], world.seller, "Hello from Glow", limits
     )

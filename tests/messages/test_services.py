@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from affiliate.messages import services
+from affiliate.messages import limits as limits_rules
+from affiliate.messages import moderation, services
 from affiliate.messages.exceptions import (
     CannotMessage,
     ConversationBlocked,
@@ -71,7 +72,7 @@ def test_seller_may_send_five_messages_before_the_creator_answers(app_ctx):
 
 def test_messages_before_reply_is_configurable(app_ctx):
     world = make_world()
-    limits = services.Limits(before_reply=2)
+    limits = limits_rules.Limits(before_reply=2)
     say(world, Side.SELLER, limits=limits)
     say(world, Side.SELLER, limits=limits)
     with pytest.raises(WaitForReply):
@@ -80,7 +81,7 @@ def test_messages_before_reply_is_configurable(app_ctx):
 
 def test_first_contacts_are_limited_per_day(app_ctx):
     world = make_world()
-    limits = services.Limits(first_contacts_base=2)
+    limits = limits_rules.Limits(first_contacts_base=2)
     say(world, Side.SELLER, limits=limits, now=NOON - timedelta(days=1))  # yesterday: Cleo
     say(world, Side.SELLER, creator=a_creator("ana"), limits=limits, now=NOON)
     say(world, Side.SELLER, creator=a_creator("bea"), limits=limits, now=NOON)
@@ -95,11 +96,11 @@ def test_first_contacts_are_limited_per_day(app_ctx):
 
 def test_first_contact_allowance_grows_with_affiliate_gmv_and_is_capped(app_ctx):
     world = make_world()
-    limits = services.Limits(
+    limits = limits_rules.Limits(
         first_contacts_base=20, first_contacts_per_gmv=1000, first_contacts_cap=22
     )
     now = services.utcnow()
-    assert services.first_contact_allowance(world.store.id, limits, now) == 20
+    assert limits_rules.first_contact_allowance(world.store.id, limits, now) == 20
     make_commission(world.creator, world.product, quantity=1)  # a $25.00 attributed line
     # make_commission's order has no paid_at: count it as paid now.
     from shop.orders.models import Order
@@ -109,8 +110,8 @@ def test_first_contact_allowance_grows_with_affiliate_gmv_and_is_capped(app_ctx)
         for line in order.lines:
             line.creator_id = world.creator.id
     db.session.commit()
-    assert services.store_affiliate_gmv(world.store.id, now) == 2500
-    assert services.first_contact_allowance(world.store.id, limits, now) == 22  # 20 + 2, capped
+    assert limits_rules.store_affiliate_gmv(world.store.id, now) == 2500
+    assert limits_rules.first_contact_allowance(world.store.id, limits, now) == 22  # 20 + 2, capped
 
 
 def test_empty_or_too_long_message_is_refused(app_ctx):
@@ -182,7 +183,7 @@ def test_blocking_stops_both_sides_until_lifted(app_ctx):
     world = make_world()
     message = say(world, Side.SELLER, "one")
     conversation = db.session.get(Conversation, message.conversation_id)
-    services.set_blocked(conversation, Side.CREATOR, True)
+    moderation.set_blocked(conversation, Side.CREATOR, True)
     db.session.commit()
     with pytest.raises(ConversationBlocked, match="creator blocked"):
         say(world, Side.SELLER, "two")
@@ -190,7 +191,7 @@ def test_blocking_stops_both_sides_until_lifted(app_ctx):
     with pytest.raises(ConversationBlocked):
         say(world, Side.CREATOR, "hm")
     db.session.rollback()
-    services.set_blocked(db.session.get(Conversation, conversation.id), Side.CREATOR, False)
+    moderation.set_blocked(db.session.get(Conversation, conversation.id), Side.CREATOR, False)
     db.session.commit()
     say(world, Side.CREATOR, "ok again")
 
@@ -200,7 +201,7 @@ def test_report_reaches_admins_and_blocks(app_ctx):
     admin = make_user(Role.ADMIN)
     message = say(world, Side.SELLER, "buy followers at http://spam.example")
     conversation = db.session.get(Conversation, message.conversation_id)
-    services.report(conversation, Side.CREATOR, world.creator, "Spam about followers")
+    moderation.report(conversation, Side.CREATOR, world.creator, "Spam about followers")
     db.session.commit()
     assert db.session.query(MessageReport).count() == 1
     assert conversation.blocked_by_creator_at is not None
@@ -215,7 +216,7 @@ def test_report_needs_a_reason(app_ctx):
     message = say(world, Side.SELLER)
     conversation = db.session.get(Conversation, message.conversation_id)
     with pytest.raises(InvalidReport):
-        services.report(conversation, Side.CREATOR, world.creator, "  ")
+        moderation.report(conversation, Side.CREATOR, world.creator, "  ")
 
 
 def test_invitation_card_invites_and_creator_accepts_in_the_thread(app_ctx):
