@@ -33,7 +33,7 @@ def _page(status: int = 200) -> ResponseReturnValue:
     )
 
 
-@bp.get("/")
+@bp.get("")
 @role_required(Role.CREATOR)
 def index() -> ResponseReturnValue:
     return _page()
