@@ -111,6 +111,7 @@ class BaseConfig:
     PLAN_RATE_CUT_NOTICE_DAYS = _env_int("PLAN_RATE_CUT_NOTICE_DAYS", 30)
     # A creator who receives a free sample posts content with it within this many days of delivery.
     SAMPLE_POSTING_DAYS = _env_int("SAMPLE_POSTING_DAYS", 14)
+    FLAT_FEE_CLEARING_DAYS = _env_int("FLAT_FEE_CLEARING_DAYS", 7)
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     # Creators' content: video uploads are streamed to disk, so this may exceed the above.
     UPLOAD_MAX_VIDEO_BYTES = _env_int("UPLOAD_MAX_VIDEO_BYTES", 200 * 1024 * 1024)

@@ -1,4 +1,5 @@
-"""Connect the creators' three parts to an app: content, then attribution, then the centre."""
+"""Connect the creators' parts to an app: content, then attribution, then the centre, then
+collections and flat fees."""
 
 from __future__ import annotations
 
@@ -16,11 +17,17 @@ from affiliate.creators.collections import setup as collections_setup
 from affiliate.creators.content import jobs as content_jobs
 from affiliate.creators.content import models as content_models
 from affiliate.creators.content.views import live_deals, lives, videos, yellowcart
+from affiliate.creators.flatfees import setup as flatfees_setup
 from core.jobs import register_periodic
 from shop import hooks, signals
 
 #: The modules that define the creators' tables, mapped before Alembic compares.
-MODEL_MODULES = (content_models, attribution_models, *collections_setup.MODEL_MODULES)
+MODEL_MODULES = (
+    content_models,
+    attribution_models,
+    *collections_setup.MODEL_MODULES,
+    *flatfees_setup.MODEL_MODULES,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -33,6 +40,7 @@ def init_app(app: Flask) -> None:
     init_attribution(app)
     init_centre(app)
     collections_setup.init_app(app)
+    flatfees_setup.init_app(app)
 
 
 def init_content(app: Flask) -> None:

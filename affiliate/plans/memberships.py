@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from affiliate.plans import notices, showcase
+from affiliate.plans import notices, showcase, signals
 from affiliate.plans.exceptions import (
     IllegalPlanTransition,
     NotFound,
@@ -142,6 +142,8 @@ def respond_to_invitation(membership_id: int, creator_id: int, *, accept: bool) 
     MEMBERSHIP_STATES.move(membership, answer)
     membership.responded_at = utcnow()
     db.session.flush()
+    if accept:
+        signals.invitation_accepted.send(membership)
     return membership
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import raiseload
 
-from affiliate.plans import memberships, notices
+from affiliate.plans import memberships, notices, signals
 from affiliate.plans.commission.rule import format_rate
 from affiliate.plans.exceptions import (
     IllegalPlanTransition,
@@ -327,6 +327,8 @@ def _move(plan: Plan, to: PlanStatus, now: datetime | None, actor_id: int | None
         to_state=to.value,
     )
     db.session.flush()
+    if to is PlanStatus.ENDED:
+        signals.plan_ended.send(plan)
     return plan
 
 

@@ -42,6 +42,10 @@ class EntryKind(StrEnum):
     WITHDRAWAL_HOLD = "withdrawal_hold"
     WITHDRAWAL_PAID = "withdrawal_paid"
     WITHDRAWAL_RETURNED = "withdrawal_returned"
+    FLAT_FEE_HELD = "flat_fee_held"
+    FLAT_FEE_PAID = "flat_fee_paid"
+    FLAT_FEE_SETTLED = "flat_fee_settled"
+    FLAT_FEE_RETURNED = "flat_fee_returned"
 
 
 class AccountKind(StrEnum):
@@ -49,6 +53,7 @@ class AccountKind(StrEnum):
     CREATOR_AVAILABLE = "creator_available"
     CREATOR_HELD = "creator_held"
     SELLER_RECEIVABLE = "seller_receivable"
+    SELLER_HELD = "seller_held"
     PLATFORM_CASH = "platform_cash"
     PLATFORM_FEE_REVENUE = "platform_fee_revenue"
     PLATFORM_PAYOUTS_CLEARING = "platform_payouts_clearing"
@@ -86,6 +91,7 @@ LABELS = {
     AccountKind.CREATOR_AVAILABLE: "Available to withdraw",
     AccountKind.CREATOR_HELD: "Held for withdrawal",
     AccountKind.SELLER_RECEIVABLE: "Owed to the store",
+    AccountKind.SELLER_HELD: "Held for flat fees",
     AccountKind.PLATFORM_CASH: "Platform cash",
     AccountKind.PLATFORM_FEE_REVENUE: "Fee revenue",
     AccountKind.PLATFORM_PAYOUTS_CLEARING: "Payouts clearing",

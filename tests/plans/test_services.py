@@ -519,6 +519,7 @@ def test_demo_seeds_glow_and_co_plans_once(app, app_ctx):
         ("open", "Everyday glow"),
         ("open", "Launch week"),
         ("targeted", "Spring launch"),
+        ("targeted", "Creator series"),  # the demo flat fee's (demo/flat_fees.py)
     ]
     assert plans[2].manual_approval
     assert rates.current_rates(plans[0])[None].rate_bps == 1000
@@ -528,5 +529,5 @@ def test_demo_seeds_glow_and_co_plans_once(app, app_ctx):
     assert (invitation.plan.name, invitation.plan.store.handle) == ("Spring launch", "glow-and-co")
     joined = _count(PlanMembership)  # the invitation, and the joins of demo showcases
     seed()
-    assert _count(Plan) == 5  # Glow & Co's four and Maison Lumière's store plan
+    assert _count(Plan) == 6  # Glow & Co's five and Maison Lumière's store plan
     assert _count(PlanMembership) == joined

@@ -27,6 +27,7 @@ from affiliate.creators.centre.queries import marketplace
 from affiliate.creators.centre.queries import plans as creator_plans
 from affiliate.creators.centre.queries.marketplace import MarketFilters, MarketSort
 from affiliate.creators.centre.queries.period import PERIODS, parse_period
+from affiliate.creators.flatfees import queries as flatfee_queries
 from affiliate.plans import memberships, rates
 from affiliate.plans import queries as plan_queries
 from affiliate.plans import showcase as plan_showcase
@@ -246,7 +247,11 @@ def _invitations_response(status: int = 200) -> ResponseReturnValue:
     invitations = creator_plans.invitations(
         current_user.id, plan_queries.invitations_for(current_user.id)
     )
-    return render_template("creators/invitations.html", invitations=invitations), status
+    flat_fees = flatfee_queries.offers_for_plans(i.plan.id for i in invitations)
+    return (
+        render_template("creators/invitations.html", invitations=invitations, flat_fees=flat_fees),
+        status,
+    )
 
 
 @bp.get("/invitations")
@@ -276,7 +281,9 @@ def answer_invitation(membership_id: int, answer: str) -> ResponseReturnValue:
 @bp.get("/plans")
 @role_required(Role.CREATOR)
 def my_plans() -> ResponseReturnValue:
+    rows = creator_plans.membership_rows(plan_queries.memberships_for(current_user.id))
     return render_template(
         "creators/my_plans.html",
-        memberships=creator_plans.membership_rows(plan_queries.memberships_for(current_user.id)),
+        memberships=rows,
+        flat_fees=flatfee_queries.offers_for_plans(row.plan.id for row in rows),
     )

@@ -122,6 +122,8 @@ ENTRY_LABELS: dict[str, str] = {
     EntryKind.WITHDRAWAL_HOLD: "Withdrawal held",
     EntryKind.WITHDRAWAL_PAID: "Withdrawal paid",
     EntryKind.WITHDRAWAL_RETURNED: "Withdrawal returned",
+    EntryKind.FLAT_FEE_PAID: "Flat fee earned (pending)",
+    EntryKind.FLAT_FEE_SETTLED: "Flat fee settled",
 }
 
 
