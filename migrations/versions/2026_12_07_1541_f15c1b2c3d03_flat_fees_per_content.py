@@ -1,7 +1,7 @@
 """flat fees per content: offers on targeted plans, holds per creator, submissions
 
 Revision ID: f15c1b2c3d03
-Revises: f16b1b2c3d02
+Revises: f15d1b2c3d04
 Create Date: 2026-12-07 15:41:58.623816
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "f15c1b2c3d03"
-down_revision = "f16b1b2c3d02"
+down_revision = "f15d1b2c3d04"
 branch_labels = None
 depends_on = None
 
