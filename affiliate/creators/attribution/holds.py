@@ -36,7 +36,7 @@ SUBJECT = "commission"
 
 
 def _locked(commission_id: int) -> Commission:
-    commission = db.session.scalar(
+    commission: Commission | None = db.session.scalar(
         select(Commission).where(Commission.id == commission_id).with_for_update()
     )
     if commission is None:
@@ -97,7 +97,7 @@ def _close(
 
 
 def _open_hold(hold: CommissionHold) -> CommissionHold:
-    locked = db.session.scalar(
+    locked: CommissionHold | None = db.session.scalar(
         select(CommissionHold).where(CommissionHold.id == hold.id).with_for_update()
     )
     if locked is None or locked.closed_at is not None:

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
+from core.extensions import Model
 from core.states import StateMachine
 from core.types import UTCDateTime, utcnow
 
@@ -82,7 +82,7 @@ SUBMISSION_STATES = StateMachine(
 )
 
 
-class FlatFeeOffer(db.Model):
+class FlatFeeOffer(Model):
     """A fixed amount per approved video or live featuring a targeted plan's products."""
 
     __tablename__ = "flat_fee_offer"
@@ -122,7 +122,7 @@ class FlatFeeOffer(db.Model):
         return self.status == OfferStatus.ACTIVE.value
 
 
-class FlatFeeHold(db.Model):
+class FlatFeeHold(Model):
     """The fee for an accepted creator's pieces, held from the seller's balance."""
 
     __tablename__ = "flat_fee_hold"
@@ -148,7 +148,7 @@ class FlatFeeHold(db.Model):
     )
 
 
-class FlatFeeSubmission(db.Model):
+class FlatFeeSubmission(Model):
     """A piece of content a creator put forward for the fee, and the seller's answer."""
 
     __tablename__ = "flat_fee_submission"

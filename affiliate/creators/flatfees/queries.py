@@ -114,10 +114,7 @@ class SubmissionRow:
 def _rows(query: Select[Any], page: int, per_page: int) -> Page[SubmissionRow]:
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     found = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    rows = [
-        SubmissionRow(submission, title, kind, name, plan_name, plan_id)
-        for submission, title, kind, name, plan_name, plan_id in found
-    ]
+    rows = [SubmissionRow(*row.tuple()) for row in found]
     return Page(rows, page, per_page, total or 0)
 
 
