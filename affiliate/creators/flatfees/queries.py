@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, case, func, select
 
@@ -114,7 +114,7 @@ class SubmissionRow:
 def _rows(query: Select[Any], page: int, per_page: int) -> Page[SubmissionRow]:
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     found = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    rows = [SubmissionRow(*row.tuple()) for row in found]
+    rows = [SubmissionRow(*cast("tuple[Any, ...]", row)) for row in found]
     return Page(rows, page, per_page, total or 0)
 
 
