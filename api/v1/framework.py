@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Response, g, request
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 
 from api.keys import services as keys
-from api.keys.jobs import IDEMPOTENCY_TTL
-from api.keys.models import ApiKey, IdempotentRequest
+from api.keys.models import ApiKey
+from api.v1 import replay
 from api.v1.problems import ApiProblem, FieldError, problem_response, validation_problem
 from api.v1.representation import MAX_ID
 from api.v1.validation import check
@@ -40,12 +40,9 @@ from core.accounts.models import User
 from core.audit import services as audit
 from core.exceptions import DomainError
 from core.extensions import db
-from core.types import utcnow
 
-IDEMPOTENCY_KEY_MAX = 255
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
-JSON = "application/json"
 
 
 @dataclass(frozen=True)
@@ -241,88 +238,6 @@ def _parse_body(operation: Operation) -> dict[str, Any]:
     return data
 
 
-def _request_fingerprint() -> str:
-    raw = request.get_data(cache=True)
-    try:
-        canonical = json.dumps(json.loads(raw or b"{}"), sort_keys=True, separators=(",", ":"))
-    except ValueError:
-        canonical = raw.decode("utf-8", "replace")
-    text = f"{request.method} {request.path}\n{canonical}"
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _idempotency_key() -> str | None:
-    value = request.headers.get("Idempotency-Key")
-    if value is None:
-        return None
-    value = value.strip()
-    if not value or len(value) > IDEMPOTENCY_KEY_MAX:
-        raise validation_problem(
-            [FieldError("Idempotency-Key", f"must have 1 to {IDEMPOTENCY_KEY_MAX} characters")]
-        )
-    return value
-
-
-def _replay(user: User, key: str, fingerprint: str) -> Response | None:
-    """The stored first answer for ``key``, or None (an expired one is forgotten)."""
-    stored = db.session.scalar(
-        select(IdempotentRequest).where(
-            IdempotentRequest.user_id == user.id, IdempotentRequest.key == key
-        )
-    )
-    if stored is None:
-        return None
-    if stored.created_at <= utcnow() - IDEMPOTENCY_TTL:
-        db.session.execute(delete(IdempotentRequest).where(IdempotentRequest.id == stored.id))
-        db.session.flush()
-        return None
-    if stored.request_hash != fingerprint:
-        raise ApiProblem(
-            422,
-            "This Idempotency-Key was used with another request; use a new key.",
-            title="Idempotency-Key reused",
-            kind="idempotency-key-reused",
-        )
-    mimetype = JSON if stored.status_code < 400 else "application/problem+json"
-    response = Response(stored.response_body, status=stored.status_code, mimetype=mimetype)
-    response.headers["Idempotent-Replayed"] = "true"
-    return response
-
-
-def _remember(user: User, key: str, fingerprint: str, response: Response) -> None:
-    db.session.add(
-        IdempotentRequest(
-            user_id=user.id,
-            key=key,
-            request_hash=fingerprint,
-            status_code=response.status_code,
-            response_body=response.get_data(as_text=True),
-        )
-    )
-
-
-def _json_response(payload: Any, status: int) -> Response:
-    body = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return Response(body, status=status, mimetype=JSON)
-
-
-def _with_etag(response: Response) -> Response:
-    tag = hashlib.sha256(response.get_data()).hexdigest()[:32]
-    response.set_etag(tag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    wanted = request.headers.get("If-None-Match")
-    if wanted and (wanted.strip() == "*" or tag in _etags(wanted)):
-        not_modified = Response(status=304)
-        not_modified.set_etag(tag)
-        not_modified.headers["Cache-Control"] = "private, no-cache"
-        return not_modified
-    return response
-
-
-def _etags(header: str) -> set[str]:
-    return {part.strip().removeprefix("W/").strip('"') for part in header.split(",")}
-
-
 def _audit(call: Call, status: int) -> None:
     subject_type, subject_id = call.subject or ("api_key", call.key.id)
     audit.record(
@@ -337,10 +252,10 @@ def _audit(call: Call, status: int) -> None:
 
 def _run(operation: Operation, path_args: dict[str, Any]) -> Response:
     user, key = _authenticate(operation)
-    idem_key = _idempotency_key() if operation.method == "POST" else None
-    fingerprint = _request_fingerprint() if idem_key else ""
+    idem_key = replay.idempotency_key() if operation.method == "POST" else None
+    fingerprint = replay.request_fingerprint() if idem_key else ""
     if idem_key:
-        replayed = _replay(user, idem_key, fingerprint)
+        replayed = replay.stored_answer(user, idem_key, fingerprint)
         if replayed is not None:
             db.session.commit()  # last_used_at
             return replayed
@@ -359,7 +274,7 @@ def _run(operation: Operation, path_args: dict[str, Any]) -> Response:
             status = result.status_code
         else:
             payload, status = result if isinstance(result, tuple) else (result, operation.status)
-            response = _json_response(payload, status)
+            response = replay.json_response(payload, status)
         if operation.is_write:
             _audit(call, status)
     except (ApiProblem, DomainError) as error:
@@ -369,7 +284,7 @@ def _run(operation: Operation, path_args: dict[str, Any]) -> Response:
         if not idem_key or problem.status in {401, 403, 409, 429}:
             raise problem from None
     if idem_key:
-        _remember(user, idem_key, fingerprint, response)
+        replay.remember(user, idem_key, fingerprint, response)
     try:
         db.session.commit()
     except IntegrityError as error:
@@ -380,7 +295,7 @@ def _run(operation: Operation, path_args: dict[str, Any]) -> Response:
             kind="idempotency-conflict",
         ) from error
     if operation.method == "GET" and not response.is_streamed:
-        return _with_etag(response)
+        return replay.with_etag(response)
     return response
 
 
