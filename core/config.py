@@ -124,6 +124,23 @@ class BaseConfig:
     # Tax details are required before a withdrawal that takes the calendar year's payouts past
     # this many minor units ($600.00).
     TAX_DETAILS_THRESHOLD = _env_int("TAX_DETAILS_THRESHOLD", 60_000)
+    # Fraud rules (``affiliate.fraud``): a rule that trips holds the commission for finance.
+    # Brushing: this many orders (or more) from one buyer through one creator within the window,
+    # each of at most this many minor units ($15.00).
+    FRAUD_BRUSHING_MIN_ORDERS = _env_int("FRAUD_BRUSHING_MIN_ORDERS", 5)
+    FRAUD_BRUSHING_MAX_AMOUNT = _env_int("FRAUD_BRUSHING_MAX_AMOUNT", 1500)
+    FRAUD_BRUSHING_WINDOW_HOURS = _env_int("FRAUD_BRUSHING_WINDOW_HOURS", 24)
+    # Quick refunds: at least this many of one buyer's orders through one creator in the last
+    # N days, and at least this share (percent) of them refunded within N hours of payment.
+    FRAUD_QUICK_REFUND_MIN_ORDERS = _env_int("FRAUD_QUICK_REFUND_MIN_ORDERS", 3)
+    FRAUD_QUICK_REFUND_SHARE_PERCENT = _env_int("FRAUD_QUICK_REFUND_SHARE_PERCENT", 50)
+    FRAUD_QUICK_REFUND_HOURS = _env_int("FRAUD_QUICK_REFUND_HOURS", 48)
+    FRAUD_QUICK_REFUND_LOOKBACK_DAYS = _env_int("FRAUD_QUICK_REFUND_LOOKBACK_DAYS", 30)
+    # An order placed this few seconds (or fewer) after the tap that attributed it (0: off).
+    FRAUD_TAP_TO_ORDER_SECONDS = _env_int("FRAUD_TAP_TO_ORDER_SECONDS", 5)
+    # Sample abuse: a sample not posted about by its deadline holds the creator's new
+    # commissions from that store for this many days after the deadline.
+    FRAUD_SAMPLE_ABUSE_DAYS = _env_int("FRAUD_SAMPLE_ABUSE_DAYS", 90)
     STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET")
     MONEY_LOCALE = os.environ.get("MONEY_LOCALE", "en_US")
 
