@@ -220,6 +220,9 @@ class TestingConfig(BaseConfig):
     DEMO_IMAGE_SIZE = 64  # the demo draws its product pictures; small ones keep tests fast
     DEMO_IMAGES_PER_PRODUCT = 1
     MAIL_URL = "memory://"  # tests read what was sent; the SMTP tests start their own server
+    # Tests tap a card and pay in the same second, which this fraud rule would hold; it is off
+    # here and switched on by the fraud tests (tests/fraud/conftest.py).
+    FRAUD_TAP_TO_ORDER_SECONDS = 0
 
     @classmethod
     def secret_key(cls) -> str:

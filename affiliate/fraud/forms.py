@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from affiliate.fraud.models import RULE_LABELS
 from affiliate.fraud.services import Decision
 
 REASON_LENGTH = 500
-DECISIONS = [(Decision.RELEASE.value, "Release"), (Decision.REVERSE.value, "Reverse")]
+DECISIONS = [
+    SelectChoice(Decision.RELEASE.value, "Release"),
+    SelectChoice(Decision.REVERSE.value, "Reverse"),
+]
 
 
 def _strip(value: str | None) -> str | None:
@@ -52,6 +56,7 @@ class FilterForm(FlaskForm):
 
     rule = SelectField(
         "Rule",
-        choices=[("", "Every rule")] + [(rule.value, label) for rule, label in RULE_LABELS.items()],
+        choices=[SelectChoice("", "Every rule")]
+        + [SelectChoice(rule.value, label) for rule, label in RULE_LABELS.items()],
         validators=[Optional()],
     )

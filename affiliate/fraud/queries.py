@@ -146,4 +146,4 @@ def counts_by_rule() -> dict[str, int]:
         .where(CommissionHold.closed_at.is_(None))
         .group_by(FraudFlag.rule)
     )
-    return {rule: count for rule, count in db.session.execute(query).tuples()}
+    return {str(row[0]): int(row[1]) for row in db.session.execute(query)}

@@ -204,7 +204,9 @@ def _orders_through(creator_id: int, buyer_id: int, since: datetime) -> Any:
     )
 
 
-def brushing(commission: Commission, order: Order, limits: Thresholds, now: datetime) -> Finding | None:
+def brushing(
+    commission: Commission, order: Order, limits: Thresholds, now: datetime
+) -> Finding | None:
     """At least N small orders (this one too) from this buyer through this creator in the
     window."""
     if order.buyer_id == commission.creator_id or order.total > limits.brushing_max_amount:
@@ -304,9 +306,7 @@ def tap_to_order(
 # ---------------------------------------------------------------------------- samples
 
 
-def sample_abuse(
-    commission: Commission, limits: Thresholds, now: datetime
-) -> Finding | None:
+def sample_abuse(commission: Commission, limits: Thresholds, now: datetime) -> Finding | None:
     """She let a sample of this store pass its posting deadline without a post (within the
     last N days), and this commission was earned after that deadline."""
     earned = _aware(commission.created_at)
@@ -360,4 +360,3 @@ def later(commission: Commission, order: Order, limits: Thresholds, now: datetim
     """The rules whose facts come after earning (refunds, missed sample deadlines)."""
     found = [quick_refunds(commission, order, limits, now), sample_abuse(commission, limits, now)]
     return [finding for finding in found if finding is not None]
-

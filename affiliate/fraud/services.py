@@ -179,7 +179,7 @@ def _refund_candidates(limits: rules.Thresholds, now: datetime) -> Sequence[Comm
         .where(RefundRequest.created_at >= since)
         .distinct()
     )
-    pairs = set(db.session.execute(refunded).tuples())
+    pairs = {(row[0], row[1]) for row in db.session.execute(refunded)}
     found: list[Commission] = []
     for creator_id, buyer_id in sorted(pairs):
         buyer_orders = select(Order.id).where(Order.buyer_id == buyer_id)
@@ -207,7 +207,7 @@ def _sample_candidates(limits: rules.Thresholds, now: datetime) -> Sequence[Comm
             SampleRequest.post_state.in_([PostState.NOT_POSTED.value, PostState.DUE.value]),
         )
         .order_by(SampleRequest.id)
-    ).tuples()
+    ).all()
     found: list[Commission] = []
     for creator_id, store_id, deadline in missed:
         found.extend(
@@ -303,4 +303,3 @@ def decide_many(
             continue
         results.append(BulkResult(hold_id, True))
     return results
-

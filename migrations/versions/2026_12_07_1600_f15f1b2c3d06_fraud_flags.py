@@ -44,9 +44,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fraud_flag")),
-        sa.UniqueConstraint(
-            "rule", "commission_id", name=op.f("uq_fraud_flag_rule_commission_id")
-        ),
+        sa.UniqueConstraint("rule", "commission_id", name=op.f("uq_fraud_flag_rule_commission_id")),
     )
     with op.batch_alter_table("fraud_flag") as batch_op:
         batch_op.create_index("ix_fraud_flag_commission", ["commission_id"], unique=False)

@@ -51,6 +51,12 @@ class World:
         return pay(order, card_fingerprint=card)
 
 
+@pytest.fixture(autouse=True)
+def tap_to_order_on(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tap-to-order rule at its default (the testing config turns it off elsewhere)."""
+    monkeypatch.setitem(app.config, "FRAUD_TAP_TO_ORDER_SECONDS", 5)
+
+
 @pytest.fixture
 def world(app_ctx: object) -> World:
     shop = Shop(price=1000, stock=100)

@@ -102,7 +102,11 @@ def test_a_sock_puppet_paying_with_her_card_is_held(world):
     order = world.buy(puppet, card="fp_cleo_visa_0001")
 
     [flag] = flags_of(order)
-    assert flag.evidence == {"match": "card", "fingerprint_end": "a_0001", "her_payment_id": hers.id}
+    assert flag.evidence == {
+        "match": "card",
+        "fingerprint_end": "a_0001",
+        "her_payment_id": hers.id,
+    }
 
 
 def test_a_family_members_different_card_is_not_held(world):

@@ -183,7 +183,8 @@ def test_self_referral_is_asked_and_its_commission_held(world):
     line = the_line()
     assert (line.creator_id, line.commission_rate_bps) == (world.creator.id, 1000)
     commission = the_commission()
-    assert commission is not None and commission.held
+    assert commission is not None
+    assert commission.held
 
 
 def test_unattributed_lines_have_no_snapshot(world):
