@@ -28,6 +28,7 @@ from demo import (
     webhooks,
 )
 from demo import collections as demo_collections
+from demo import fraud as demo_fraud
 from demo import live_deals as demo_live_deals
 from demo import reviews as demo_reviews
 from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -49,6 +50,7 @@ SEEDERS: tuple[Callable[[], str], ...] = (
     demo_reviews.seed_reviews,
     demo_collections.seed_collections,
     currencies.seed_euro_store,
+    demo_fraud.seed_fraud_hold,
     webhooks.seed_webhooks,
     api.seed_api_hint,
 )
