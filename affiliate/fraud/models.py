@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.extensions import db
+from core.extensions import Model
 from core.types import UTCDateTime, utcnow
 
 
@@ -35,7 +35,7 @@ RULE_LABELS = {
 RULES = tuple(rule.value for rule in FraudRule)
 
 
-class FraudFlag(db.Model):
+class FraudFlag(Model):
     """A rule that tripped on a commission, what it matched (``evidence``: which address,
     card or tap, counts and window), and the hold it placed. Once per rule and commission,
     so a periodic re-check never flags twice."""

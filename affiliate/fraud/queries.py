@@ -106,7 +106,7 @@ def queue(rule: FraudRule | None = None, page: int = 1, per_page: int = PER_PAGE
     """One page of the queue, oldest hold first (four queries whatever the page's size)."""
     base = _open_fraud_holds(rule)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = db.session.execute(
+    rows: list[Any] = db.session.execute(  # (hold, commission, creator name, store name)
         base.add_columns(Commission, User.display_name, Store.name)
         .join(Commission, Commission.id == CommissionHold.commission_id)
         .join(User, User.id == Commission.creator_id)
@@ -114,7 +114,7 @@ def queue(rule: FraudRule | None = None, page: int = 1, per_page: int = PER_PAGE
         .order_by(CommissionHold.opened_at, CommissionHold.id)
         .offset((page - 1) * per_page)
         .limit(per_page)
-    ).all()
+    ).all()  # type: ignore[assignment]
     flags: dict[int, list[FraudFlag]] = defaultdict(list)
     ids = [row[0].commission_id for row in rows]
     if ids:

@@ -336,7 +336,7 @@ def sample_abuse(commission: Commission, limits: Thresholds, now: datetime) -> F
         {
             "sample_id": sample_id,
             "product": title,
-            "deadline": _aware(deadline).isoformat(timespec="minutes"),
+            "deadline": _aware(deadline).isoformat(timespec="minutes") if deadline else "",
             "hold_days": limits.sample_abuse_days,
         },
     )
