@@ -13,6 +13,7 @@ from flask import Flask
 
 from affiliate.creators.setup import init_app as init_creators
 from affiliate.crm.setup import init_app as init_crm
+from affiliate.fraud.setup import init_app as init_fraud
 from affiliate.messages.setup import init_app as init_messages
 from affiliate.payouts.setup import init_app as init_payouts
 from affiliate.plans.setup import init_app as init_plans
@@ -41,6 +42,7 @@ def create_app(config: type[BaseConfig] | None = None, **overrides: Any) -> Flas
     init_messages(app)  # store-creator conversations, cards acting in place, limits
     init_creators(app)  # content, attribution and commissions, the Creator centre
     init_crm(app)  # the sellers' creator CRM: tags, notes, segments, bulk actions
+    init_fraud(app)  # fraud rules that hold commissions; the finance fraud queue
     init_payouts(app)  # wallet, withdrawals, finance review, payout webhooks
     init_api(app)  # the partner REST API (/api/v1), API keys
     init_webhooks(app)  # outgoing webhooks: endpoints, signed deliveries and their log

@@ -158,6 +158,23 @@ class BaseConfig:
         "TAX_DETAILS_THRESHOLDS",
         {"EUR": 60_000, "GBP": 50_000, "CAD": 80_000, "AUD": 90_000, "SGD": 80_000, "JPY": 90_000},
     )
+    # Fraud rules (``affiliate.fraud``): a rule that trips holds the commission for finance.
+    # Brushing: this many orders (or more) from one buyer through one creator within the window,
+    # each of at most this many minor units ($15.00).
+    FRAUD_BRUSHING_MIN_ORDERS = _env_int("FRAUD_BRUSHING_MIN_ORDERS", 5)
+    FRAUD_BRUSHING_MAX_AMOUNT = _env_int("FRAUD_BRUSHING_MAX_AMOUNT", 1500)
+    FRAUD_BRUSHING_WINDOW_HOURS = _env_int("FRAUD_BRUSHING_WINDOW_HOURS", 24)
+    # Quick refunds: at least this many of one buyer's orders through one creator in the last
+    # N days, and at least this share (percent) of them refunded within N hours of payment.
+    FRAUD_QUICK_REFUND_MIN_ORDERS = _env_int("FRAUD_QUICK_REFUND_MIN_ORDERS", 3)
+    FRAUD_QUICK_REFUND_SHARE_PERCENT = _env_int("FRAUD_QUICK_REFUND_SHARE_PERCENT", 50)
+    FRAUD_QUICK_REFUND_HOURS = _env_int("FRAUD_QUICK_REFUND_HOURS", 48)
+    FRAUD_QUICK_REFUND_LOOKBACK_DAYS = _env_int("FRAUD_QUICK_REFUND_LOOKBACK_DAYS", 30)
+    # An order placed this few seconds (or fewer) after the tap that attributed it (0: off).
+    FRAUD_TAP_TO_ORDER_SECONDS = _env_int("FRAUD_TAP_TO_ORDER_SECONDS", 5)
+    # Sample abuse: a sample not posted about by its deadline holds the creator's new
+    # commissions from that store for this many days after the deadline.
+    FRAUD_SAMPLE_ABUSE_DAYS = _env_int("FRAUD_SAMPLE_ABUSE_DAYS", 90)
     STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET")
     MONEY_LOCALE = os.environ.get("MONEY_LOCALE", "en_US")
 
@@ -237,6 +254,9 @@ class TestingConfig(BaseConfig):
     DEMO_IMAGE_SIZE = 64  # the demo draws its product pictures; small ones keep tests fast
     DEMO_IMAGES_PER_PRODUCT = 1
     MAIL_URL = "memory://"  # tests read what was sent; the SMTP tests start their own server
+    # Tests tap a card and pay in the same second, which this fraud rule would hold; it is off
+    # here and switched on by the fraud tests (tests/fraud/conftest.py).
+    FRAUD_TAP_TO_ORDER_SECONDS = 0
 
     @classmethod
     def secret_key(cls) -> str:

@@ -29,6 +29,7 @@ from demo import (
 )
 from demo import collections as demo_collections
 from demo import flat_fees as demo_flat_fees
+from demo import fraud as demo_fraud
 from demo import live_deals as demo_live_deals
 from demo import reviews as demo_reviews
 from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -51,6 +52,7 @@ SEEDERS: tuple[Callable[[], str], ...] = (
     demo_collections.seed_collections,
     currencies.seed_euro_store,
     demo_flat_fees.seed_flat_fees,
+    demo_fraud.seed_fraud_hold,
     webhooks.seed_webhooks,
     api.seed_api_hint,
 )

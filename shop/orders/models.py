@@ -230,7 +230,7 @@ class OrderLine(db.Model):
     # What the creator's sale earns, fixed when the order is placed (``checkout.terms``
     # asks the registered hook): the plan that applied (an id on the affiliate side, no
     # foreign key, like ``content_id``), its kind, its rate and why it won. Rate 0 without a
-    # plan: none applied then. All NULL: not asked (unattributed, self-referral, or placed
+    # plan: none applied then. All NULL: not asked (unattributed, or placed
     # before the snapshot existed).
     commission_plan_id: Mapped[int | None] = mapped_column(Integer)
     commission_plan_kind: Mapped[str | None] = mapped_column(String(10))

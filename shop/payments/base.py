@@ -93,6 +93,8 @@ class ProviderPayment:
     next_step: NextStep
     client_secret: str | None = None
     failure_reason: str | None = None
+    #: The card's fingerprint, where the provider gives one (the same card, the same value).
+    card_fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ class WebhookEvent:
     failure_reason: str | None = None
     status: str | None = None
     raw_type: str = ""
+    card_fingerprint: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -36,6 +36,9 @@ class Payment(Model):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(12), default=PaymentStatus.PENDING.value)
     failure_reason: Mapped[str | None] = mapped_column(String(255))
+    # The provider's fingerprint of the card that paid (the same card gives the same one, at
+    # Stripe per account); None when the provider gave none. The fraud rules compare it.
+    card_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -47,6 +50,7 @@ class Payment(Model):
             "status IN ('pending', 'succeeded', 'failed', 'cancelled')", name="status_known"
         ),
         Index("ix_payment_buyer_id", "buyer_id"),
+        Index("ix_payment_card_fingerprint", "card_fingerprint"),
     )
 
     @property

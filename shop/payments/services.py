@@ -119,7 +119,7 @@ def pay_with_card(payment_id: int, provider: PaymentProvider, card: CardDetails)
     assert payment.provider_ref is not None
     result = provider.confirm(payment.provider_ref, card)
     if result.status is ProviderStatus.SUCCEEDED:
-        mark_payment_succeeded(payment.id, result.ref)
+        mark_payment_succeeded(payment.id, result.ref, card_fingerprint=result.card_fingerprint)
     elif result.status is ProviderStatus.FAILED:
         mark_payment_failed(payment.id, result.ref, result.failure_reason or "Payment failed.")
     return payment
@@ -136,13 +136,16 @@ def mark_payment_succeeded(
     *,
     amount: int | None = None,
     currency: str | None = None,
+    card_fingerprint: str | None = None,
 ) -> list[Order]:
     """Record a successful payment and pay its orders; return the orders it paid.
 
     A payment that already succeeded is a no-op (returns ``[]``). ``amount``/``currency``,
     when the provider reports them, must match the payment (``PaymentMismatch`` otherwise).
     Orders that stopped waiting (cancelled after their time ran out) are left as they are
-    and logged: the money for them needs a refund by staff.
+    and logged: the money for them needs a refund by staff. ``card_fingerprint`` (the
+    provider's, where it gives one) is recorded before ``order_paid`` is announced, so the
+    receivers (the fraud rules) can read it.
     """
     payment = _lock_payment(payment_id)
     if payment.status == PaymentStatus.SUCCEEDED.value:
@@ -157,6 +160,8 @@ def mark_payment_succeeded(
     PAYMENT.move(payment, PaymentStatus.SUCCEEDED)
     payment.succeeded_at = now
     payment.failure_reason = None
+    if card_fingerprint:
+        payment.card_fingerprint = card_fingerprint[:64]
     paid: list[Order] = []
     sold: dict[int, int] = defaultdict(int)
     for order in _orders_of(payment, lock=True):

@@ -235,7 +235,21 @@ class StripeProvider:
             failure_reason=(last_error.get("message") if isinstance(last_error, dict) else None)
             or ("The card payment failed." if kind == "failed" else None),
             raw_type=event_type,
+            card_fingerprint=card_fingerprint_of(obj),
         )
+
+    def card_fingerprint(self, ref: str) -> str | None:
+        """The fingerprint of the card that paid the PaymentIntent ``ref`` (its payment method,
+        expanded), or None when Stripe gives none or does not answer: never an error, since a
+        payment must not fail for want of it."""
+        try:
+            intent = self._client().v1.payment_intents.retrieve(
+                ref, {"expand": ["payment_method", "latest_charge"]}
+            )
+        except (stripe.StripeError, ProviderError) as error:
+            log.warning("Stripe gave no card fingerprint for %s: %s", ref, error)
+            return None
+        return card_fingerprint_of(intent.to_dict() if hasattr(intent, "to_dict") else intent)
 
     @staticmethod
     def _refund_event(event_id: str, event_type: str, refund: dict[str, Any]) -> WebhookEvent:
@@ -257,6 +271,29 @@ class StripeProvider:
             raw_type=event_type,
             extra={"provider_status": raw_status, "payment_intent": refund.get("payment_intent")},
         )
+
+
+def card_fingerprint_of(intent: Any) -> str | None:
+    """The card fingerprint a PaymentIntent carries, where Stripe includes it: its payment
+    method expanded (``card.fingerprint``), its latest charge expanded, or the charges list of
+    older API versions (``payment_method_details.card.fingerprint``)."""
+    if not isinstance(intent, dict):
+        return None
+    method = intent.get("payment_method")
+    if isinstance(method, dict):
+        found = (method.get("card") or {}).get("fingerprint")
+        if found:
+            return str(found)
+    charges = [intent.get("latest_charge")]
+    listed = intent.get("charges")
+    if isinstance(listed, dict):
+        charges.extend(listed.get("data") or [])
+    for charge in charges:
+        if isinstance(charge, dict):
+            details = (charge.get("payment_method_details") or {}).get("card") or {}
+            if details.get("fingerprint"):
+                return str(details["fingerprint"])
+    return None
 
 
 def _payment_id(obj: dict[str, Any]) -> int | None:

@@ -6,6 +6,7 @@ refused as not a test card. It answers at once, so it needs no webhook.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 from werkzeug.datastructures import Headers
@@ -31,6 +32,14 @@ def normalise_card_number(number: str) -> str:
     return "".join(ch for ch in number if ch not in " -")
 
 
+def fingerprint(card: CardDetails) -> str:
+    """The test card's fingerprint: its number and expiry, hashed (as a provider would give
+    one per card). Every buyer uses the same test number, so the expiry tells cards apart."""
+    expiry = "".join(ch for ch in card.expiry if ch.isdigit())
+    raw = f"{normalise_card_number(card.number)}|{expiry}"
+    return "testfp_" + hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
 class TestCardProvider:
     name = "test"
     label = "Test card — no real money moves"
@@ -46,7 +55,9 @@ class TestCardProvider:
     def confirm(self, ref: str, card: CardDetails) -> ProviderPayment:
         number = normalise_card_number(card.number)
         if number == SUCCEEDS:
-            return ProviderPayment(ref, ProviderStatus.SUCCEEDED, self.next_step)
+            return ProviderPayment(
+                ref, ProviderStatus.SUCCEEDED, self.next_step, card_fingerprint=fingerprint(card)
+            )
         if number == DECLINED:
             return ProviderPayment(
                 ref, ProviderStatus.FAILED, self.next_step, failure_reason=DECLINE_MESSAGE

@@ -15,6 +15,7 @@ the provider's word on a refund (``refunds.record_provider_outcome``).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -38,6 +39,8 @@ def handle_payment_event(event: WebhookEvent, provider_name: str) -> str:
         return "ignored"
     if event.kind == "refund_updated":
         return _refund_updated(event, provider_name)
+    if event.kind == "succeeded" and not event.card_fingerprint and event.provider_ref:
+        event = replace(event, card_fingerprint=_card_fingerprint(provider_name, event))
     payment = _locked_payment(event.payment_id) if event.payment_id else None
     if payment is None or payment.provider != provider_name:
         log.warning(
@@ -54,6 +57,16 @@ def handle_payment_event(event: WebhookEvent, provider_name: str) -> str:
     return "failed"
 
 
+def _card_fingerprint(provider_name: str, event: WebhookEvent) -> str | None:
+    """Ask the provider for the paying card's fingerprint (before any row is locked: a provider
+    call must not hold locks); None if it has no such question or gives no answer."""
+    ask = getattr(get_provider(provider_name), "card_fingerprint", None)
+    if ask is None or event.provider_ref is None:
+        return None
+    found = ask(event.provider_ref)
+    return found if isinstance(found, str) else None
+
+
 def _locked_payment(payment_id: int) -> Payment | None:
     if not 0 < payment_id < 2**63:
         return None
@@ -68,7 +81,11 @@ def _locked_payment(payment_id: int) -> Payment | None:
 def _succeeded(payment: Payment, event: WebhookEvent) -> str:
     already = payment.status == PaymentStatus.SUCCEEDED.value
     paid = payments.mark_payment_succeeded(
-        payment.id, event.provider_ref, amount=event.amount, currency=event.currency
+        payment.id,
+        event.provider_ref,
+        amount=event.amount,
+        currency=event.currency,
+        card_fingerprint=event.card_fingerprint,
     )
     outcome = f"paid {len(paid)} order(s)" if paid else "already-paid"
     if already:

@@ -472,9 +472,15 @@ def place(buyer: User, variants: list[tuple[Variant, int]], **kwargs: Any) -> Or
     return order
 
 
-def pay(order: Order, *, provider: str = "test", at: datetime | None = None) -> Order:
+def pay(
+    order: Order,
+    *,
+    provider: str = "test",
+    at: datetime | None = None,
+    card_fingerprint: str | None = None,
+) -> Order:
     """Pay ``order`` as ``shop.payments.services.mark_payment_succeeded`` does, ledger entry
-    included."""
+    included (with the card's fingerprint, when given, recorded before the signal)."""
     now = at or utcnow()
     payment = Payment(
         buyer_id=order.buyer_id,
@@ -484,6 +490,7 @@ def pay(order: Order, *, provider: str = "test", at: datetime | None = None) -> 
         currency=order.currency,
         status=PaymentStatus.SUCCEEDED.value,
         succeeded_at=now,
+        card_fingerprint=card_fingerprint,
     )
     db.session.add(payment)
     db.session.flush()

@@ -6,10 +6,12 @@ the shop's transaction, so an order and its commissions commit or fail together.
 - **Placed**: the shop asks ``commission_terms`` (registered as its hook) what each
   attributed line earns, and snapshots the rule's answer on the line: the plan, its kind,
   its rate and why it won. Later edits to a plan never change an order placed before them.
-- **Paid**: each line added from a creator's content (within the attribution window, not
-  bought by that creator, under a plan that applied when the order was placed) earns the
+- **Paid**: each line added from a creator's content (within the attribution window, under a
+  plan that applied when the order was placed) earns the
   line's amount paid × the snapshotted rate, half-up to the cent: ``pending``, and one entry
-  (seller receivable → creator pending). A line placed before snapshots existed asks the
+  (seller receivable → creator pending). A line the creator bought herself earns too: the
+  fraud rules (``affiliate.fraud``, on ``commission_earned``) hold it for finance, who
+  release or reverse it; nothing is dropped unseen. A line placed before snapshots existed asks the
   rule as of its placement time.
 - **Completed** (the return window passed): ``settled``, one entry (pending → available).
 - **Refunded** before settlement: ``reversed`` (pending → seller receivable); after
@@ -71,8 +73,6 @@ def _earns(order: Order, line: OrderLine, paid_at: datetime) -> bool:
         return False
     if line.amount <= 0 or getattr(order, "complimentary", False):
         return False
-    if line.creator_id == order.buyer_id:
-        return False  # self-referral earns nothing
     return paid_at - _aware(line.attributed_at) <= _window()
 
 

@@ -4,7 +4,8 @@ The shop knows nothing of plans: it asks whoever registered an answer (``shop.ho
 a creator's sale of each product earns at the moment the order is placed, and writes the
 answer on the line, in the placing transaction. Later changes to a plan (a rate cut or raise,
 a pause, a joiner approved) never reach an order placed before them. A line bought by the
-creator it is attributed to (self-referral) is not asked: it earns nothing.
+creator it is attributed to (self-purchase) is asked like any other: the affiliate side earns
+it and its fraud rules hold it for finance, rather than dropping it unseen.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def fix_commission_terms(buyer_id: int, lines: Iterable[OrderLine], at: datetime
     """Snapshot the terms of each attributed line (one question per creator)."""
     by_creator: dict[int, list[OrderLine]] = defaultdict(list)
     for line in lines:
-        if line.creator_id is not None and line.creator_id != buyer_id:
+        if line.creator_id is not None:
             by_creator[line.creator_id].append(line)
     for creator_id in sorted(by_creator):
         attributed = by_creator[creator_id]

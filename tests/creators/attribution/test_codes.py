@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from affiliate.creators.attribution import codes
 from affiliate.creators.attribution.models import Commission
+from affiliate.fraud.models import FraudFlag
 from core.accounts.models import Role, User
 from core.extensions import db
 from core.notifications.models import Notification
@@ -179,10 +180,17 @@ def test_an_order_with_a_creator_code_is_attributed_to_the_creator(
     )
 
 
-def test_a_creator_using_their_own_code_earns_nothing(client, auth, store, creator_profile, coded):
+def test_a_creator_using_their_own_code_is_held_for_fraud_review(
+    client, auth, store, creator_profile, coded
+):
+    # It used to earn nothing, silently; now it earns and the self-purchase rule holds it for
+    # finance (affiliate.fraud), who release or reverse it.
     _buy_with_code(client, auth, coded, store, "CLEO10", creator_of(creator_profile).email)
 
-    assert db.session.scalars(select(Commission)).all() == []
+    [commission] = db.session.scalars(select(Commission)).all()
+    assert (commission.state, commission.held) == ("pending", True)
+    [flag] = db.session.scalars(select(FraudFlag)).all()
+    assert (flag.rule, flag.evidence["match"]) == ("self_purchase", "account")
 
 
 def test_the_codes_page_counts_the_uses(client, auth, store, creator_profile, coded):

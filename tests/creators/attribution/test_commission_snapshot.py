@@ -175,12 +175,16 @@ def test_a_line_no_plan_covered_at_placement_earns_nothing_later(world):
     assert the_commission() is None
 
 
-def test_self_referral_is_not_asked(world):
+def test_self_referral_is_asked_and_its_commission_held(world):
+    # It used to be skipped (earning nothing, unseen); it is snapshotted like any line now,
+    # and the fraud rules hold its commission for finance.
     _showcase(world)
     pay(place(world, buyer=world.creator))
     line = the_line()
-    assert (line.creator_id, line.commission_rate_bps) == (world.creator.id, None)
-    assert the_commission() is None
+    assert (line.creator_id, line.commission_rate_bps) == (world.creator.id, 1000)
+    commission = the_commission()
+    assert commission is not None
+    assert commission.held
 
 
 def test_unattributed_lines_have_no_snapshot(world):

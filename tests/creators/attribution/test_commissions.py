@@ -145,12 +145,15 @@ def test_rate_change_after_payment_leaves_the_snapshot_alone(shop, creator):
     assert {c.rate_bps for c in commissions_of(order)} == {1000}
 
 
-def test_self_referral_earns_nothing(shop, creator):
+def test_self_referral_earns_and_is_held_for_fraud_review(shop, creator):
+    # It used to earn nothing, silently; a fraud rule now holds it for finance instead.
     store_plan(shop.store, 1000)
     showcase(creator.id, shop.product)
     order = pay(attributed_order(shop, creator, buyer=creator))
 
-    assert commissions_of(order) == []
+    earned = commissions_of(order)
+    assert len(earned) == len(order.lines)
+    assert {(c.state, c.held) for c in earned} == {("pending", True)}
 
 
 def test_attribution_older_than_the_window_earns_nothing(shop, creator):

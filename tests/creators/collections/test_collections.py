@@ -250,12 +250,14 @@ def test_a_later_collection_touch_wins_over_a_video(world, client, auth):
     assert (earned.creator_id, earned.collection_id) == (world.creator_id, collection.id)
 
 
-def test_a_creator_buying_from_their_own_collection_earns_nothing(world, client, auth):
+def test_a_creator_buying_from_their_own_collection_is_held_for_fraud_review(world, client, auth):
+    # It used to earn nothing, silently; it earns now and the self-purchase rule holds it.
     _public_collection(world)
     auth.login(world.creator_email)
     client.get(f"/creators/cleo/collections/summer-glow/p/{world.serum}", headers=BROWSER)
     _buy(client, auth, world, world.serum_variant)
-    assert db.session.scalar(select(func.count(Commission.id))) == 0
+    [commission] = db.session.scalars(select(Commission)).all()
+    assert (commission.state, commission.held) == ("pending", True)
 
 
 def test_public_page_statements_do_not_grow_with_products(world, client, count_queries):
