@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from core.accounts import models as account_models
-from core.accounts import security_models, twofactor_views
+from core.accounts import security_models, session_views, twofactor_views
 from core.accounts import views as account_views
 from core.accounts.login import init_login
 from core.accounts.passwords import passwords
@@ -49,7 +49,8 @@ def init_app(app: Flask) -> None:
     register_extensions(app)
     app.register_blueprint(main_views.bp)
     app.register_blueprint(account_views.bp)
-    twofactor_views.init_app(app)  # two-factor sign-in, step-up, session records and list
+    twofactor_views.init_app(app)  # two-factor sign-in and step-up
+    session_views.init_app(app)  # session records, their list and the account's security box
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(notification_views.bp)
     init_mail(app)  # mail preferences, unsubscribe, verification and reset pages, /dev/mail

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from affiliate.creators.content.models import Content, ContentStatus
 from affiliate.creators.content.videos import create_video
@@ -22,6 +23,7 @@ from core.extensions import db
 from core.ledger.models import AccountKind
 from core.ledger.services import owner_balances
 from core.types import utcnow
+from demo.creators import DEMO_MEDIA
 from shop.catalog.models import Product, Store
 
 STORE_HANDLE = "glow-and-co"
@@ -101,11 +103,13 @@ def _video(creator_id: int, caption: str, product_id: int) -> Content:
     )
     if found is not None:
         return found
-    return create_video(
-        creator_id,
-        caption=caption,
-        product_ids=[product_id],
-        upload=None,
-        external_url="https://videos.example.com/cleo/cleanser-week-two",
-        poster=None,
-    )
+    clip = DEMO_MEDIA / "spf-check.mp4"
+    with clip.open("rb") as clip_file, clip.with_suffix(".jpg").open("rb") as poster:
+        return create_video(
+            creator_id,
+            caption=caption,
+            product_ids=[product_id],
+            upload=FileStorage(clip_file, filename=clip.name),
+            external_url=None,
+            poster=FileStorage(poster, filename=clip.with_suffix(".jpg").name),
+        )

@@ -17,6 +17,7 @@ from tests.conftest import make_test_app
 PROJECT = Path(__file__).resolve().parent.parent
 
 BLUEPRINTS = [
+    "account_sessions",
     "accounts",
     "admin",
     "api_keys",

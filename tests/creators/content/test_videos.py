@@ -507,14 +507,15 @@ def test_the_demo_posts_its_clips_once(app, app_ctx, client):
 
     seed()
     posted = db.session.scalars(select(Content).where(Content.kind == "video")).all()
-    assert len(posted) == 5  # Cleo's two and Maison Lumière's euro one, Pia's, Noah's
+    # Cleo's two, Maison Lumière's euro one and her flat-fee piece; Pia's, Noah's.
+    assert len(posted) == 6
     cleo = db.session.scalars(select(User).where(User.email == "creator@example.com")).one()
     mine = [video for video in posted if video.creator_id == cleo.id]
-    assert len(mine) == 3
+    assert len(mine) == 4
     assert {video.video_mime for video in posted} == {"video/mp4", "video/webm"}
     for video in posted:
         assert video.poster_path
-        assert len(product_ids_of(video.id)) == 2
+        assert product_ids_of(video.id)  # every demo video carries its yellow cart
     response = client.get(f"/v/{mine[0].id}/file", headers={"Range": "bytes=0-15"})
     assert response.status_code == 206
     assert response.data[4:8] == b"ftyp"
@@ -522,7 +523,7 @@ def test_the_demo_posts_its_clips_once(app, app_ctx, client):
 
     seed()
     db.session.expire_all()
-    assert db.session.scalar(select(func.count(Content.id)).where(Content.kind == "video")) == 5
+    assert db.session.scalar(select(func.count(Content.id)).where(Content.kind == "video")) == 6
 
 
 def test_an_out_of_range_product_id_is_refused_not_a_crash(app_ctx):
