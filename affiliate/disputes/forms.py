@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from affiliate.disputes.services import BODY_MAX, REASON_MAX
@@ -62,7 +63,7 @@ class WithdrawForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = RadioField(
         "Decision",
-        choices=[("uphold", "Uphold"), ("reject", "Reject")],
+        choices=[SelectChoice("uphold", "Uphold"), SelectChoice("reject", "Reject")],
         validators=[InputRequired("Choose uphold or reject.")],
     )
     reason = TextAreaField(

@@ -148,20 +148,17 @@ class CaseFacts:
 
 
 def case_facts(dispute: Dispute) -> CaseFacts:
-    row = db.session.execute(
-        select(OrderLine.title, Store.name, User.display_name)
-        .join(Store, Store.id == dispute.store_id)
-        .join(User, User.id == dispute.creator_id)
-        .where(OrderLine.id == dispute.order_line_id)
-    ).one()
+    line = db.session.get(OrderLine, dispute.order_line_id)
+    store = db.session.get(Store, dispute.store_id)
+    creator = db.session.get(User, dispute.creator_id)
     content = db.session.get(Content, dispute.content_id) if dispute.content_id else None
     commission = (
         db.session.get(Commission, dispute.commission_id) if dispute.commission_id else None
     )
     return CaseFacts(
-        product_title=row[0],
-        store_name=row[1],
-        creator_name=row[2],
+        product_title=line.title if line else "",
+        store_name=store.name if store else "",
+        creator_name=creator.display_name if creator else "",
         content_title=content.title if content else None,
         commission_state=CommissionState(commission.state).label if commission else None,
         commission_held=bool(commission and commission.held),
@@ -176,15 +173,10 @@ class TimelineItem:
 
 def timeline(dispute: Dispute) -> list[TimelineItem]:
     author_ids = {e.author_id for e in dispute.events if e.author_id is not None}
-    names = (
-        dict(
-            db.session.execute(
-                select(User.id, User.display_name).where(User.id.in_(author_ids))
-            ).tuples()
-        )
-        if author_ids
-        else {}
-    )
+    names: dict[int, str] = {}
+    if author_ids:
+        query = select(User.id, User.display_name).where(User.id.in_(author_ids))
+        names = {row[0]: row[1] for row in db.session.execute(query)}
     return [
         TimelineItem(e, names.get(e.author_id) if e.author_id else None) for e in dispute.events
     ]

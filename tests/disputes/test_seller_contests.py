@@ -55,7 +55,7 @@ def test_a_contested_commission_is_held_and_does_not_settle_at_the_order_clock(
 def test_upholding_a_contest_reverses_the_commission_in_one_balanced_entry(
     earned, planned, officer, creator
 ):
-    order, (first, _second) = earned
+    _order, (first, _second) = earned
     dispute = _contest(planned, first)
     receivable = planned.receivable()
     decisions.decide(

@@ -74,15 +74,17 @@ def comment(
     return redirect(path, 303)
 
 
-def withdraw(dispute: Dispute, *, path: str) -> ResponseReturnValue:
+def withdraw(
+    dispute: Dispute, *, path: str, page: Callable[..., ResponseReturnValue]
+) -> ResponseReturnValue:
     form = WithdrawForm()
     if not form.validate_on_submit():
         flash(EXPIRED, "danger")
-        return redirect(path, 303)
+        return page(dispute, status=400)
     try:
         services.withdraw(dispute.id, actor_id=current_user.id, reason=form.reason.data or "")
     except DisputeError as error:
-        return refuse(error, back=path)
+        return refuse(error, page=lambda status: page(dispute, status=status))
     db.session.commit()
     flash(f"Case #{dispute.id} withdrawn.", "success")
     return redirect(path, 303)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from affiliate.disputes import queries, services
 from affiliate.disputes.forms import ClaimForm, CommentForm, ContestForm
@@ -68,7 +69,7 @@ def comment(dispute_id: int) -> ResponseReturnValue:
 @role_required(Role.CREATOR)
 def withdraw(dispute_id: int) -> ResponseReturnValue:
     dispute = case_for_creator_or_404(dispute_id, current_user.id)
-    return common.withdraw(dispute, path=services.creator_path(dispute))
+    return common.withdraw(dispute, path=services.creator_path(dispute), page=_page)
 
 
 @bp.route("/disputes/claim", methods=["GET", "POST"])
@@ -76,8 +77,8 @@ def withdraw(dispute_id: int) -> ResponseReturnValue:
 def claim() -> ResponseReturnValue:
     form = ClaimForm()
     contents, products = queries.claim_choices(current_user.id)
-    form.content_id.choices = [(0, "Choose…"), *contents]
-    form.product_id.choices = [(0, "Choose…"), *products]
+    form.content_id.choices = [SelectChoice(0, "Choose…")] + [SelectChoice(*c) for c in contents]
+    form.product_id.choices = [SelectChoice(0, "Choose…")] + [SelectChoice(*p) for p in products]
     context: dict[str, Any] = {"side": "creator", "has_content": bool(contents)}
     if not form.is_submitted():
         return render_template("disputes/claim.html", form=form, **context)

@@ -67,7 +67,7 @@ def comment(dispute_id: int) -> ResponseReturnValue:
 @role_required(Role.SELLER)
 def withdraw(dispute_id: int) -> ResponseReturnValue:
     dispute = case_for_seller_or_404(dispute_id, current_user.id)
-    return common.withdraw(dispute, path=services.seller_path(dispute))
+    return common.withdraw(dispute, path=services.seller_path(dispute), page=_page)
 
 
 @bp.route("/seller/affiliates/commissions/<int:commission_id>/contest", methods=["GET", "POST"])
