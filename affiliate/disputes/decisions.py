@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from affiliate.creators.attribution import holds, signals
 from affiliate.creators.attribution.commissions import settle_commission
-from affiliate.creators.attribution.models import COMMISSION, Commission, CommissionState
+from affiliate.creators.attribution.models import Commission, CommissionState
 from affiliate.disputes import services
 from affiliate.disputes.exceptions import DisputeError, NotContestable
 from affiliate.disputes.models import DISPUTE, Dispute, DisputeKind, DisputeState, EventKind, Party
@@ -33,12 +33,28 @@ from core.extensions import db
 from core.ledger.models import AccountKind, EntryKind, LedgerAccount
 from core.ledger.services import Cause, account_for, credit, debit, post_entry
 from core.money import format_money, percent_of
+from core.states import StateMachine
 from core.types import utcnow
 from shop.orders.models import LineStatus, Order, OrderLine, OrderStatus
 
 ANSWER_MAX = 1000
 #: An order in one of these states will not complete later: what is restored is available.
 FINISHED = frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED, OrderStatus.CANCELLED})
+
+
+#: The one way back for a commission that ``models.COMMISSION`` treats as final: finance
+#: upholding a creator's contest restores a reversed commission (to pending while its order may
+#: still complete, else settled) and a clawed-back one (to settled). Nothing else undoes them.
+RESTORATION = StateMachine(
+    "commission",
+    {
+        CommissionState.REVERSED: {CommissionState.PENDING, CommissionState.SETTLED},
+        CommissionState.CLAWED_BACK: {CommissionState.SETTLED},
+        CommissionState.PENDING: set(),
+        CommissionState.SETTLED: set(),
+    },
+    field="state",
+)
 
 
 class OfficerIsParty(DisputeError):
@@ -189,7 +205,7 @@ def _restore(dispute: Dispute, officer_id: int, now: datetime) -> str:
     clawed = commission.state == CommissionState.CLAWED_BACK.value
     available = clawed or OrderStatus(order.status) in FINISHED
     target = CommissionState.SETTLED if available else CommissionState.PENDING
-    if not COMMISSION.can_move(commission, target):
+    if not RESTORATION.can_move(commission, target):
         raise NotContestable(
             f"The commission is {commission.commission_state.label.lower()}; nothing to restore."
         )
@@ -209,7 +225,7 @@ def _restore(dispute: Dispute, officer_id: int, now: datetime) -> str:
         actor_id=officer_id,
     )
     previous = commission.state
-    COMMISSION.move(commission, target)
+    RESTORATION.move(commission, target)
     commission.reversed_amount = 0
     commission.reversed_at = None
     if available:

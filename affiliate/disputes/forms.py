@@ -47,7 +47,7 @@ class ClaimForm(_Evidence, FlaskForm):
 
 class CommentForm(FlaskForm):
     body = TextAreaField(
-        "Add to the case",
+        "Comment or evidence",
         validators=[Optional(), Length(max=BODY_MAX)],
         render_kw={"rows": 3, "maxlength": BODY_MAX},
     )

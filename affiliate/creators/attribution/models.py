@@ -109,16 +109,14 @@ class CommissionState(StrEnum):
 
 
 #: A commission's states (``state``): pending until the order completes (settled) or is
-#: refunded first (reversed); a refund after settlement claws it back. Finance upholding a
-#: creator's contest restores a reversed one (to pending, or settled if its order is done) and
-#: a clawed-back one (to settled): ``affiliate.disputes.decisions``.
+#: refunded first (reversed); a refund after settlement claws it back.
 COMMISSION = StateMachine(
     "commission",
     {
         CommissionState.PENDING: {CommissionState.SETTLED, CommissionState.REVERSED},
         CommissionState.SETTLED: {CommissionState.CLAWED_BACK},
-        CommissionState.REVERSED: {CommissionState.PENDING, CommissionState.SETTLED},
-        CommissionState.CLAWED_BACK: {CommissionState.SETTLED},
+        CommissionState.REVERSED: set(),
+        CommissionState.CLAWED_BACK: set(),
     },
     field="state",
 )
