@@ -13,6 +13,7 @@ from affiliate.disputes.models import Dispute, DisputeKind, DisputeState, Party
 from affiliate.disputes.views import common
 from core.accounts.authz import get_or_404, role_required
 from core.accounts.models import Role
+from core.accounts.stepup import second_factor_gate
 from core.exceptions import DomainError
 from core.extensions import db
 from core.types import utcnow
@@ -20,6 +21,7 @@ from core.web.pagination import page_arg
 from core.web.refusals import refuse
 
 bp = Blueprint("finance_disputes", __name__, url_prefix="/finance")
+bp.before_request(second_factor_gate(Role.FINANCE))  # a staff page, as the Finance centre
 
 
 @bp.get("/disputes")
