@@ -21,7 +21,7 @@ from sqlalchemy import select
 import demo.payouts  # noqa: F401 - the fan and the officers come first
 from affiliate.creators.attribution.models import Commission
 from affiliate.creators.content.models import Content
-from affiliate.disputes import decisions, services
+from affiliate.disputes import claims, decisions, services
 from affiliate.disputes.models import Dispute
 from core.accounts import services as accounts
 from core.accounts.models import Role, User
@@ -106,7 +106,7 @@ def seed_disputes() -> str:
         content, product_id, _ = products[-1]
         order = _paid_order(fan, content, product_id, tapped=False)
         if order is not None:
-            dispute = services.open_missing_claim(
+            dispute = claims.open_missing_claim(
                 creator_id=cleo.id,
                 order_id=order.id,
                 product_id=product_id,

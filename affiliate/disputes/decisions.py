@@ -25,7 +25,7 @@ from sqlalchemy import select
 from affiliate.creators.attribution import holds, signals
 from affiliate.creators.attribution.commissions import settle_commission
 from affiliate.creators.attribution.models import Commission, CommissionState
-from affiliate.disputes import services
+from affiliate.disputes import claims, parties, services
 from affiliate.disputes.exceptions import DisputeError, NotContestable
 from affiliate.disputes.models import DISPUTE, Dispute, DisputeKind, DisputeState, EventKind, Party
 from core.audit.services import record
@@ -79,7 +79,7 @@ def decide(
     if len(answer) > ANSWER_MAX:
         raise DisputeError(f"Keep the reason under {ANSWER_MAX} characters.", field="reason")
     dispute = services.locked_case(dispute_id)
-    if officer_id in (dispute.creator_id, services.store_owner_id(dispute)):
+    if officer_id in (dispute.creator_id, parties.store_owner_id(dispute)):
         raise OfficerIsParty("You are a party to this case; another officer must decide it.")
     kind = dispute.dispute_kind
     note = ""
@@ -110,8 +110,8 @@ def decide(
         reason=answer,
     )
     said = f"Finance decided case #{dispute.id}: {target.label.lower()}. {answer}"
-    services.tell_party(dispute, Party.SELLER, said)
-    services.tell_party(dispute, Party.CREATOR, said)
+    parties.tell_party(dispute, Party.SELLER, said)
+    parties.tell_party(dispute, Party.CREATOR, said)
     db.session.flush()
     return dispute
 
@@ -151,7 +151,7 @@ def _create_claimed(dispute: Dispute, officer_id: int, now: datetime) -> str:
         raise NotContestable(
             "The order or its line was refunded or cancelled since; there is nothing to pay."
         )
-    terms = services.claim_terms(order, line, dispute.creator_id)
+    terms = claims.claim_terms(order, line, dispute.creator_id)
     if terms is None:
         raise NotContestable("No plan of the creator covers that product any more.")
     amount = percent_of(line.amount, terms.rate_bps)

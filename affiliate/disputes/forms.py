@@ -7,7 +7,7 @@ from wtforms import IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from affiliate.disputes.services import BODY_MAX, REASON_MAX
+from affiliate.disputes.inputs import BODY_MAX, REASON_MAX
 
 LINKS_HELP = (
     "Optional: up to five web addresses (a screenshot, a post, a tracking page), one a line."

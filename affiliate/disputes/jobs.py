@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from affiliate.disputes import services
+from affiliate.disputes import parties, services
 from affiliate.disputes.models import Dispute, DisputeState, EventKind, Party
 from core.audit.services import record
 from core.extensions import db
@@ -53,7 +53,7 @@ def notify_overdue(now: datetime) -> int:
             subject_type=services.SUBJECT,
             subject_id=dispute.id,
         )
-        services.tell_finance(
+        parties.tell_finance(
             dispute,
             f"Case #{dispute.id} is overdue: it was to be answered by "
             f"{dispute.answer_by:%d %b %Y %H:%M} UTC.",

@@ -1,8 +1,8 @@
 """Opening cases, their timeline (comments and evidence) and withdrawal.
 
 Plain functions over ids; they flush, the caller commits. Every step adds a timeline event,
-an audit event and notices to the other side and to finance. Finance's decisions are in
-``decisions``; the overdue sweep in ``jobs``.
+an audit event and notices to the other side and to finance (``parties``). A creator's claim is
+opened in ``claims``, finance's decisions are in ``decisions``, the overdue sweep in ``jobs``.
 
 - A **seller's contest** is about a pending commission of its store, before it settles; it
   places a ``HoldSource.DISPUTE`` hold, so the commission does not settle at the order clock
@@ -17,29 +17,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from affiliate.creators.attribution import holds
-from affiliate.creators.attribution.commissions import commission_terms, terms_of
 from affiliate.creators.attribution.models import (
     Commission,
     CommissionHold,
     CommissionState,
     HoldSource,
 )
-from affiliate.creators.content.models import Content
 from affiliate.disputes.exceptions import (
     CaseAlreadyOpen,
     CaseClosed,
-    ClaimInvalid,
     DisputeError,
     NotContestable,
     NotYourCase,
 )
+from affiliate.disputes.inputs import REASON_MAX, clean_body, clean_links, clean_reason
 from affiliate.disputes.models import (
     DISPUTE,
     Dispute,
@@ -49,22 +46,20 @@ from affiliate.disputes.models import (
     EventKind,
     Party,
 )
-from core.accounts.models import Role, User, UserRole
+from affiliate.disputes.parties import (
+    opener_party,
+    other_party,
+    tell_finance,
+    tell_party,
+)
 from core.audit.services import record
 from core.extensions import db
-from core.money import format_money, percent_of
-from core.notifications.services import notify, notify_many
+from core.money import format_money
 from core.types import utcnow
 from shop.catalog.models import Store
-from shop.hooks import CommissionTerms
-from shop.orders.models import LineStatus, Order, OrderLine, OrderStatus
+from shop.orders.models import Order, OrderLine, OrderStatus
 
 SUBJECT = "dispute"
-NOTICE_KIND = "dispute"
-REASON_MAX = 500
-BODY_MAX = 4000
-LINKS_MAX = 5
-LINK_MAX = 500
 
 #: An order in one of these states was paid and is not undone.
 PAID_STATES = frozenset(
@@ -74,92 +69,6 @@ PAID_STATES = frozenset(
 
 def answer_days() -> int:
     return int(current_app.config.get("DISPUTE_ANSWER_DAYS", 7))
-
-
-# ---------------------------------------------------------------------------- input
-
-
-def clean_reason(reason: str | None, *, field: str = "reason") -> str:
-    text = (reason or "").strip()
-    if len(text) < 3:
-        raise DisputeError("Say why, in a few words at least.", field=field)
-    if len(text) > REASON_MAX:
-        raise DisputeError(f"Keep the reason under {REASON_MAX} characters.", field=field)
-    return text
-
-
-def clean_body(body: str | None) -> str:
-    text = (body or "").strip()
-    if len(text) > BODY_MAX:
-        raise DisputeError(f"Keep the text under {BODY_MAX} characters.", field="evidence")
-    return text
-
-
-def clean_links(raw: str | Iterable[str] | None) -> list[str]:
-    """Evidence links, one a line: http(s) addresses only, at most five."""
-    lines = raw.splitlines() if isinstance(raw, str) else list(raw or [])
-    links = [line.strip() for line in lines if line.strip()]
-    if len(links) > LINKS_MAX:
-        raise DisputeError(f"Give at most {LINKS_MAX} links.", field="links")
-    for link in links:
-        parts = urlsplit(link)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > LINK_MAX:
-            raise DisputeError(f"{link[:60]!r} is not a web address (https://…).", field="links")
-        if any(ord(ch) < 32 or ch.isspace() for ch in link):
-            raise DisputeError("A link cannot contain spaces.", field="links")
-    return links
-
-
-# ---------------------------------------------------------------------------- paths, parties
-
-
-def seller_path(dispute: Dispute) -> str:
-    return f"/seller/disputes/{dispute.id}"
-
-
-def creator_path(dispute: Dispute) -> str:
-    return f"/creator/disputes/{dispute.id}"
-
-
-def finance_path(dispute: Dispute) -> str:
-    return f"/finance/disputes/{dispute.id}"
-
-
-def store_owner_id(dispute: Dispute) -> int:
-    store = db.session.get(Store, dispute.store_id)
-    assert store is not None
-    return store.owner_id
-
-
-def finance_officer_ids(excluding: Iterable[int] = ()) -> list[int]:
-    query = (
-        select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.FINANCE.value, User.suspended_at.is_(None))
-        .order_by(User.id)
-    )
-    skip = set(excluding)
-    return [user_id for user_id in db.session.scalars(query) if user_id not in skip]
-
-
-def tell_finance(dispute: Dispute, message: str) -> None:
-    parties = (dispute.creator_id, store_owner_id(dispute))
-    notify_many(finance_officer_ids(parties), message, kind=NOTICE_KIND, link=finance_path(dispute))
-
-
-def tell_party(dispute: Dispute, party: Party, message: str) -> None:
-    if party is Party.SELLER:
-        notify(store_owner_id(dispute), message, kind=NOTICE_KIND, link=seller_path(dispute))
-    elif party is Party.CREATOR:
-        notify(dispute.creator_id, message, kind=NOTICE_KIND, link=creator_path(dispute))
-
-
-def opener_party(dispute: Dispute) -> Party:
-    return Party.SELLER if dispute.dispute_kind.opened_by_seller else Party.CREATOR
-
-
-def other_party(party: Party) -> Party:
-    return Party.CREATOR if party is Party.SELLER else Party.SELLER
 
 
 # ---------------------------------------------------------------------------- opening
@@ -188,7 +97,7 @@ def add_event(
     return event
 
 
-def _refuse_if_open(order_line_id: int) -> None:
+def refuse_if_open(order_line_id: int) -> None:
     existing = db.session.scalar(
         select(Dispute.id).where(
             Dispute.order_line_id == order_line_id, Dispute.state == DisputeState.OPEN.value
@@ -198,7 +107,7 @@ def _refuse_if_open(order_line_id: int) -> None:
         raise CaseAlreadyOpen(f"Case #{existing} about this commission is still open.")
 
 
-def _open(
+def open_case(
     kind: DisputeKind,
     *,
     order: Order,
@@ -213,7 +122,7 @@ def _open(
     commission_id: int | None = None,
     content_id: int | None = None,
 ) -> Dispute:
-    _refuse_if_open(line.id)
+    refuse_if_open(line.id)
     dispute = Dispute(
         kind=kind.value,
         state=DisputeState.OPEN.value,
@@ -291,7 +200,7 @@ def open_seller_contest(
             "Only a pending commission can be contested, before it settles; this one is "
             f"{commission.commission_state.label.lower()}."
         )
-    _refuse_if_open(commission.order_line_id)
+    refuse_if_open(commission.order_line_id)
     order = db.session.get(Order, commission.order_id)
     line = db.session.get(OrderLine, commission.order_line_id)
     assert order is not None
@@ -303,7 +212,7 @@ def open_seller_contest(
         actor_id=seller_id,
         now=now,
     )
-    dispute = _open(
+    dispute = open_case(
         DisputeKind.SELLER_CONTEST,
         order=order,
         line=line,
@@ -344,7 +253,7 @@ def open_reversal_contest(
     line = db.session.get(OrderLine, commission.order_line_id)
     assert order is not None
     assert line is not None
-    return _open(
+    return open_case(
         DisputeKind.REVERSAL_CONTEST,
         order=order,
         line=line,
@@ -357,93 +266,6 @@ def open_reversal_contest(
         now=now,
         commission_id=commission.id,
         content_id=commission.content_id,
-    )
-
-
-def claim_terms(order: Order, line: OrderLine, creator_id: int) -> CommissionTerms | None:
-    """What the line would have earned the creator: its snapshot when it was attributed to
-    her, else the commission rule as of the order's placement."""
-    if line.creator_id == creator_id and line.commission_rate_bps:
-        return terms_of(order, line)
-    return commission_terms(creator_id, [line.product_id], order.placed_at).get(line.product_id)
-
-
-def _claimable_line(order: Order, product_id: int, creator_id: int) -> OrderLine:
-    lines = [line for line in order.lines if line.product_id == product_id]
-    commissioned = set(
-        db.session.scalars(select(Commission.order_line_id).where(Commission.order_id == order.id))
-    )
-    open_cases = set(
-        db.session.scalars(
-            select(Dispute.order_line_id).where(
-                Dispute.order_id == order.id, Dispute.state == DisputeState.OPEN.value
-            )
-        )
-    )
-    free = [line for line in lines if line.id not in commissioned]
-    if not free:
-        raise ClaimInvalid(
-            "Every line of that product on this order already has a commission.",
-            field="product_id",
-        )
-    free = [line for line in free if line.status == LineStatus.OPEN.value]
-    if not free:
-        raise ClaimInvalid("That product was refunded or cancelled on this order.")
-    waiting = [line for line in free if line.id not in open_cases]
-    if not waiting:
-        raise CaseAlreadyOpen("A claim about that product on this order is already open.")
-    return waiting[0]
-
-
-def open_missing_claim(
-    *,
-    creator_id: int,
-    order_id: int | None,
-    product_id: int | None,
-    content_id: int | None,
-    reason: str,
-    evidence: str = "",
-    links: str | Iterable[str] = "",
-    now: datetime | None = None,
-) -> Dispute:
-    """The creator claims the commission a paid line should have earned her."""
-    now = now or utcnow()
-    reason, evidence, link_list = clean_reason(reason), clean_body(evidence), clean_links(links)
-    content = db.session.get(Content, content_id) if content_id else None
-    if content is None or content.creator_id != creator_id:
-        raise ClaimInvalid("Choose one of your videos or lives.", field="content_id")
-    order = db.session.get(Order, order_id) if order_id and 0 < order_id < 2**63 else None
-    line = next((x for x in order.lines if x.product_id == product_id), None) if order else None
-    # One answer for "no such order" and "not from a store whose plan you are in": a
-    # creator cannot learn anything about another store's orders by guessing numbers.
-    if order is None or line is None or claim_terms(order, line, creator_id) is None:
-        raise ClaimInvalid(
-            f"No order #{order_id or '?'} with that product from a store whose plan covered "
-            "it for you when it was placed.",
-            field="order_number",
-        )
-    if OrderStatus(order.status) not in PAID_STATES:
-        raise ClaimInvalid(
-            f"Order #{order.id} is not a paid order (it is {order.status.replace('_', ' ')}).",
-            field="order_number",
-        )
-    if order.buyer_id == creator_id:
-        raise ClaimInvalid("Your own purchases earn no commission.", field="order_number")
-    line = _claimable_line(order, line.product_id, creator_id)
-    terms = claim_terms(order, line, creator_id)
-    assert terms is not None
-    return _open(
-        DisputeKind.MISSING_COMMISSION,
-        order=order,
-        line=line,
-        creator_id=creator_id,
-        opened_by_id=creator_id,
-        amount=percent_of(line.amount, terms.rate_bps),
-        reason=reason,
-        evidence=evidence,
-        links=link_list,
-        now=now,
-        content_id=content.id,
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from affiliate.creators.attribution import commissions, holds
 from affiliate.creators.attribution.models import Commission, HoldSource
-from affiliate.disputes import decisions, services
+from affiliate.disputes import claims, decisions, services
 from affiliate.disputes.exceptions import CaseAlreadyOpen, ClaimInvalid, NotContestable
 from core.accounts.models import Role
 from core.extensions import db
@@ -23,7 +23,7 @@ from tests.shop.factories import Shop
 
 
 def _claim(creator, order, product, **kwargs):
-    dispute = services.open_missing_claim(
+    dispute = claims.open_missing_claim(
         creator_id=creator.id,
         order_id=kwargs.pop("order_id", None) or order.id,
         product_id=kwargs.pop("product_id", product.id),

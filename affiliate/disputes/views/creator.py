@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from affiliate.disputes import queries, services
+from affiliate.disputes import claims, parties, queries, services
 from affiliate.disputes.forms import ClaimForm, CommentForm, ContestForm
 from affiliate.disputes.loaders import case_for_creator_or_404, commission_for_creator_or_404
 from affiliate.disputes.models import Dispute, Party
@@ -46,7 +46,7 @@ def _page(
     return common.case_page(
         dispute,
         Party.CREATOR,
-        path=services.creator_path(dispute),
+        path=parties.creator_path(dispute),
         status=status,
         comment_form=comment_form,
     )
@@ -62,14 +62,14 @@ def case(dispute_id: int) -> ResponseReturnValue:
 @role_required(Role.CREATOR)
 def comment(dispute_id: int) -> ResponseReturnValue:
     dispute = case_for_creator_or_404(dispute_id, current_user.id)
-    return common.comment(dispute, Party.CREATOR, path=services.creator_path(dispute), page=_page)
+    return common.comment(dispute, Party.CREATOR, path=parties.creator_path(dispute), page=_page)
 
 
 @bp.post("/disputes/<int:dispute_id>/withdraw")
 @role_required(Role.CREATOR)
 def withdraw(dispute_id: int) -> ResponseReturnValue:
     dispute = case_for_creator_or_404(dispute_id, current_user.id)
-    return common.withdraw(dispute, path=services.creator_path(dispute), page=_page)
+    return common.withdraw(dispute, path=parties.creator_path(dispute), page=_page)
 
 
 @bp.route("/disputes/claim", methods=["GET", "POST"])
@@ -85,7 +85,7 @@ def claim() -> ResponseReturnValue:
     if not form.validate():
         return render_template("disputes/claim.html", form=form, **context), 400
     try:
-        dispute = services.open_missing_claim(
+        dispute = claims.open_missing_claim(
             creator_id=current_user.id,
             order_id=form.order_number.data,
             product_id=form.product_id.data,

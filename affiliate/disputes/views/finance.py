@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.disputes import decisions, queries, services
+from affiliate.disputes import decisions, parties, queries
 from affiliate.disputes.forms import CommentForm, DecisionForm
 from affiliate.disputes.models import Dispute, DisputeKind, DisputeState, Party
 from affiliate.disputes.views import common
@@ -51,7 +51,7 @@ def _page(
     return common.case_page(
         dispute,
         Party.FINANCE,
-        path=services.finance_path(dispute),
+        path=parties.finance_path(dispute),
         status=status,
         comment_form=comment_form,
         decision_form=decision_form,
@@ -68,7 +68,7 @@ def case(dispute_id: int) -> ResponseReturnValue:
 @role_required(Role.FINANCE)
 def comment(dispute_id: int) -> ResponseReturnValue:
     dispute = get_or_404(Dispute, dispute_id)
-    return common.comment(dispute, Party.FINANCE, path=services.finance_path(dispute), page=_page)
+    return common.comment(dispute, Party.FINANCE, path=parties.finance_path(dispute), page=_page)
 
 
 @bp.post("/disputes/<int:dispute_id>/decide")

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.disputes import queries, services
+from affiliate.disputes import parties, queries, services
 from affiliate.disputes.forms import CommentForm, ContestForm
 from affiliate.disputes.loaders import case_for_seller_or_404, commission_for_seller_or_404
 from affiliate.disputes.models import Dispute, Party
@@ -44,7 +44,7 @@ def _page(
     return common.case_page(
         dispute,
         Party.SELLER,
-        path=services.seller_path(dispute),
+        path=parties.seller_path(dispute),
         status=status,
         comment_form=comment_form,
     )
@@ -60,14 +60,14 @@ def case(dispute_id: int) -> ResponseReturnValue:
 @role_required(Role.SELLER)
 def comment(dispute_id: int) -> ResponseReturnValue:
     dispute = case_for_seller_or_404(dispute_id, current_user.id)
-    return common.comment(dispute, Party.SELLER, path=services.seller_path(dispute), page=_page)
+    return common.comment(dispute, Party.SELLER, path=parties.seller_path(dispute), page=_page)
 
 
 @bp.post("/seller/disputes/<int:dispute_id>/withdraw")
 @role_required(Role.SELLER)
 def withdraw(dispute_id: int) -> ResponseReturnValue:
     dispute = case_for_seller_or_404(dispute_id, current_user.id)
-    return common.withdraw(dispute, path=services.seller_path(dispute), page=_page)
+    return common.withdraw(dispute, path=parties.seller_path(dispute), page=_page)
 
 
 @bp.route("/seller/affiliates/commissions/<int:commission_id>/contest", methods=["GET", "POST"])
