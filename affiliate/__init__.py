@@ -13,6 +13,7 @@ from flask import Flask
 
 from affiliate.creators.setup import init_app as init_creators
 from affiliate.crm.setup import init_app as init_crm
+from affiliate.disputes.setup import init_app as init_disputes
 from affiliate.fraud.setup import init_app as init_fraud
 from affiliate.messages.setup import init_app as init_messages
 from affiliate.payouts.setup import init_app as init_payouts
@@ -44,6 +45,7 @@ def create_app(config: type[BaseConfig] | None = None, **overrides: Any) -> Flas
     init_crm(app)  # the sellers' creator CRM: tags, notes, segments, bulk actions
     init_fraud(app)  # fraud rules that hold commissions; the finance fraud queue
     init_payouts(app)  # wallet, withdrawals, finance review, payout webhooks
+    init_disputes(app)  # contests and claims about commissions, finance's dispute desk
     init_api(app)  # the partner REST API (/api/v1), API keys
     init_webhooks(app)  # outgoing webhooks: endpoints, signed deliveries and their log
     init_demo(app)  # `flask demo seed`

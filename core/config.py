@@ -116,6 +116,8 @@ class BaseConfig:
     # Creators' content: video uploads are streamed to disk, so this may exceed the above.
     UPLOAD_MAX_VIDEO_BYTES = _env_int("UPLOAD_MAX_VIDEO_BYTES", 200 * 1024 * 1024)
     ATTRIBUTION_WINDOW_DAYS = _env_int("ATTRIBUTION_WINDOW_DAYS", 7)
+    # Finance answers a dispute case (a contest, a claim) within this many days.
+    DISPUTE_ANSWER_DAYS = _env_int("DISPUTE_ANSWER_DAYS", 7)
     # Repeated views (and clicks) by one visitor within this window count once.
     EVENT_DEDUP_SECONDS = _env_int("EVENT_DEDUP_SECONDS", 30 * 60)
     # Messages: a seller's messages before the creator answers; new conversations a store may

@@ -39,6 +39,7 @@ class EntryKind(StrEnum):
     COMMISSION_SETTLED = "commission_settled"
     COMMISSION_REVERSED = "commission_reversed"
     COMMISSION_CLAWED_BACK = "commission_clawed_back"
+    COMMISSION_RESTORED = "commission_restored"  # a contested reversal or clawback paid back
     WITHDRAWAL_HOLD = "withdrawal_hold"
     WITHDRAWAL_PAID = "withdrawal_paid"
     WITHDRAWAL_RETURNED = "withdrawal_returned"

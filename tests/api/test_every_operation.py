@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from affiliate.disputes.services import open_seller_contest
 from affiliate.payouts import services as payouts
 from affiliate.plans.models import PlanKind
 from api.keys.scopes import allowed_scopes
@@ -74,7 +75,10 @@ def _seller_objects() -> dict[str, int]:
     db.session.commit()
     plan = make_plan(shop.store, PlanKind.TARGETED, "Launch", 2000, [shop.product])
     commission = make_commission(make_creator(), shop.product)
+    dispute = open_seller_contest(commission.id, seller_id=shop.seller.id, reason="Brushing")
+    db.session.commit()
     return {
+        "dispute_id": dispute.id,
         "product_id": shop.product.id,
         "order_id": order.id,
         "refund_id": refund.id,
@@ -94,8 +98,10 @@ def _creator_objects() -> dict[str, int]:
     rich = make_creator(balance=50_00)
     withdrawal = payouts.request_withdrawal(rich.id, 2000, request_token="t" * 20)
     commission = make_commission(creator, shop.product)
+    dispute = open_seller_contest(commission.id, seller_id=shop.seller.id, reason="Brushing")
     db.session.commit()
     return {
+        "dispute_id": dispute.id,
         "content_id": content.id,
         "product_id": shop.product.id,
         "withdrawal_id": withdrawal.id,
@@ -129,7 +135,7 @@ def test_another_creators_ids_are_404_on_every_operation(app_ctx, api, client):
     ids = _creator_objects()
     other = make_profile()
     key = make_key(db.session.get(User, other.user_id))
-    paths = ("/creator", "/withdrawals/{", "/commissions/{")
+    paths = ("/creator", "/withdrawals/{", "/commissions/{", "/disputes/{")
     checked = 0
     for method, path, op in _operations(client):
         if "{" not in path or not path.startswith(paths):

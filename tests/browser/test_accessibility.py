@@ -43,6 +43,8 @@ PAGES = {
         "/creator/lives/{live}",
         "/creator/samples",
         "/creator/wallet",
+        "/creator/disputes",
+        "/creator/disputes/claim",
     ],
     "seller@example.com": [
         "/seller/",
@@ -51,8 +53,14 @@ PAGES = {
         "/seller/affiliates",
         "/seller/marketing",
         "/seller/creators",
+        "/seller/disputes",
     ],
-    "finance@example.com": ["/finance/", "/finance/withdrawals", "/finance/payouts"],
+    "finance@example.com": [
+        "/finance/",
+        "/finance/withdrawals",
+        "/finance/payouts",
+        "/finance/disputes",
+    ],
 }
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 

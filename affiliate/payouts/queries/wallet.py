@@ -119,6 +119,7 @@ ENTRY_LABELS: dict[str, str] = {
     EntryKind.COMMISSION_SETTLED: "Commission settled",
     EntryKind.COMMISSION_REVERSED: "Commission reversed",
     EntryKind.COMMISSION_CLAWED_BACK: "Clawback",
+    EntryKind.COMMISSION_RESTORED: "Commission restored (dispute upheld)",
     EntryKind.WITHDRAWAL_HOLD: "Withdrawal held",
     EntryKind.WITHDRAWAL_PAID: "Withdrawal paid",
     EntryKind.WITHDRAWAL_RETURNED: "Withdrawal returned",
