@@ -53,6 +53,7 @@ BLUEPRINTS = [
 
 PERIODIC = {
     "affiliate.creators.attribution.digest.send_commission_digests",
+    "affiliate.creators.attribution.jobs.flush_events",
     "affiliate.creators.attribution.jobs.roll_up_events",
     "affiliate.creators.content.jobs.send_live_reminders",
     "affiliate.payouts.jobs.recover_stuck_payouts",
