@@ -58,7 +58,9 @@ def search_page(
         page = min(page, max(1, -(-SEARCH_COUNT_CAP // per_page)))
     offset = (page - 1) * per_page
     fetch = _Fetch(per_page, options)
-    if total <= RANK_WHOLE_UP_TO or not search.is_postgres:
+    if total == 0:
+        items: list[Product] = []
+    elif total <= RANK_WHOLE_UP_TO or not search.is_postgres:
         items = fetch.ranked_whole(statement, order_by, offset, per_page)
     elif not by_relevance:
         items = fetch.walked(statement, order_by, offset, per_page)
