@@ -4,6 +4,7 @@ Prints one table and asserts nothing. Runs against a throw-away database: Postgr
 ``DATABASE_URL`` is set (a new database on that server, dropped afterwards), else SQLite.
 
     .venv/bin/python bench/events_bench.py [--events 1000000] [--creators 200] [--sample 2000]
+        [--ingest 200000] [--redis redis://127.0.0.1:6379/12] [--json]
 
 What it does:
 - generates creators (with profiles), stores, products, videos and, for one line in fifty
@@ -13,6 +14,11 @@ What it does:
   with dedup keys on views, cart opens and clicks so the unique index costs what it costs;
 - times single ``record_event`` calls, each committed (the cost a page view pays), and the
   beacon ``POST /t/events`` through the app (routing, CSRF, the content check, the insert);
+- measures batched ingestion (``bench/events_ingest.py``): the append a request pays, the beacon
+  request buffered against direct, the flush in events per second beside a bare multi-row INSERT
+  of the same rows through the driver (the ratio), and appends and flushes running together
+  (sustained events per second). With ``--redis`` the buffer is that Redis database, else this
+  process's memory (the embedded default);
 - runs ``roll_up`` until the events are folded, then leaves a fresh tail of unfolded events,
   as the dashboards see it between two runs of the job;
 - times each dashboard query for the busiest creator and the busiest store (median of runs).
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import random
 import re
 import statistics
@@ -47,7 +54,7 @@ from affiliate.creators.centre.queries import seller as seller_dashboards
 from affiliate.creators.centre.queries.lines import commission_lines
 from affiliate.creators.centre.queries.period import Period
 from affiliate.profiles import queries as profiles
-from bench import bulk
+from bench import bulk, events_ingest
 from bench.throwaway_db import make_database
 from core.config import TestingConfig
 from core.extensions import db
@@ -520,13 +527,21 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--creators", type=int, default=200)
     parser.add_argument("--sample", type=int, default=2_000, help="single record_event calls")
+    parser.add_argument("--ingest", type=int, default=200_000, help="buffered events")
+    parser.add_argument("--redis", help="buffer in this Redis database (else in memory)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
+    say = (lambda *a, **k: None) if args.json else print
     url, drop = make_database("affiliate_eventsbench")
     app = create_app(
         TestingConfig,
         SQLALCHEMY_DATABASE_URI=url,
         LOG_LEVEL="WARNING",
         RATELIMIT_ENABLED=False,
+        REDIS_URL=args.redis,
+        EVENT_BUFFER="redis" if args.redis else "memory",
+        EVENT_BUFFER_MAX=10**9,  # the bench flushes itself
+        EVENT_FLUSH_SECONDS=10**9,
     )
     rng = random.Random(11)
     table = Table()
@@ -534,11 +549,11 @@ def main() -> None:
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
             now = datetime.now(UTC)
-            print(f"database: {db.engine.dialect.name}; generating the world…", flush=True)
+            say(f"database: {db.engine.dialect.name}; generating the world…", flush=True)
             world = generate_world(args.creators, now, rng)
             commissions = generate_commissions(world, max(args.events // 50, 10), now, rng)
 
-            print(f"inserting {args.events:,} events in batches of {BATCH:,}…", flush=True)
+            say(f"inserting {args.events:,} events in batches of {BATCH:,}…", flush=True)
             start = now - timedelta(days=DAYS - 1)
             span = timedelta(days=DAYS - 1, hours=23)
             started = time.perf_counter()
@@ -547,7 +562,7 @@ def main() -> None:
                 "bulk insert of events (batches)", args.events, time.perf_counter() - started
             )
 
-            print("recording single events…", flush=True)
+            say("recording single events…", flush=True)
             samples = []
             for n in range(args.sample):
                 content_id, creator, products = rng.choice(world.content)
@@ -564,7 +579,7 @@ def main() -> None:
                 samples.append(time.perf_counter() - began)
             table.latency("record_event + commit (one insert)", args.sample, samples)
 
-            print("posting beacons…", flush=True)
+            say("posting beacons…", flush=True)
             client = app.test_client()
             page = client.get("/login").get_data(as_text=True)
             token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
@@ -579,7 +594,27 @@ def main() -> None:
                 assert response.status_code == 204, response.status_code
             table.latency("beacon POST /t/events (whole request)", len(samples), samples)
 
-            print("rolling up…", flush=True)
+            def beacons(mode: str) -> list[float]:
+                """Beacon requests with the buffer in ``mode``."""
+                buffered = app.config["EVENT_BUFFER"]
+                app.config["EVENT_BUFFER"] = mode
+                headers = BROWSER
+                timings = []
+                for n in range(max(args.sample // 4, 50)):
+                    content_id, _creator, _products = world.content[n % len(world.content)]
+                    data = {"kind": "view", "content_id": content_id, "csrf_token": token}
+                    began = time.perf_counter()
+                    response = client.post("/t/events", data=data, headers=headers)
+                    timings.append(time.perf_counter() - began)
+                    assert response.status_code == 204, response.status_code
+                app.config["EVENT_BUFFER"] = buffered
+                events_ingest._drain()
+                return timings
+
+            say(f"batched ingestion of {args.ingest:,} events…", flush=True)
+            ingested = events_ingest.run(app, world, args.ingest, beacons)
+
+            say("rolling up…", flush=True)
             folded, started = 0, time.perf_counter()
             while batch := tracking.roll_up(50_000, settle_seconds=0):
                 db.session.commit()
@@ -610,21 +645,77 @@ def main() -> None:
             ).scalar()
             stats_rows = db.session.scalar(text("SELECT count(*) FROM content_daily_stat"))
             queries = dashboard_queries(busiest_creator, busiest_store)
-            print("timing the dashboards…", flush=True)
+            say("timing the dashboards…", flush=True)
             for label, function in queries:
                 table.latency(label, RUNS, timed(function))
 
-            print(
+            say(
                 f"\n{db.engine.dialect.name}: {args.events:,} events in bulk + {args.sample:,} "
                 f"single + beacons, {TAIL:,} left in the tail; {commissions:,} commissions; "
                 f"{len(world.content):,} videos of {args.creators} creators; "
                 f"{stats_rows:,} rollup rows; busiest creator has {creator_events:,} events\n"
             )
-            table.print()
+            if args.json:
+                print(json.dumps(figures(db.engine.dialect.name, args, table, ingested)))
+            else:
+                table.print()
+                print_ingestion(ingested)
             db.session.remove()
             db.engine.dispose()
     finally:
         drop()
+
+
+#: Issue 18's goals for event recording.
+GOAL_EVENTS_PER_S = 20_000
+GOAL_ADDED_MS = 1.0
+
+
+def print_ingestion(ingested: dict[str, Any]) -> None:
+    append, buffered, direct = (
+        ingested["append"],
+        ingested["beacon_buffered"],
+        ingested["beacon_direct"],
+    )
+    sustained, added = ingested["sustained_per_s"], ingested["beacon_added_ms"]
+    print(
+        f"\nbatched ingestion ({ingested['events']:,} events, {ingested['mode']} buffer):\n"
+        f"  track_event (the append a request pays)  p50 {append['p50_ms']:.3f} ms, "
+        f"p99 {append['p99_ms']:.3f} ms, {ingested['append_per_s']:,.0f}/s from one thread\n"
+        f"  beacon request, buffered                 p50 {buffered['p50_ms']:.3f} ms, "
+        f"p99 {buffered['p99_ms']:.3f} ms (its event: the append, {added:.3f} ms)\n"
+        f"  beacon request, direct insert + commit   p50 {direct['p50_ms']:.3f} ms, "
+        f"p99 {direct['p99_ms']:.3f} ms\n"
+        f"  flush (multi-row INSERT … ON CONFLICT)   {ingested['flush_per_s']:,.0f} events/s\n"
+        f"  bare: same rows, same INSERTs via DBAPI  {ingested['bare_insert_per_s']:,.0f} rows/s"
+        f"  -> flush at {ingested['flush_vs_bare']:.0%} of bare\n"
+        f"  sustained (append + flush together)      {sustained:,.0f} events/s"
+        f"  goal >= {GOAL_EVENTS_PER_S:,}: {'met' if sustained >= GOAL_EVENTS_PER_S else 'NOT met'}"
+        f"; added <= {GOAL_ADDED_MS} ms: {'met' if added <= GOAL_ADDED_MS else 'NOT met'}"
+    )
+
+
+def figures(
+    dialect: str, args: argparse.Namespace, table: Table, ingested: dict[str, Any]
+) -> dict[str, Any]:
+    """Everything printed, as one object."""
+    return {
+        "bench": "events",
+        "database": dialect,
+        "events": args.events,
+        "creators": args.creators,
+        "measures": [
+            dict(zip(("measure", "n", "total_s", "ms", "rate"), row, strict=True))
+            for row in table.rows
+        ],
+        "ingest": ingested,
+        "goals": {
+            "sustained_events_per_s": GOAL_EVENTS_PER_S,
+            "added_ms": GOAL_ADDED_MS,
+            "sustained_met": ingested["sustained_per_s"] >= GOAL_EVENTS_PER_S,
+            "added_met": ingested["beacon_added_ms"] <= GOAL_ADDED_MS,
+        },
+    }
 
 
 if __name__ == "__main__":

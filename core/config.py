@@ -120,6 +120,14 @@ class BaseConfig:
     DISPUTE_ANSWER_DAYS = _env_int("DISPUTE_ANSWER_DAYS", 7)
     # Repeated views (and clicks) by one visitor within this window count once.
     EVENT_DEDUP_SECONDS = _env_int("EVENT_DEDUP_SECONDS", 30 * 60)
+    # Views, taps and adds are buffered and written in batches (affiliate.creators.attribution
+    # .ingest): "auto" (a Redis list with REDIS_URL, else this process's memory), "redis",
+    # "memory", or "direct" (each request writes its own event). A buffer is flushed every
+    # EVENT_FLUSH_SECONDS by the periodic job; the in-process one also when it holds
+    # EVENT_BUFFER_MAX events or its oldest is EVENT_FLUSH_SECONDS old, and at exit.
+    EVENT_BUFFER = os.environ.get("EVENT_BUFFER", "auto")
+    EVENT_FLUSH_SECONDS = _env_int("EVENT_FLUSH_SECONDS", 5)
+    EVENT_BUFFER_MAX = _env_int("EVENT_BUFFER_MAX", 2_000)
     # Messages: a seller's messages before the creator answers; new conversations a store may
     # open a day (a base, plus one per slice of 30-day affiliate GMV in minor units, capped).
     MESSAGES_BEFORE_REPLY = _env_int("MESSAGES_BEFORE_REPLY", 5)
@@ -259,6 +267,8 @@ class TestingConfig(BaseConfig):
     # Tests tap a card and pay in the same second, which this fraud rule would hold; it is off
     # here and switched on by the fraud tests (tests/fraud/conftest.py).
     FRAUD_TAP_TO_ORDER_SECONDS = 0
+    # Tests read an event right after its request; the buffer's own tests switch it on.
+    EVENT_BUFFER = "direct"
 
     @classmethod
     def secret_key(cls) -> str:

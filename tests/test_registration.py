@@ -60,6 +60,7 @@ BLUEPRINTS = [
 
 PERIODIC = {
     "affiliate.creators.attribution.digest.send_commission_digests",
+    "affiliate.creators.attribution.jobs.flush_events",
     "affiliate.creators.attribution.jobs.roll_up_events",
     "affiliate.creators.content.jobs.send_live_reminders",
     "affiliate.creators.flatfees.jobs.sweep_flat_fees",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from affiliate.creators.attribution import commissions, digest, jobs, touches
+from affiliate.creators.attribution import commissions, digest, ingest, jobs, touches
 from affiliate.creators.attribution import models as attribution_models
 from affiliate.creators.attribution import services as attribution_services
 from affiliate.creators.attribution.views import codes as code_views
@@ -56,7 +56,8 @@ def init_content(app: Flask) -> None:
 
 def init_attribution(app: Flask) -> None:
     """Codes and tracking; the answers to the shop's questions (which content a cart add came
-    from, what a sale earns); commissions that follow the orders; the rollups every minute."""
+    from, what a sale earns); commissions that follow the orders; buffered events written
+    every few seconds, the rollups every minute."""
     app.register_blueprint(code_views.bp)
     app.register_blueprint(tracking_views.bp)
     hooks.register_attribution_resolver(touches.attribution_for)
@@ -64,7 +65,8 @@ def init_attribution(app: Flask) -> None:
     signals.order_paid.connect(commissions.on_order_paid)
     signals.order_completed.connect(commissions.on_order_completed)
     signals.order_line_refunded.connect(commissions.on_line_refunded)
-    register_periodic(app, jobs.ROLL_UP_EVENTS, digest.SEND_DIGESTS)
+    ingest.init_app(app)
+    register_periodic(app, jobs.FLUSH_EVENTS, jobs.ROLL_UP_EVENTS, digest.SEND_DIGESTS)
 
 
 def init_centre(app: Flask) -> None:

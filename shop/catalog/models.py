@@ -130,7 +130,8 @@ class Product(db.Model):
         Index("ix_product_status_created", "status", "created_at"),
         Index("ix_product_status_category_created", "status", "category_id", "created_at"),
         Index("ix_product_status_price", "status", "price"),
-        Index("ix_product_status_sold", "status", "sold_count"),
+        # Best-selling listings and search relevance within a tier: sold_count, then id.
+        Index("ix_product_status_sold", "status", "sold_count", "id"),
         Index("ix_product_status_rating", "status", "rating_avg_centi", "rating_count"),
     )
 

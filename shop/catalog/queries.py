@@ -16,8 +16,11 @@ from sqlalchemy.orm import defer, joinedload, raiseload, selectinload
 
 from core.extensions import db
 from core.web.pagination import Page
+from shop.catalog import search_paging
 from shop.catalog.models import Category, Product, ProductStatus, Store
 from shop.catalog.search import SearchClause
+
+SEARCH_COUNT_CAP = search_paging.SEARCH_COUNT_CAP  # the search page shows "1,000+" from it
 
 PER_PAGE = 24
 HOME_FEATURED = 8
@@ -119,7 +122,7 @@ def _active() -> Select:
 
 def _order_by(sort: Sort, search: SearchClause | None) -> list[ColumnElement]:
     if sort is Sort.RELEVANCE and search is not None:
-        return [search.rank(), Product.id.desc()]
+        return search.rank()
     return {
         Sort.PRICE_ASC: [Product.price.asc(), Product.id.asc()],
         Sort.PRICE_DESC: [Product.price.desc(), Product.id.desc()],
@@ -143,29 +146,10 @@ def _filtered(statement: Select, filters: Filters) -> Select:
     return statement
 
 
-# A search matching a large part of the catalogue stops counting here ("1,000+ products"):
-# counting every match costs as much as ranking them, and nobody pages that far.
-SEARCH_COUNT_CAP = 1000
-
-
-def _page(
-    statement: Select,
-    order_by: Iterable[ColumnElement],
-    page: int,
-    *,
-    count_cap: int | None = None,
-) -> Page[Product]:
-    """One page of ``statement`` (a filtered ``select(Product)``) and the total: 2 statements.
-
-    With ``count_cap``, the total stops at ``count_cap + 1``.
-    """
-    if count_cap is None:
-        counted = statement.with_only_columns(func.count(), maintain_column_froms=True)
-        total = db.session.scalar(counted.order_by(None))
-    else:
-        capped = statement.with_only_columns(Product.id).order_by(None).limit(count_cap + 1)
-        total = db.session.scalar(select(func.count()).select_from(capped.subquery()))
-        page = min(page, max(1, -(-count_cap // PER_PAGE)))
+def _page(statement: Select, order_by: Iterable[ColumnElement], page: int) -> Page[Product]:
+    """One page of ``statement`` (a filtered ``select(Product)``) and the total: 2 statements."""
+    counted = statement.with_only_columns(func.count(), maintain_column_froms=True)
+    total = db.session.scalar(counted.order_by(None))
     items = db.session.scalars(
         statement.options(*_card_options())
         .order_by(*order_by)
@@ -188,8 +172,15 @@ def search_products(text: str, filters: Filters, page: int) -> Page[Product]:
     search = SearchClause(text)
     if search.is_empty:
         return Page(items=[], page=page, per_page=PER_PAGE, total=0)
-    statement = search.apply(_filtered(_active(), filters))
-    return _page(statement, _order_by(filters.sort, search), page, count_cap=SEARCH_COUNT_CAP)
+    return search_paging.search_page(
+        search,
+        _filtered(_active(), filters),
+        _order_by(filters.sort, search),
+        page,
+        PER_PAGE,
+        _card_options,
+        by_relevance=filters.sort is Sort.RELEVANCE,
+    )
 
 
 def featured_products(limit: int, store_id: int | None = None) -> list[Product]:

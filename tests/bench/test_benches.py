@@ -23,7 +23,14 @@ TINY = {
     "import_bench.py": (["--rows", "50", "--variants", "2"], "in the store"),
     "ledger_bench.py": (["--entries", "200", "--threads", "2"], "ok=True"),
     "payouts_bench.py": (["--count", "20", "--workers", "1"], "ok=True"),
-    "events_bench.py": (["--events", "500", "--creators", "5", "--sample", "20"], "directory"),
+    "events_bench.py": (
+        ["--events", "500", "--creators", "5", "--sample", "20", "--ingest", "200"],
+        "sustained",
+    ),
+    "search_bench.py": (
+        ["--products", "60", "--seconds", "1", "--rounds", "1"],
+        "search: two words",
+    ),
 }
 
 

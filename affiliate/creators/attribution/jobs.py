@@ -1,10 +1,11 @@
-"""Creators' jobs: fold tracking events into the daily rollups every minute."""
+"""Creators' jobs: write buffered tracking events every few seconds, and fold events into the
+daily rollups every minute."""
 
 from __future__ import annotations
 
 import logging
 
-from affiliate.creators.attribution import tracking
+from affiliate.creators.attribution import ingest, tracking
 from core.extensions import db
 from core.jobs import PeriodicJob, job
 
@@ -35,4 +36,25 @@ ROLL_UP_EVENTS = PeriodicJob(
     "affiliate.creators.attribution.jobs.roll_up_events",
     interval=60,
     description="fold creators' content events into the daily rollups",
+)
+
+
+@job
+def flush_events() -> int:
+    """Write the buffered tracking events (``ingest``) until the buffer is empty."""
+    total = 0
+    for _ in range(ingest.MAX_BATCHES):
+        taken = ingest.flush_events(ingest.BATCH)
+        total += taken
+        if taken < ingest.BATCH:
+            break
+    if total:
+        log.info("flushed %d buffered event(s)", total)
+    return total
+
+
+FLUSH_EVENTS = PeriodicJob(
+    "affiliate.creators.attribution.jobs.flush_events",
+    interval=5,
+    description="write buffered tracking events (views, taps, adds) in batches",
 )

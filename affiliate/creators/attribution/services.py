@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import has_request_context
 
-from affiliate.creators.attribution import touches, tracking
+from affiliate.creators.attribution import ingest, touches, tracking
 from affiliate.creators.attribution.models import EventKind
 from affiliate.creators.content.models import Content
 from shop import hooks
@@ -32,7 +32,7 @@ def _record_click(
     """Count a viewer's tap; bots and the creator's own taps are not counted."""
     if tracking.is_bot(user_agent) or viewer_id == content.creator_id:
         return
-    tracking.record_event(
+    ingest.track_event(
         EventKind.CLICK,
         content.id,
         content.creator_id,
@@ -73,7 +73,7 @@ def count_attributed_add(line: CartLine, **extra: Any) -> None:
         return
     if source.content_type == touches.COLLECTION:
         return  # from a collection: content events count content only
-    tracking.record_event(
+    ingest.track_event(
         EventKind.ADD_TO_CART,
         source.content_id,
         source.creator_id,

@@ -46,6 +46,9 @@ DEFAULT_DEDUP_SECONDS = 30 * 60
 #: On PostgreSQL an event's id is taken before its transaction commits, so a later id can be
 #: visible before an earlier one: ``roll_up`` leaves events younger than this in the tail.
 DEFAULT_SETTLE_SECONDS_POSTGRES = 30
+#: PostgreSQL advisory lock: a batch of buffered events is written under it shared
+#: (``ingest.write_batch``), and ``roll_up`` takes it exclusively, waiting for batches in flight.
+INGEST_LOCK = 0x59_43_45_56
 
 _BOT = re.compile(
     r"bot|crawl|spider|slurp|headless|phantomjs|puppeteer|playwright|selenium|lighthouse"
@@ -106,7 +109,7 @@ def dedup_key(
     return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
 
 
-def _insert(table: Any) -> Any:
+def insert_for(table: Any) -> Any:
     """The dialect's INSERT, which knows ``ON CONFLICT``."""
     if db.engine.dialect.name == "postgresql":
         return postgresql.insert(table)
@@ -130,7 +133,7 @@ def record_event(
     kind = EventKind(kind)
     at = at or utcnow()
     statement = (
-        _insert(ContentEvent)
+        insert_for(ContentEvent)
         .values(
             kind=kind.value,
             content_id=content_id,
@@ -175,7 +178,7 @@ def _lock_cursor() -> RollupCursor:
     On SQLite the session's ``BEGIN IMMEDIATE`` already makes writers take turns.
     """
     db.session.execute(
-        _insert(RollupCursor)
+        insert_for(RollupCursor)
         .values(name=CURSOR_NAME, last_id=0, updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["name"])
     )
@@ -202,7 +205,8 @@ def roll_up(limit: int = 50_000, *, settle_seconds: int | None = None) -> int:
 
     Under the cursor's row lock (so two runs never fold the same events):
 
-    1. take the next ``limit`` events by id, stopping before the first one younger than
+    1. wait for batches of buffered events being written (``ingest``; PostgreSQL), then
+       take the next ``limit`` events by id, stopping before the first one younger than
        ``settle_seconds`` (PostgreSQL: an id is taken before its transaction commits, so a
        young event may yet have an older id appear before it; SQLite needs no wait);
     2. add them, grouped in SQL by UTC day, content and product, into ``content_daily_stat``
@@ -219,6 +223,8 @@ def roll_up(limit: int = 50_000, *, settle_seconds: int | None = None) -> int:
     """
     settle = _settle_seconds(settle_seconds)
     cursor = _lock_cursor()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(INGEST_LOCK)))
     last_id = cursor.last_id
 
     batch = (
@@ -282,7 +288,7 @@ def _fold_into_daily_stats(in_batch: ColumnElement[bool]) -> None:
         .group_by(rows.c.day, rows.c.content_id, rows.c.product_id)
     )
     counted = ("views", "cart_opens", "clicks", "add_to_carts", "orders", "gmv")
-    insert = _insert(ContentDailyStat).from_select(
+    insert = insert_for(ContentDailyStat).from_select(
         ["day", "content_id", "product_id", "creator_id", *counted], totals
     )
     table = ContentDailyStat.__table__

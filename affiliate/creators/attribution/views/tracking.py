@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from affiliate.creators.attribution import tracking
+from affiliate.creators.attribution import ingest, tracking
 from affiliate.creators.attribution.models import EventKind
 from affiliate.creators.content.queries import is_attached, published_content
 from core.extensions import db, limiter
@@ -68,7 +68,7 @@ def record() -> ResponseReturnValue:
     # Bots and the creator's own views are not the audience: accepted, not counted.
     own = current_user.is_authenticated and current_user.id == content.creator_id
     if not own and not tracking.is_bot(request.user_agent.string):
-        tracking.record_event(
+        ingest.track_event(
             kind,
             content.id,
             content.creator_id,
