@@ -265,13 +265,15 @@ def _timeout(now: datetime, until: datetime | None) -> int:
 
 @dataclass(frozen=True)
 class Entry:
+    version: str  # the catalogue version it was rendered at: any other one makes it stale
     parts: dict[str, str]
     valid_until: datetime | None
     etag: str
+    value: Any = None  # for shared_value
 
 
-def _key(kind: str, version: str, user: int | None) -> str:
-    return f"{kind}:{version}:{user or 0}:{request.full_path}"
+def _key(kind: str, user: int | None) -> str:
+    return f"{kind}:{user or 0}:{request.full_path}"
 
 
 def _csrf_in(text: str, token: str) -> str:
@@ -282,19 +284,21 @@ def _csrf_out(text: str) -> str:
     return text.replace(CSRF_SENTINEL, generate_csrf()) if CSRF_SENTINEL in text else text
 
 
-def _fresh(entry: Any) -> Entry | None:
-    if not isinstance(entry, Entry):
+def _fresh(entry: Any, version: str) -> Entry | None:
+    if not isinstance(entry, Entry) or entry.version != version:
         return None
     if entry.valid_until is not None and utcnow() >= entry.valid_until:
         return None
     return entry
 
 
-def _store(key: str, parts: dict[str, str], until: datetime | None, now: datetime) -> Entry:
+def _store(
+    key: str, version: str, parts: dict[str, str], until: datetime | None, now: datetime
+) -> Entry:
     digest = hashlib.sha1("".join(parts.values()).encode(), usedforsecurity=False).hexdigest()
-    entry = Entry(parts, until, digest[:20])
+    entry = Entry(version, parts, until, digest[:20])
     timeout = _timeout(now, until)
-    if timeout > 0:
+    if timeout > 0 and version:
         try:
             cache.set(key, entry, timeout=timeout)
         except Exception:
@@ -302,12 +306,19 @@ def _store(key: str, parts: dict[str, str], until: datetime | None, now: datetim
     return entry
 
 
-def _lookup(key: str) -> Entry | None:
+def _lookup(key: str) -> tuple[str, Entry | None]:
+    """The current version and the entry under ``key`` if it is fresh: one Redis round trip."""
     try:
-        return _fresh(cache.get(key))
+        if current_app.config.get("REDIS_URL"):
+            version, entry = cache.get_many("version", key)
+            if version is None:
+                return current_version(), None
+            return str(version), _fresh(entry, str(version))
+        version = current_version()
+        return version, _fresh(cache.get(key), version)
     except Exception:
         log.exception("page cache unavailable")
-        return None
+        return "", None
 
 
 def _conditional(entry: Entry, body: str) -> Response:
@@ -353,20 +364,18 @@ def _render_fresh(
 
 
 def _anonymous_page(template: str, context: Callable[[], Mapping[str, Any]]) -> Response:
-    version = current_version()
-    key = _key("page", version, None)
-    entry = _lookup(key)
+    key = _key("page", None)
+    version, entry = _lookup(key)
     if entry is None:
         html, until, now = _render_fresh(template, context, capture=False)
-        entry = _store(key, {"page": _csrf_in(html, generate_csrf())}, until, now)
+        entry = _store(key, version, {"page": _csrf_in(html, generate_csrf())}, until, now)
         return _conditional(entry, html)
     return _conditional(entry, _csrf_out(entry.parts["page"]))
 
 
 def _signed_in_page(template: str, context: Callable[[], Mapping[str, Any]]) -> Response | str:
-    version = current_version()
-    key = _key("body", version, current_user.id if current_user.is_authenticated else None)
-    entry = _lookup(key)
+    key = _key("body", current_user.id if current_user.is_authenticated else None)
+    version, entry = _lookup(key)
     if entry is not None:
         # The kept parts are this app's own rendered (escaped) HTML.
         blocks = {name: Markup(_csrf_out(text)) for name, text in entry.parts.items()}  # noqa: S704
@@ -378,11 +387,32 @@ def _signed_in_page(template: str, context: Callable[[], Mapping[str, Any]]) -> 
         start, end = _MARK.format(name), _MARK.format("/" + name)
         if start in html and end in html:
             parts[name] = _csrf_in(html.split(start, 1)[1].split(end, 1)[0], token)
-    if "content" in parts:
-        _store(key, parts, until, now)
+    if "content" in parts and version:
+        _store(key, version, parts, until, now)
     for name in _BLOCKS:
         html = html.replace(_MARK.format(name), "").replace(_MARK.format("/" + name), "")
     return html
+
+
+def shared_value(name: str, load: Callable[[], Any]) -> Any:
+    """A value every request may share until the next write (e.g. the navbar's category menu).
+
+    ``load`` must return something that outlives its request: plain data, or ORM objects
+    expunged from the session. Loaded afresh when the cache is off.
+    """
+    if not current_app.config.get("PAGE_CACHE_SECONDS"):
+        return load()
+    key = f"value:{name}"
+    version, entry = _lookup(key)
+    if entry is not None:
+        return entry.value
+    value = load()
+    if version:
+        try:
+            cache.set(key, Entry(version, {}, None, "", value))
+        except Exception:
+            log.exception("page cache value not stored")
+    return value
 
 
 def init_app(app: Flask) -> None:

@@ -52,13 +52,26 @@ def category_tree() -> CategoryTree:
 
 
 def _navbar_categories() -> CategoryTree:
-    """The tree for the navbar; an empty one if the database cannot answer (error pages)."""
+    """The tree for the navbar; an empty one if the database cannot answer (error pages).
+
+    A page that loaded the tree shares it; otherwise (a page from the page cache) the menu comes
+    from the cache too, until the next write."""
     try:
-        return category_tree()
+        if "shop_category_tree" in g:
+            return category_tree()
+        tree: CategoryTree = pagecache.shared_value("category-tree", _detached_category_tree)
+        return tree
     except SQLAlchemyError:
         log.warning("category tree unavailable for the navbar", exc_info=True)
         db.session.rollback()
         return CategoryTree()
+
+
+def _detached_category_tree() -> CategoryTree:
+    tree = queries.load_category_tree()
+    for category in tree.by_slug.values():
+        db.session.expunge(category)  # kept beyond this request: no session may expire it
+    return tree
 
 
 def media_url(path: str | None) -> str | None:
