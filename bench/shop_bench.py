@@ -1,45 +1,41 @@
-"""Shop benchmark: generate a large shop, then load its busiest pages through gunicorn.
+"""Shop benchmark: the public pages beside the bare stack, signed out and signed in.
 
-Prints how long generation took, then one table: requests per second and p50 / p99 latency
-for the home, category, search, product, store and seller-orders pages. Asserts nothing.
+Generates a large shop, serves it under gunicorn beside ``bench/bare_app.py`` on the same
+database, and loads each page and its bare counterpart alternately (``bench/harness.py``):
+home, category and store beside the bare 20-row joined list, product beside the bare
+one-query page; each signed out and signed in as a buyer. Prints req/s, p50 / p99, the bare
+req/s, the ratio and the goal (issue 18: 70% signed out, 35% signed in). Asserts nothing.
 
-    .venv/bin/python bench/shop_bench.py [--products 100000] [--orders 1000000] [--seconds 10]
+    DATABASE_URL=postgresql+psycopg://... REDIS_URL=redis://127.0.0.1:6379/11 \\
+        .venv/bin/python bench/shop_bench.py [--products 100000] [--orders 1000000] \\
+        [--seconds 10] [--rounds 2] [--only product,home] [--json]
 
 PostgreSQL when ``DATABASE_URL`` is set (a new database on that server, dropped afterwards,
-filled with COPY), else a SQLite file. Load comes from ``wrk`` when it is installed
-(``apt-get install wrk``), else from a small keep-alive HTTP client in threads (which shares
-the 2 cores with the server, so its figures are a lower bound).
+filled with COPY), else a SQLite file. The page cache is on Redis when ``REDIS_URL`` is set
+(keys under a prefix of this run), else in each gunicorn worker. Load comes from ``wrk`` when
+it is installed (``apt-get install wrk``), else from a keep-alive client in threads.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import random
-import re
-import shutil
-import signal
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from affiliate import create_app
-from bench import bulk
+from bench import bulk, harness
 from bench.throwaway_db import make_database
 from core.accounts.passwords import passwords
 from core.config import DevelopmentConfig
@@ -54,6 +50,7 @@ WORDS = tuple(
     """.split()  # noqa: SIM905 - a word list reads best as prose
 )
 PASSWORD = "bench-pass-123"
+GOALS = {False: 0.70, True: 0.35}  # signed out, signed in: share of the bare page's req/s
 
 
 write_rows = bulk.write_rows
@@ -221,200 +218,89 @@ def _first_variant(product: int) -> int:
     return before + before // 2 + 1
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(url: str, port: int) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        DATABASE_URL=url,
-        LOG_LEVEL="WARNING",
-        APP_ENV="development",
-        LOGIN_LIMIT_PER_ACCOUNT="1000 per minute",
-        LOGIN_LIMIT_PER_IP="1000 per minute",
+def sample_products(count: int = 20) -> list[int]:
+    """Active products spread over the catalogue (the same ids for the project and the bare)."""
+    product = db.metadata.tables["product"]
+    ids = list(
+        db.session.scalars(select(product.c.id).where(product.c.status == "active").order_by("id"))
     )
-    env.pop("REDIS_URL", None)
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "-w",
-            "2",
-            "-k",
-            "sync",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-            return server
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
-def session_cookie(response: http.client.HTTPResponse) -> str:
-    cookies = [c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or []]
-    return next((c for c in cookies if c.startswith("session=")), "")
-
-
-def login_cookie(port: int, email: str) -> str:
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    conn.request("GET", "/login")
-    response = conn.getresponse()
-    page = response.read().decode()
-    cookie = session_cookie(response)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    body = urlencode({"csrf_token": token, "email": email, "password": PASSWORD})
-    conn.request(
-        "POST",
-        "/login",
-        body,
-        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
-    )
-    response = conn.getresponse()
-    response.read()
-    return session_cookie(response)
-
-
-def first_status(port: int, path: str, cookie: str) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
-    response = conn.getresponse()
-    response.read()
-    return response.status
-
-
-def load_with_wrk(
-    port: int, path: str, seconds: int, cookie: str
-) -> tuple[float, float, float, int]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(
-            "done = function(summary, latency, requests)\n"
-            '  io.write(string.format("RESULT %f %f %f %d\\n",'
-            " summary.requests / (summary.duration / 1e6),"
-            " latency:percentile(50) / 1000, latency:percentile(99) / 1000,"
-            " summary.errors.status))\n"
-            "end\n"
-        )
-    script.close()
-    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            "-c8",
-            f"-d{seconds}s",
-            "-s",
-            script.name,
-            *headers,
-            f"http://127.0.0.1:{port}{path}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    os.unlink(script.name)
-    rps, p50, p99, errors = re.search(r"RESULT (\S+) (\S+) (\S+) (\d+)", out).groups()
-    return float(rps), float(p50), float(p99), int(errors)
-
-
-def load_with_threads(
-    port: int, path: str, seconds: int, cookie: str
-) -> tuple[float, float, float, int]:
-    latencies: list[float] = []
-    errors = [0]
-    deadline = time.perf_counter() + seconds
-    lock = threading.Lock()
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        mine: list[float] = []
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
-            response = conn.getresponse()
-            response.read()
-            mine.append((time.perf_counter() - started) * 1000)
-            if response.status >= 400:
-                errors[0] += 1
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return len(latencies) / elapsed, statistics.median(latencies), p99, errors[0]
+    step = max(1, len(ids) // count)
+    return ids[::step][:count]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--only", default="", help="comma-separated page names (home, category, store, product)"
+    )
+    harness.add_common_arguments(parser)
     args = parser.parse_args()
     url, drop = make_database("affiliate_shopbench")
-    server = None
     try:
         app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=url, LOG_LEVEL="WARNING")
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
             stats = generate(args.products, args.orders)
-            product_id = db.session.scalar(
-                select(func.min(db.metadata.tables["product"].c.id)).where(
-                    db.metadata.tables["product"].c.status == "active"
-                )
-            )
+            products = sample_products()
             db.session.remove()
             db.engine.dispose()
-        print(
+        harness.info(
             f"database: {make_url(url).get_backend_name()}; generated {args.products:,} products, "
             f"{args.orders:,} orders, {stats['stores']} stores, {stats['buyers']} buyers "
-            f"in {stats['seconds']:.1f}s"
+            f"in {stats['seconds']:.1f}s",
+            args.json,
         )
-        port = free_port()
-        server = start_server(url, port)
-        seller_cookie = login_cookie(port, "u1@bench.example.com")
+        redis_url = os.environ.get("REDIS_URL", "")
+        project = harness.project_spec(
+            url, REDIS_URL=redis_url, CACHE_KEY_PREFIX=f"shopbench-{uuid.uuid4().hex[:8]}:"
+        )
+        harness.info(
+            f"load: {harness.load_tool()}, {args.seconds:g}s per page per round, "
+            f"{args.rounds} alternating rounds, gunicorn -w 2 -k sync; "
+            f"cache: {'Redis' if redis_url else 'in-process'}\n",
+            args.json,
+        )
         pages = [
-            ("home", "/", ""),
-            ("category", "/c/beauty", ""),
-            ("search", "/search?q=serum+glow", ""),
-            ("product", f"/p/{product_id}", ""),
-            ("store", "/s/bench-1", ""),
-            ("seller orders", "/seller/orders", seller_cookie),
+            ("home", ["/"], ["/list"]),
+            ("category", ["/c/beauty"], ["/list"]),
+            ("store", ["/s/bench-1", "/s/bench-2"], ["/list"]),
+            ("product", [f"/p/{i}" for i in products], [f"/one/{i}" for i in products]),
         ]
-        load = load_with_wrk if shutil.which("wrk") else load_with_threads
-        print(
-            f"load: {'wrk -t2 -c8' if load is load_with_wrk else '8 Python threads'}, "
-            f"{args.seconds}s per page, gunicorn -w 2 -k sync\n"
+        only = {name.strip() for name in args.only.split(",") if name.strip()}
+        results = []
+        with harness.serve(project) as site, harness.serve(harness.bare_spec(url)) as bare:
+            buyer = f"u{stats['stores'] + 1}@bench.example.com"
+            cookie = harness.login_cookie(site, buyer, PASSWORD)
+            for name, paths, bare_paths in pages:
+                if only and name not in only:
+                    continue
+                for signed_in in (False, True):
+                    results.append(
+                        harness.measure_pair(
+                            site,
+                            bare,
+                            paths,
+                            bare_paths,
+                            args.seconds,
+                            args.rounds,
+                            cookie=cookie if signed_in else None,
+                            name=f"{name}, signed {'in' if signed_in else 'out'}",
+                            goal=GOALS[signed_in],
+                        )
+                    )
+        harness.report(
+            "shop",
+            results,
+            args.json,
+            products=args.products,
+            orders=args.orders,
+            database=make_url(url).get_backend_name(),
+            cache="redis" if redis_url else "in-process",
+            load=harness.load_tool(),
         )
-        print(f"{'page':<15} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-        for name, path, cookie in pages:
-            status = first_status(port, path, cookie)
-            if status != 200:
-                print(f"{name:<15} answered {status}, not 200: skipped")
-                continue
-            rps, p50, p99, errors = load(port, path, args.seconds, cookie)
-            print(f"{name:<15} {rps:>8.0f} {p50:>8.1f} {p99:>8.1f} {errors:>7}")
     finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=10)
         drop()
 
 

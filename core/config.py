@@ -215,6 +215,10 @@ class BaseConfig:
     RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 1, "socket_timeout": 1}
     # Redis answers fast or is treated as down: a page never hangs on it.
     REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2"))
+    # Public pages from the page cache (core.web.pagecache): the longest an entry is kept;
+    # writes and promotion windows end it sooner. 0 turns the cache off.
+    PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 300)
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or "yc-pages:"
     # The outbox: how long a claimed row is left to its relay, and how old a due row may get
     # before /healthz calls the queue degraded.
     OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 300)

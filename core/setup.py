@@ -24,6 +24,7 @@ from core.mail.setup import init_app as init_mail
 from core.main import views as main_views
 from core.notifications import models as notification_models
 from core.notifications import views as notification_views
+from core.web import pagecache
 from core.web.errors import register_error_handlers
 from core.web.ops import configure_logging, register_request_hooks, trust_proxies
 from core.web.templating import register_template_helpers
@@ -70,6 +71,7 @@ def register_extensions(app: Flask) -> None:
     passwords.init_app(app)
     jobs.init_app(app)
     init_login(app)
+    pagecache.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -6,10 +6,14 @@ from flask import Flask
 from flask_login import user_logged_in
 
 from core.jobs import register_periodic
+from core.web import pagecache
+from core.web.templating import add_header_count
 from shop import models
+from shop.orders import cart as carts
 from shop.orders import jobs as order_jobs
 from shop.orders.cart_views import merge_guest_cart
 from shop.orders.cli import orders_cli
+from shop.promotions.models import FlashDeal, LiveDeal, ProductDiscount, Voucher
 from shop.routes import BLUEPRINTS
 
 #: The module that gathers the tables of every shop sub-package: imported here, so that every
@@ -24,6 +28,10 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.cli.add_command(orders_cli)
     user_logged_in.connect(merge_guest_cart)  # one receiver per process, however many apps
+    add_header_count(app, "cart", carts.item_count_of_user)  # the header's cart badge
+    # Cached pages end when a promotion starts or ends (core.web.pagecache).
+    for window in (ProductDiscount, Voucher, FlashDeal, LiveDeal):
+        pagecache.register_time_boundaries(window.starts_at, window.ends_at)
     register_periodic(
         app,
         order_jobs.RELEASE_UNPAID_ORDERS,

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from affiliate import create_app
 from core.config import TestingConfig, normalise_database_url
 from core.extensions import db, limiter
+from core.web import pagecache
 from tests.two_factor import needs_second_factor, remember_device
 
 DATABASE_URL = os.environ.get("DATABASE_URL")
@@ -206,6 +207,7 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
         if "tampers_ledger" not in request.keywords:
             _assert_ledger_balances()
         database.wipe()
+        pagecache.clear()  # the wipe bypasses the session, so no write bumped the version
         limiter.reset()
         _flush_test_redis()
 
@@ -309,10 +311,16 @@ class StatementCounter:
 
 @pytest.fixture
 def count_queries(app: Flask) -> Iterator[StatementCounter]:
-    """Count the SQL statements issued while the test runs (for N+1 checks)."""
+    """Count the SQL statements issued while the test runs (for N+1 checks).
+
+    The page cache is off meanwhile, so that the count is the render's; a test of the cache
+    itself turns it back on (``app.config["PAGE_CACHE_SECONDS"]``).
+    """
     counter = StatementCounter()
     with app.app_context():
         engine = db.engine
+    cache_seconds = app.config["PAGE_CACHE_SECONDS"]
+    app.config["PAGE_CACHE_SECONDS"] = 0
 
     def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "PRAGMA")):
@@ -321,6 +329,7 @@ def count_queries(app: Flask) -> Iterator[StatementCounter]:
     event.listen(engine, "before_cursor_execute", on_execute)
     yield counter
     event.remove(engine, "before_cursor_execute", on_execute)
+    app.config["PAGE_CACHE_SECONDS"] = cache_seconds
 
 
 class Mailbox:

@@ -80,10 +80,15 @@ def load_user(session_id: str) -> User | None:
     token, _, record_part = rest.partition(":")
     if not user_part.isdigit() or not token or not record_part.isdigit():
         return None
-    record = db.session.scalar(
-        select(UserSession)
-        .options(joinedload(UserSession.user))
-        .where(UserSession.id == int(record_part), UserSession.user_id == int(user_part))
+    # One statement: the record, its user and the user's roles (every page's menu reads them).
+    record = (
+        db.session.execute(
+            select(UserSession)
+            .options(joinedload(UserSession.user).joinedload(User.roles))
+            .where(UserSession.id == int(record_part), UserSession.user_id == int(user_part))
+        )
+        .unique()
+        .scalar_one_or_none()
     )
     if record is None or record.ended_at is not None:
         return None

@@ -7,9 +7,10 @@ the change that it tells about.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import ColumnElement, case, func, insert, select, update
 
 from core.extensions import db
 from core.notifications.models import LINK_LENGTH, MESSAGE_LENGTH, Notification
@@ -78,17 +79,37 @@ def unread_count(user_id: int) -> int:
 def unread_counts(user_id: int, kind_prefixes: Iterable[str] = ()) -> tuple[int, dict[str, int]]:
     """The user's unread notices, and among them those whose kind starts with each prefix
     (a menu's own badge, such as messages): one statement over the index."""
+    total, badges, _ = header_counts(user_id, kind_prefixes)
+    return total, badges
+
+
+def header_counts(
+    user_id: int,
+    kind_prefixes: Iterable[str] = (),
+    extra: Mapping[str, ColumnElement[Any]] | None = None,
+) -> tuple[int, dict[str, int], dict[str, int]]:
+    """``unread_counts`` and, in the same statement, other counts the page header shows (each
+    an uncorrelated scalar subquery, such as the cart's item count): one round trip."""
     prefixes = list(dict.fromkeys(kind_prefixes))
+    extra = dict(extra or {})
     unread = (Notification.user_id == user_id, Notification.read_at.is_(None))
-    columns = [func.count(Notification.id)] + [
+    columns: list[ColumnElement[Any]] = [func.count(Notification.id)]
+    columns += [
         func.coalesce(
             func.sum(case((Notification.kind.startswith(prefix, autoescape=True), 1), else_=0)),
             0,
         )
         for prefix in prefixes
     ]
+    columns += list(extra.values())
     row = db.session.execute(select(*columns).where(*unread)).one()
-    return int(row[0] or 0), {p: int(n or 0) for p, n in zip(prefixes, row[1:], strict=True)}
+    badges = row[1 : 1 + len(prefixes)]
+    extras = row[1 + len(prefixes) :]
+    return (
+        int(row[0] or 0),
+        {p: int(n or 0) for p, n in zip(prefixes, badges, strict=True)},
+        {name: int(n or 0) for name, n in zip(extra, extras, strict=True)},
+    )
 
 
 def mark_read_by_link(user_id: int, link: str) -> int:

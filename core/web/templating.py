@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, g, request, url_for
 from flask_login import current_user
+from sqlalchemy import ColumnElement
 
 from core.accounts.models import Role
 from core.money import format_money
@@ -85,17 +87,39 @@ def add_menu_badge(app: Flask, kind_prefix: str) -> None:
         badges.append(kind_prefix)
 
 
+def add_header_count(app: Flask, name: str, build: Callable[[int], ColumnElement[Any]]) -> None:
+    """A count the page header shows to a signed-in user (``build(user_id)``: a scalar
+    subquery), read in the bell's statement: ``header_count(name)``."""
+    app.extensions.setdefault("header_counts", {})[name] = build
+
+
+def _header_counts() -> tuple[int, dict[str, int], dict[str, int]]:
+    if "header_counts" not in g:
+        prefixes = current_app.extensions.get("notification_badges", [])
+        builds = current_app.extensions.get("header_counts", {})
+        extra = {name: build(current_user.id) for name, build in builds.items()}
+        g.header_counts = notifications.header_counts(current_user.id, prefixes, extra)
+    counts: tuple[int, dict[str, int], dict[str, int]] = g.header_counts
+    return counts
+
+
 def unread_notifications(kind_prefix: str | None = None) -> int:
     """The signed-in user's unread notification count, or that of a registered menu badge
-    (one statement per request for all of them), else 0."""
+    (one statement per request for all of them and the header counts), else 0."""
     if not current_user.is_authenticated:
         return 0
-    if "unread_notifications" not in g:
-        prefixes = current_app.extensions.get("notification_badges", [])
-        g.unread_notifications = notifications.unread_counts(current_user.id, prefixes)
-    total, badges = g.unread_notifications
+    total, badges, _ = _header_counts()
     count: int = total if kind_prefix is None else badges.get(kind_prefix, 0)
     return count
+
+
+def header_count(name: str) -> int | None:
+    """A registered header count for the signed-in user; None when not signed in or unknown."""
+    if not current_user.is_authenticated or name not in current_app.extensions.get(
+        "header_counts", {}
+    ):
+        return None
+    return _header_counts()[2].get(name)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.extensions import db
 from core.money import parse_amount
+from core.web import pagecache
 from core.web.pagination import page_arg
 from shop.blueprints import shop_bp as bp
 from shop.catalog import queries
@@ -51,13 +52,26 @@ def category_tree() -> CategoryTree:
 
 
 def _navbar_categories() -> CategoryTree:
-    """The tree for the navbar; an empty one if the database cannot answer (error pages)."""
+    """The tree for the navbar; an empty one if the database cannot answer (error pages).
+
+    A page that loaded the tree shares it; otherwise (a page from the page cache) the menu comes
+    from the cache too, until the next write."""
     try:
-        return category_tree()
+        if "shop_category_tree" in g:
+            return category_tree()
+        tree: CategoryTree = pagecache.shared_value("category-tree", _detached_category_tree)
+        return tree
     except SQLAlchemyError:
         log.warning("category tree unavailable for the navbar", exc_info=True)
         db.session.rollback()
         return CategoryTree()
+
+
+def _detached_category_tree() -> CategoryTree:
+    tree = queries.load_category_tree()
+    for category in tree.by_slug.values():
+        db.session.expunge(category)  # kept beyond this request: no session may expire it
+    return tree
 
 
 def media_url(path: str | None) -> str | None:
@@ -153,19 +167,26 @@ def _page_url() -> str:
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
+    return pagecache.render_page("shop/home.html", _home_context)
+
+
+def _home_context() -> dict[str, Any]:
     featured = queries.featured_products(queries.HOME_FEATURED)
     newest = queries.newest_products(queries.HOME_NEWEST)
-    return render_template(
-        "shop/home.html",
-        featured=featured,
-        newest=newest,
-        categories=category_tree().roots,
-        offers=promotion_offers.product_offers([*featured, *newest]),
-    )
+    return {
+        "featured": featured,
+        "newest": newest,
+        "categories": category_tree().roots,
+        "offers": promotion_offers.product_offers([*featured, *newest]),
+    }
 
 
 @bp.get("/c/<slug>")
 def category(slug: str) -> ResponseReturnValue:
+    return pagecache.render_page("shop/category.html", lambda: _category_context(slug))
+
+
+def _category_context(slug: str) -> dict[str, Any]:
     tree = category_tree()
     current = tree.by_slug.get(slug)
     if current is None:
@@ -173,18 +194,17 @@ def category(slug: str) -> ResponseReturnValue:
     filters, messages, _ = _parse_filters(LISTING_SORTS)
     filters = replace(filters, category_ids=tree.subtree_ids(current))
     page = queries.list_products(filters, page_arg())
-    return render_template(
-        "shop/category.html",
-        category=current,
-        trail=tree.path(current),
-        subcategories=tree.children.get(current.id, []),
-        siblings=tree.children.get(current.parent_id, []) if current.parent_id else [],
-        page=page,
-        offers=promotion_offers.product_offers(page.items),
-        filters=filters,
-        sorts=LISTING_SORTS,
-        messages=messages,
-    )
+    return {
+        "category": current,
+        "trail": tree.path(current),
+        "subcategories": tree.children.get(current.id, []),
+        "siblings": tree.children.get(current.parent_id, []) if current.parent_id else [],
+        "page": page,
+        "offers": promotion_offers.product_offers(page.items),
+        "filters": filters,
+        "sorts": LISTING_SORTS,
+        "messages": messages,
+    }
 
 
 @bp.get("/search")
@@ -212,35 +232,42 @@ def search() -> ResponseReturnValue:
 
 @bp.get("/p/<int:product_id>")
 def product(product_id: int) -> ResponseReturnValue:
+    return pagecache.render_page("shop/product.html", lambda: _product_context(product_id))
+
+
+def _product_context(product_id: int) -> dict[str, Any]:
     found = queries.get_active_product(product_id)
     if found is None:
         abort(404)
     variants = [v for v in found.variants if v.active]
     available = [v for v in variants if v.stock > 0]
     offers = promotion_offers.variant_offers(variants, buyer_id=_buyer_id())
-    return render_template(
-        "shop/product.html",
-        product=found,
-        variants=variants,
-        selected=available[0] if available else None,
-        max_quantity=max((v.stock for v in available), default=1),
-        stock_state=stock_state,
-        trail=category_tree().path(found.category),
-        variant_offers=offers,
-        product_offer=promotion_offers.product_offer(variants, offers),
-        vouchers=promotion_vouchers.public_vouchers(
+    return {
+        "product": found,
+        "variants": variants,
+        "selected": available[0] if available else None,
+        "max_quantity": max((v.stock for v in available), default=1),
+        "stock_state": stock_state,
+        "trail": category_tree().path(found.category),
+        "variant_offers": offers,
+        "product_offer": promotion_offers.product_offer(variants, offers),
+        "vouchers": promotion_vouchers.public_vouchers(
             found.store_id,
             product_id=found.id,
             buyer_id=_buyer_id(),
             locale=current_app.config["MONEY_LOCALE"],
         ),
-        back_url=_page_url(),
+        "back_url": _page_url(),
         **product_reviews_context(found),
-    )
+    }
 
 
 @bp.get("/s/<handle>")
 def store(handle: str) -> ResponseReturnValue:
+    return pagecache.render_page("shop/store.html", lambda: _store_context(handle))
+
+
+def _store_context(handle: str) -> dict[str, Any]:
     found = queries.get_store_by_handle(handle)
     if found is None:
         abort(404)
@@ -252,20 +279,19 @@ def store(handle: str) -> ResponseReturnValue:
         else []
     )
     page = queries.list_products(filters, page_number, store_id=found.id)
-    return render_template(
-        "shop/store.html",
-        store=found,
-        featured=featured,
-        page=page,
-        filters=filters,
-        sorts=LISTING_SORTS,
-        messages=messages,
-        offers=promotion_offers.product_offers([*featured, *page.items]),
-        vouchers=promotion_vouchers.public_vouchers(
+    return {
+        "store": found,
+        "featured": featured,
+        "page": page,
+        "filters": filters,
+        "sorts": LISTING_SORTS,
+        "messages": messages,
+        "offers": promotion_offers.product_offers([*featured, *page.items]),
+        "vouchers": promotion_vouchers.public_vouchers(
             found.id, buyer_id=_buyer_id(), locale=current_app.config["MONEY_LOCALE"]
         ),
-        back_url=_page_url(),
-    )
+        "back_url": _page_url(),
+    }
 
 
 # --- media -----------------------------------------------------------------------------------

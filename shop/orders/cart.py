@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
@@ -65,6 +65,16 @@ def get_or_create_cart(*, user_id: int | None = None, token: str | None = None) 
         db.session.add(cart)
         db.session.flush()
     return cart
+
+
+def item_count_of_user(user_id: int) -> ColumnElement[int]:
+    """The user's cart item count as a scalar subquery (read with the page header's counts)."""
+    return (
+        select(func.coalesce(func.sum(CartLine.quantity), 0))
+        .join(Cart, Cart.id == CartLine.cart_id)
+        .where(Cart.user_id == user_id)
+        .scalar_subquery()
+    )
 
 
 def item_count(*, user_id: int | None = None, token: str | None = None) -> int:

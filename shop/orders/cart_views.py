@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.accounts.authz import get_or_404
 from core.extensions import db
 from core.web.refusals import refuse
+from core.web.templating import header_count
 from shop import hooks
 from shop.blueprints import shop_bp as bp
 from shop.catalog.models import Variant
@@ -59,7 +60,10 @@ def current_cart(*, create: bool = False) -> Cart | None:
 def _cart_item_count() -> int:
     if "cart_item_count" not in g:
         if current_user.is_authenticated:
-            g.cart_item_count = carts.item_count(user_id=current_user.id)
+            counted = header_count("cart")  # read with the bell's, in one statement
+            g.cart_item_count = (
+                counted if counted is not None else carts.item_count(user_id=current_user.id)
+            )
         else:
             token = session.get(CART_TOKEN_KEY)
             g.cart_item_count = carts.item_count(token=token if isinstance(token, str) else None)

@@ -18,6 +18,7 @@ from core.accounts.authz import role_required
 from core.accounts.models import Role
 from core.extensions import db
 from core.types import utcnow
+from core.web import pagecache
 from core.web.pagination import page_arg
 from core.web.refusals import refuse
 from shop.blueprints import seller_bp, shop_bp
@@ -223,15 +224,21 @@ def product_reviews_context(product: Product) -> dict[str, Any]:
     )
     with_photos = request.args.get("photos") == "1"
     viewer_id = current_user.id if current_user.is_authenticated else None
+    review_page = queries.product_reviews(
+        product.id,
+        sort=sort,
+        with_photos=with_photos,
+        page=page_arg("rpage"),
+        viewer_id=viewer_id,
+    )
+    now = utcnow()
+    # A cached page must not offer "Edit" after a review's edit window closes.
+    pagecache.not_after(
+        min((r.editable_until for r in review_page.items if r.editable_until > now), default=None)
+    )
     return {
         "review_summary": queries.summary(product),
-        "review_page": queries.product_reviews(
-            product.id,
-            sort=sort,
-            with_photos=with_photos,
-            page=page_arg("rpage"),
-            viewer_id=viewer_id,
-        ),
+        "review_page": review_page,
         "review_sort": sort,
         "review_sorts": tuple(queries.ReviewSort),
         "review_with_photos": with_photos,
@@ -240,7 +247,7 @@ def product_reviews_context(product: Product) -> dict[str, Any]:
         "helpful_form": HelpfulForm(formdata=None),
         "hide_form": HideForm(formdata=None),
         "review_edit_window": rules.EDIT_WINDOW,
-        "review_now": utcnow(),
+        "review_now": now,
     }
 
 

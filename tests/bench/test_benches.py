@@ -19,7 +19,10 @@ from tests.clock import skip_under_faketime
 ROOT = Path(__file__).resolve().parents[2]
 
 TINY = {
-    "shop_bench.py": (["--products", "40", "--orders", "20", "--seconds", "1"], "seller orders"),
+    "shop_bench.py": (
+        ["--products", "40", "--orders", "20", "--seconds", "1", "--rounds", "1"],
+        "product, signed in",
+    ),
     "import_bench.py": (["--rows", "50", "--variants", "2"], "in the store"),
     "ledger_bench.py": (["--entries", "200", "--threads", "2"], "ok=True"),
     "payouts_bench.py": (["--count", "20", "--workers", "1"], "ok=True"),

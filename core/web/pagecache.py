@@ -1,0 +1,434 @@
+"""Cached public pages: whole pages for anonymous visitors, page bodies for signed-in ones.
+
+Freshness is explicit, never a guess:
+
+- **Version.** Every cached entry is keyed by one catalogue version. A committed write to any
+  table other than the few that no public page reads (``IGNORED_TABLES``: events, notifications,
+  the ledger, mail, carts...) bumps the version after the commit, so the next request renders
+  afresh. The version lives in Redis when ``REDIS_URL`` is set, else in a small file in the
+  instance folder, so that every gunicorn worker of one machine sees a bump at once.
+- **Clock.** An entry expires no later than the next time-based change that a page may show:
+  the next start or end of a promotion (``register_time_boundaries``), or a moment a view names
+  while it renders (``not_after``, e.g. the end of a review's edit window).
+- **Who.** Whole pages are kept only for visitors with no user and no session state but a CSRF
+  token (no flashed message, no guest cart); the token is put back per request, so no page
+  carries another session's token. Signed-in visitors share nothing: their page bodies are kept
+  per user, and the header (name, cart, bell) is rendered on every request.
+- Only ``200`` answers to ``GET`` are kept; a page the viewer may not see is a 404 and never
+  cached, and a write that hides a page (a product to draft, a store suspended) bumps the version.
+
+Entries live in Flask-Caching: Redis when ``REDIS_URL`` is set, else in-process (SimpleCache).
+``PAGE_CACHE_SECONDS`` caps every entry (0 turns caching off).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import secrets
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_app_context,
+    render_template,
+    request,
+    session,
+)
+from flask_caching import Cache
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy import event, func, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute, ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.sql.dml import UpdateBase
+
+from core.types import utcnow
+
+log = logging.getLogger(__name__)
+
+cache = Cache()
+
+#: Tables that no public page reads, or that change on nearly every request: a write to them
+#: does not bump the version.
+IGNORED_TABLES = frozenset(
+    {
+        "api_idempotent_request",
+        "audit_event",
+        "cart",
+        "cart_line",
+        "content_daily_stat",
+        "content_event",
+        "ledger_account",
+        "ledger_check_run",
+        "ledger_entry",
+        "ledger_posting",
+        "mail_opt_out",
+        "message",
+        "message_report",
+        "conversation",
+        "notification",
+        "order_event",
+        "outbox_message",
+        "recovery_code",
+        "rollup_cursor",
+        "sent_mail",
+        "simulated_transfer",
+        "two_factor",
+        "user_session",
+        "webhook_attempt",
+        "webhook_delivery",
+        "webhook_event",
+        "withdrawal",
+        "withdrawal_approval",
+    }
+)
+#: Session keys that do not change what a page shows (the CSRF token is put back per request).
+NEUTRAL_SESSION_KEYS = frozenset({"csrf_token", "_permanent", "_fresh", "_id"})
+BOUNDARY_COMMENT = "/* page cache: next promotion start or end */"
+CSRF_SENTINEL = "\x00pagecache-csrf\x00"
+_MARK = "<!--pagecache:{}-->"
+_BLOCKS = ("title", "content", "scripts")
+_WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+_time_boundaries: list[InstrumentedAttribute[Any]] = []
+
+
+def register_time_boundaries(*columns: InstrumentedAttribute[Any]) -> None:
+    """Columns holding moments at which public pages change by the clock (promotion windows)."""
+    for column in columns:
+        if column not in _time_boundaries:
+            _time_boundaries.append(column)
+
+
+def not_after(moment: datetime | None) -> None:
+    """While rendering a cached page: the page must not be served from the cache after this."""
+    if moment is None or "pagecache_not_after" not in g:
+        return
+    current = g.pagecache_not_after
+    g.pagecache_not_after = moment if current is None else min(current, moment)
+
+
+# --- the version --------------------------------------------------------------------------------
+
+
+def _version_file(app: Flask) -> Path:
+    return Path(app.config.get("PAGE_CACHE_VERSION_FILE") or Path(app.instance_path) / "pagecache")
+
+
+def current_version() -> str:
+    app = current_app
+    if app.config.get("REDIS_URL"):
+        value = cache.get("version")
+        if value is None:
+            value = uuid.uuid4().hex
+            cache.set("version", value, timeout=0)
+        return str(value)
+    try:
+        return _version_file(app).read_text() or "0"
+    except FileNotFoundError:
+        return "0"
+
+
+def bump_version(app: Flask | None = None) -> None:
+    """Make every cached page stale (after a committed write that a page may show)."""
+    app = app or current_app
+    new = uuid.uuid4().hex
+    if app.config.get("REDIS_URL"):
+        with app.app_context():
+            cache.set("version", new, timeout=0)
+        return
+    if not app.config.get("PAGE_CACHE_SECONDS"):
+        return
+    path = _version_file(app)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{secrets.token_hex(4)}")
+    temporary.write_text(new)
+    os.replace(temporary, path)
+
+
+def clear() -> None:
+    """Forget every cached page (after writes that bypass the session, e.g. a test's wipe)."""
+    bump_version()
+    try:
+        cache.clear()
+    except Exception:
+        log.exception("page cache not cleared")
+
+
+def _written_table(state: ORMExecuteState) -> str | None:
+    statement = state.statement
+    if isinstance(statement, UpdateBase):
+        table = getattr(statement, "table", None)
+        return getattr(table, "name", None)
+    if state.is_select:
+        return None
+    found = _WRITE.match(str(statement))
+    return found.group(1).lower() if found else None
+
+
+def _mark(session: Session, tables: Iterable[str]) -> None:
+    if any(name not in IGNORED_TABLES for name in tables):
+        session.info["pagecache_dirty"] = True
+
+
+_watching = False
+
+
+def watch_writes() -> None:
+    """Bump the version after each commit that wrote to a table a public page may read.
+
+    The listeners are on the ``Session`` class, once per process, whatever the number of apps.
+    """
+    global _watching
+    if _watching:
+        return
+    _watching = True
+
+    @event.listens_for(Session, "after_flush")
+    def _flushed(session: Session, _flush: UOWTransaction) -> None:
+        objects = [*session.new, *session.dirty, *session.deleted]
+        _mark(session, (getattr(o, "__tablename__", "") for o in objects))
+
+    @event.listens_for(Session, "do_orm_execute")
+    def _executed(state: ORMExecuteState) -> None:
+        if state.is_select:
+            return
+        table = _written_table(state)
+        _mark(state.session, [table or "?"])
+
+    @event.listens_for(Session, "after_commit")
+    def _committed(session: Session) -> None:
+        if session.info.pop("pagecache_dirty", False) and has_app_context():
+            try:
+                bump_version()
+            except Exception:  # the write is committed; a cache outage must not fail it
+                log.exception("page cache version not bumped")
+
+    @event.listens_for(Session, "after_rollback")
+    def _rolled_back(session: Session) -> None:
+        session.info.pop("pagecache_dirty", None)
+
+
+# --- what may be cached -------------------------------------------------------------------------
+
+
+def enabled() -> bool:
+    return bool(current_app.config.get("PAGE_CACHE_SECONDS")) and request.method == "GET"
+
+
+def anonymous_page_allowed() -> bool:
+    """No user, and nothing in the session that a page shows (flashes, a guest cart)."""
+    if current_user.is_authenticated:
+        return False
+    return set(session.keys()) <= NEUTRAL_SESSION_KEYS
+
+
+def next_time_boundary(now: datetime) -> datetime | None:
+    """The next moment, after ``now``, at which a promotion starts or ends (one statement)."""
+    from core.extensions import db
+
+    if not _time_boundaries:
+        return None
+    moments = union_all(
+        *(
+            select(func.min(column).label("moment")).where(column > now)
+            for column in _time_boundaries
+        )
+    ).subquery()
+    statement = select(func.min(moments.c.moment)).prefix_with(BOUNDARY_COMMENT)
+    raw: object = db.session.scalar(statement)
+    if raw is None:
+        return None
+    # SQLite may hand back the text of a min() over a union.
+    found = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
+def _timeout(now: datetime, until: datetime | None) -> int:
+    cap = int(current_app.config["PAGE_CACHE_SECONDS"])
+    if until is None:
+        return cap
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=now.tzinfo)
+    return max(0, min(cap, int((until - now).total_seconds())))
+
+
+@dataclass(frozen=True)
+class Entry:
+    version: str  # the catalogue version it was rendered at: any other one makes it stale
+    parts: dict[str, str]
+    valid_until: datetime | None
+    etag: str
+    value: Any = None  # for shared_value
+
+
+def _key(kind: str, user: int | None) -> str:
+    return f"{kind}:{user or 0}:{request.full_path}"
+
+
+def _csrf_in(text: str, token: str) -> str:
+    return text.replace(token, CSRF_SENTINEL)
+
+
+def _csrf_out(text: str) -> str:
+    return text.replace(CSRF_SENTINEL, generate_csrf()) if CSRF_SENTINEL in text else text
+
+
+def _fresh(entry: Any, version: str) -> Entry | None:
+    if not isinstance(entry, Entry) or entry.version != version:
+        return None
+    if entry.valid_until is not None and utcnow() >= entry.valid_until:
+        return None
+    return entry
+
+
+def _store(
+    key: str, version: str, parts: dict[str, str], until: datetime | None, now: datetime
+) -> Entry:
+    digest = hashlib.sha1("".join(parts.values()).encode(), usedforsecurity=False).hexdigest()
+    entry = Entry(version, parts, until, digest[:20])
+    timeout = _timeout(now, until)
+    if timeout > 0 and version:
+        try:
+            cache.set(key, entry, timeout=timeout)
+        except Exception:
+            log.exception("page cache entry not stored")
+    return entry
+
+
+def _lookup(key: str) -> tuple[str, Entry | None]:
+    """The current version and the entry under ``key`` if it is fresh: one Redis round trip."""
+    try:
+        if current_app.config.get("REDIS_URL"):
+            version, entry = cache.get_many("version", key)
+            if version is None:
+                return current_version(), None
+            return str(version), _fresh(entry, str(version))
+        version = current_version()
+        return version, _fresh(cache.get(key), version)
+    except Exception:
+        log.exception("page cache unavailable")
+        return "", None
+
+
+def _conditional(entry: Entry, body: str) -> Response:
+    """The page with a validator; ``304`` when the browser holds this very page."""
+    token_hash = hashlib.sha1(
+        str(session.get("csrf_token", "")).encode(), usedforsecurity=False
+    ).hexdigest()[:8]
+    hour = utcnow().strftime("%Y%m%d%H")  # a token older than the CSRF time limit is not reused
+    etag = f"{entry.etag}-{token_hash}-{hour}"
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="text/html")
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    return response
+
+
+def render_page(template: str, context: Callable[[], Mapping[str, Any]]) -> Response | str:
+    """Render ``template`` with ``context()``, from the page cache when it may be.
+
+    ``context`` is called only when the page is rendered; it must read everything the page
+    shows (the version covers the database, ``not_after`` and the promotion windows the clock).
+    """
+    if not enabled():
+        return render_template(template, **context())
+    if anonymous_page_allowed():
+        return _anonymous_page(template, context)
+    return _signed_in_page(template, context)
+
+
+def _render_fresh(
+    template: str, context: Callable[[], Mapping[str, Any]], capture: bool
+) -> tuple[str, datetime | None, datetime]:
+    from core.extensions import db
+
+    db.session.rollback()  # read the data in a snapshot newer than the version just read
+    now = utcnow()
+    g.pagecache_not_after = next_time_boundary(now)
+    html = render_template(template, pagecache_capture=capture, **context())
+    return html, g.pop("pagecache_not_after", None), now
+
+
+def _anonymous_page(template: str, context: Callable[[], Mapping[str, Any]]) -> Response:
+    key = _key("page", None)
+    version, entry = _lookup(key)
+    if entry is None:
+        html, until, now = _render_fresh(template, context, capture=False)
+        entry = _store(key, version, {"page": _csrf_in(html, generate_csrf())}, until, now)
+        return _conditional(entry, html)
+    return _conditional(entry, _csrf_out(entry.parts["page"]))
+
+
+def _signed_in_page(template: str, context: Callable[[], Mapping[str, Any]]) -> Response | str:
+    key = _key("body", current_user.id if current_user.is_authenticated else None)
+    version, entry = _lookup(key)
+    if entry is not None:
+        # The kept parts are this app's own rendered (escaped) HTML.
+        blocks = {name: Markup(_csrf_out(text)) for name, text in entry.parts.items()}  # noqa: S704
+        return render_template("_pagecache_body.html", pagecache_blocks=blocks)
+    html, until, now = _render_fresh(template, context, capture=True)
+    token = generate_csrf()
+    parts = {}
+    for name in _BLOCKS:
+        start, end = _MARK.format(name), _MARK.format("/" + name)
+        if start in html and end in html:
+            parts[name] = _csrf_in(html.split(start, 1)[1].split(end, 1)[0], token)
+    if "content" in parts and version:
+        _store(key, version, parts, until, now)
+    for name in _BLOCKS:
+        html = html.replace(_MARK.format(name), "").replace(_MARK.format("/" + name), "")
+    return html
+
+
+def shared_value(name: str, load: Callable[[], Any]) -> Any:
+    """A value every request may share until the next write (e.g. the navbar's category menu).
+
+    ``load`` must return something that outlives its request: plain data, or ORM objects
+    expunged from the session. Loaded afresh when the cache is off.
+    """
+    if not current_app.config.get("PAGE_CACHE_SECONDS"):
+        return load()
+    key = f"value:{name}"
+    version, entry = _lookup(key)
+    if entry is not None:
+        return entry.value
+    value = load()
+    if version:
+        try:
+            cache.set(key, Entry(version, {}, None, "", value))
+        except Exception:
+            log.exception("page cache value not stored")
+    return value
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("PAGE_CACHE_SECONDS", 300)
+    redis_url = app.config.get("REDIS_URL")
+    settings: dict[str, Any] = {
+        "CACHE_DEFAULT_TIMEOUT": app.config["PAGE_CACHE_SECONDS"],
+        "CACHE_KEY_PREFIX": app.config.get("CACHE_KEY_PREFIX") or "yc-pages:",
+    }
+    if redis_url:
+        settings |= {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": redis_url,
+            "CACHE_OPTIONS": {"socket_timeout": app.config.get("REDIS_SOCKET_TIMEOUT", 2)},
+        }
+    else:
+        settings |= {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
+    cache.init_app(app, config=settings)
+    watch_writes()
