@@ -19,6 +19,25 @@ from tests.clock import skip_under_faketime
 ROOT = Path(__file__).resolve().parents[2]
 
 TINY = {
+    "centre_bench.py": (
+        [
+            "--orders",
+            "300",
+            "--events",
+            "1000",
+            "--creators",
+            "5",
+            "--small-store",
+            "40",
+            "--withdrawals",
+            "20",
+            "--seconds",
+            "1",
+            "--rounds",
+            "1",
+        ],
+        "finance queue",
+    ),
     "shop_bench.py": (["--products", "40", "--orders", "20", "--seconds", "1"], "seller orders"),
     "import_bench.py": (["--rows", "50", "--variants", "2"], "in the store"),
     "ledger_bench.py": (["--entries", "200", "--threads", "2"], "ok=True"),
