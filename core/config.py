@@ -105,6 +105,10 @@ class BaseConfig:
     ATTRIBUTION_WINDOW_DAYS = _env_int("ATTRIBUTION_WINDOW_DAYS", 7)
     # Repeated views (and clicks) by one visitor within this window count once.
     EVENT_DEDUP_SECONDS = _env_int("EVENT_DEDUP_SECONDS", 30 * 60)
+    # The centres' sales figures (totals, days, breakdowns over a period) are reused for this
+    # many seconds per creator / store and period, in each server process; 0 reads them live.
+    # Balances, lines, orders and queues are never cached.
+    CENTRE_FIGURES_SECONDS = _env_int("CENTRE_FIGURES_SECONDS", 60)
     # Messages: a seller's messages before the creator answers; new conversations a store may
     # open a day (a base, plus one per slice of 30-day affiliate GMV in minor units, capped).
     MESSAGES_BEFORE_REPLY = _env_int("MESSAGES_BEFORE_REPLY", 5)
@@ -203,6 +207,7 @@ class TestingConfig(BaseConfig):
     DEMO_IMAGE_SIZE = 64  # the demo draws its product pictures; small ones keep tests fast
     DEMO_IMAGES_PER_PRODUCT = 1
     MAIL_URL = "memory://"  # tests read what was sent; the SMTP tests start their own server
+    CENTRE_FIGURES_SECONDS = 0  # tests read figures live (the cache has tests of its own)
 
     @classmethod
     def secret_key(cls) -> str:
