@@ -3,9 +3,12 @@
 Prints figures, asserts nothing. Runs against a throw-away database: PostgreSQL when
 ``DATABASE_URL`` is set (a new database on that server, dropped afterwards), else SQLite.
 
-    .venv/bin/python bench/ledger_bench.py [--entries 4000] [--threads 4]
+    .venv/bin/python bench/ledger_bench.py [--entries 4000] [--threads 4] [--json]
 
 What it shows:
+- beside each run through ``post_entry``, the bare stack doing the same writes on the same
+  tables (SQLAlchemy Core, one transaction: the entry, the cached balances, the postings),
+  alternately, and the ratio service / bare (``--json``: one JSON object on stdout);
 - entries/s for order-paid entries spread over many creators against all on one creator
   (one row lock that every transaction queues behind);
 - entries/s for guarded withdrawal holds (lock, check, post) on many creators;
@@ -16,6 +19,7 @@ What it shows:
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 import time
@@ -24,7 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import Engine
 
 from affiliate import create_app
 from bench.throwaway_db import make_database
@@ -67,6 +72,46 @@ def order_paid(creator_id: int, seller_id: int, n: int, prefix: str) -> None:
     db.session.commit()
 
 
+def bare_legs(creator_id: int, seller_id: int) -> list[tuple[int, int, int]]:
+    """(account id, posting amount, cached-balance delta) of an order-paid entry, read once
+    before the clock starts, as a bare service would have them at hand."""
+    legs = []
+    for kind, owner, amount in (
+        (AccountKind.PLATFORM_CASH, None, 10_000),
+        (AccountKind.SELLER_RECEIVABLE, seller_id, -9_000),
+        (AccountKind.CREATOR_PENDING, creator_id, -1_000),
+    ):
+        account = ledger.account_for(kind, owner_id=owner, currency=CURRENCY)
+        delta = kind.normal_sign * amount if kind.caches_balance else 0
+        legs.append((account.id, amount, delta))
+    return legs
+
+
+def bare_order_paid(engine: Engine, legs: list[tuple[int, int, int]], cause: str) -> None:
+    """The bare stack's order-paid entry: the same rows, one transaction, no ORM."""
+    with engine.begin() as connection:
+        entry = connection.execute(
+            text(
+                "INSERT INTO ledger_entry (kind, cause_type, cause_id, created_at)"
+                " VALUES ('order_paid', 'bare_order', :cause, CURRENT_TIMESTAMP) RETURNING id"
+            ),
+            {"cause": cause},
+        ).scalar_one()
+        for account_id, _amount, delta in sorted(legs):
+            if delta:
+                connection.execute(
+                    text(
+                        "UPDATE ledger_account SET cached_balance = cached_balance + :d"
+                        " WHERE id = :a"
+                    ),
+                    {"d": delta, "a": account_id},
+                )
+        connection.execute(
+            text("INSERT INTO ledger_posting (entry_id, account_id, amount) VALUES (:e, :a, :m)"),
+            [{"e": entry, "a": account_id, "m": amount} for account_id, amount, _ in legs],
+        )
+
+
 def run_threads(app, threads: int, per_thread: int, work) -> float:
     barrier = threading.Barrier(threads)
 
@@ -86,15 +131,22 @@ def run_threads(app, threads: int, per_thread: int, work) -> float:
     return time.perf_counter() - started
 
 
+OUT = sys.stdout
+
+
 def report(label: str, count: int, seconds: float) -> None:
-    print(f"{label:<58} {count:>7} in {seconds:6.2f}s = {count / seconds:8.0f}/s")
+    print(f"{label:<58} {count:>7} in {seconds:6.2f}s = {count / seconds:8.0f}/s", file=OUT)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=4000)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args()
+    global OUT
+    OUT = sys.stderr if args.json else sys.stdout
+    results: list[dict[str, object]] = []
     url, drop = make_database("affiliate_ledgerbench")
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, LOG_LEVEL="WARNING")
     per_thread = args.entries // args.threads
@@ -102,25 +154,50 @@ def main() -> None:
     try:
         with app.app_context():
             upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-            print(f"database: {db.engine.dialect.name}, {args.threads} threads\n")
+            dialect = db.engine.dialect.name
+            print(f"database: {dialect}, {args.threads} threads\n", file=OUT)
             creators = make_creators(args.threads * 50 + 2)
             seller, hot = creators[0], creators[1]
             spread = creators[2:]
             for c in creators:  # create accounts up front so the runs measure postings only
                 order_paid(c, seller, 0, f"warm-{c}")
+            legs = {c: bare_legs(c, seller) for c in creators}
             db.session.remove()
+        bare_engine = create_engine(url, pool_size=args.threads + 1)
 
-        seconds = run_threads(
-            app,
-            args.threads,
-            per_thread,
-            lambda i, n: order_paid(spread[(i * per_thread + n) % len(spread)], seller, n, f"s{i}"),
+        def compare(name: str, label: str, creator_of) -> None:
+            bare = run_threads(
+                app,
+                args.threads,
+                per_thread,
+                lambda i, n: bare_order_paid(bare_engine, legs[creator_of(i, n)], f"{name}{i}-{n}"),
+            )
+            report(f"  bare stack: {label}", total, bare)
+            seconds = run_threads(
+                app,
+                args.threads,
+                per_thread,
+                lambda i, n: order_paid(creator_of(i, n), seller, n, f"{name}{i}"),
+            )
+            report(f"post_entry: {label}", total, seconds)
+            rate, bare_rate = total / seconds, total / bare
+            results.append(
+                {
+                    "name": label,
+                    "rate": round(rate, 1),
+                    "bare_rate": round(bare_rate, 1),
+                    "ratio": round(rate / bare_rate, 3),
+                    "goal": None,
+                }
+            )
+
+        compare(
+            "s",
+            "order paid, spread over many creators",
+            lambda i, n: spread[(i * per_thread + n) % len(spread)],
         )
-        report("order paid, commission spread over many creators", total, seconds)
-        seconds = run_threads(
-            app, args.threads, per_thread, lambda i, n: order_paid(hot, seller, n, f"h{i}")
-        )
-        report("order paid, every commission to one creator (hot row)", total, seconds)
+        compare("h", "order paid, every commission to one creator", lambda i, n: hot)
+        bare_engine.dispose()
 
         def hold(i: int, n: int) -> None:
             creator = spread[(i * per_thread + n) % len(spread)]
@@ -171,14 +248,22 @@ def main() -> None:
             )
             print(
                 f"\nbalance of an account with {postings} postings: "
-                f"sum {summed:.3f} ms, cached {cached:.3f} ms"
+                f"sum {summed:.3f} ms, cached {cached:.3f} ms",
+                file=OUT,
             )
             check_started = time.perf_counter()
             result = ledger.check_ledger()
             print(
                 f"ledger check over {result.entries_checked} entries: "
-                f"{time.perf_counter() - check_started:.2f}s, ok={result.ok}"
+                f"{time.perf_counter() - check_started:.2f}s, ok={result.ok}",
+                file=OUT,
             )
+            print("", file=OUT)
+            for r in results:
+                print(f"{r['name']:<48} ratio to the bare stack {r['ratio']:.0%}", file=OUT)
+            if args.json:
+                payload = {"bench": "ledger", "database": dialect, "results": results}
+                print(json.dumps({**payload, "ledger_ok": result.ok}))
             db.session.remove()
             db.engine.dispose()
     finally:

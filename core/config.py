@@ -128,6 +128,10 @@ class BaseConfig:
     EVENT_BUFFER = os.environ.get("EVENT_BUFFER", "auto")
     EVENT_FLUSH_SECONDS = _env_int("EVENT_FLUSH_SECONDS", 5)
     EVENT_BUFFER_MAX = _env_int("EVENT_BUFFER_MAX", 2_000)
+    # The centres' sales figures (totals, days, breakdowns over a period) are reused for this
+    # many seconds per creator / store and period, in each server process; 0 reads them live.
+    # Balances, lines, orders and queues are never cached.
+    CENTRE_FIGURES_SECONDS = _env_int("CENTRE_FIGURES_SECONDS", 60)
     # Messages: a seller's messages before the creator answers; new conversations a store may
     # open a day (a base, plus one per slice of 30-day affiliate GMV in minor units, capped).
     MESSAGES_BEFORE_REPLY = _env_int("MESSAGES_BEFORE_REPLY", 5)
@@ -273,6 +277,7 @@ class TestingConfig(BaseConfig):
     FRAUD_TAP_TO_ORDER_SECONDS = 0
     # Tests read an event right after its request; the buffer's own tests switch it on.
     EVENT_BUFFER = "direct"
+    CENTRE_FIGURES_SECONDS = 0  # tests read figures live (the cache has tests of its own)
 
     @classmethod
     def secret_key(cls) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
+from babel.core import Locale
 from babel.numbers import format_currency, get_currency_precision
 
 BPS_PER_WHOLE = 10_000
@@ -84,4 +86,16 @@ def parse_amount(text: str, currency: str) -> int:
 
 def format_money(amount: int, currency: str = "USD", locale: str = "en_US") -> str:
     """Format minor units for people, with the currency's symbol: ``1234`` → ``$12.34``."""
-    return format_currency(to_decimal(amount, currency), currency.upper(), locale=locale)
+    return _formatted(amount, currency.upper(), locale)
+
+
+@lru_cache(maxsize=8192)
+def _formatted(amount: int, currency: str, locale: str) -> str:
+    return format_currency(to_decimal(amount, currency), currency, locale=_locale(locale))
+
+
+@lru_cache(maxsize=64)
+def _locale(name: str) -> Locale:
+    """Babel parses a locale name (a dictionary lookup and a load) on every call it is given
+    a string; a page of twenty amounts did that a hundred times. Parsed once per name here."""
+    return Locale.parse(name)

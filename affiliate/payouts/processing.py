@@ -28,12 +28,13 @@ from sqlalchemy import or_, select
 
 from affiliate.payouts import providers
 from affiliate.payouts.exceptions import WithdrawalNotFound
-from affiliate.payouts.models import REASON_LENGTH, PayoutAccount, Withdrawal, WithdrawalStatus
+from affiliate.payouts.models import REASON_LENGTH, Withdrawal, WithdrawalStatus
 from affiliate.payouts.rules import money_text, stuck_after
 from affiliate.payouts.transitions import (
     audit_event,
     enqueue_payout,
     lock_withdrawal,
+    lock_withdrawal_and_account,
     mark_paid,
     move,
     post_return,
@@ -79,14 +80,11 @@ def begin_payout(
     now = now or utcnow()
     provider_name = provider_name or str(current_app.config["PAYOUT_PROVIDER"])
     try:
-        w = lock_withdrawal(withdrawal_id)
+        w, account = lock_withdrawal_and_account(withdrawal_id)
     except WithdrawalNotFound:
         log.warning("payout of withdrawal %s: no such withdrawal", withdrawal_id)
         return None
     if w.status == W.APPROVED.value:
-        account = db.session.scalar(
-            select(PayoutAccount).where(PayoutAccount.creator_id == w.creator_id)
-        )
         if w.destination is None:
             if account is None or not account.is_ready:
                 _fail_declined(w, "The payout account is not ready to receive transfers.", now)

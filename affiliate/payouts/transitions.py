@@ -21,14 +21,20 @@ from sqlalchemy.orm import lazyload
 from affiliate.payouts import mail as withdrawal_mail
 from affiliate.payouts import signals
 from affiliate.payouts.exceptions import WithdrawalNotFound
-from affiliate.payouts.models import REASON_LENGTH, WITHDRAWAL, Withdrawal, WithdrawalStatus
+from affiliate.payouts.models import (
+    REASON_LENGTH,
+    WITHDRAWAL,
+    PayoutAccount,
+    Withdrawal,
+    WithdrawalStatus,
+)
 from affiliate.payouts.providers import TransferResult
 from affiliate.payouts.rules import money_text
 from core.audit import services as audit
 from core.extensions import db
 from core.jobs import enqueue_after_commit
 from core.ledger.models import AccountKind, EntryKind, LedgerAccount
-from core.ledger.services import Cause, account_for, credit, debit, post_entry
+from core.ledger.services import Cause, account_for, accounts_for, credit, debit, post_entry
 from core.money import MAX_MINOR_UNITS
 from core.notifications.services import notify
 from core.states import IllegalTransition
@@ -95,15 +101,16 @@ def post_return(w: Withdrawal, actor_id: int | None, why: str) -> None:
 def post_paid(w: Withdrawal, *, from_available: bool = False) -> None:
     """Held (or, for a transfer that came after its funds were returned, available) → payouts
     clearing for the net and → fee revenue for the fee."""
-    source = creator_account(
-        w, AccountKind.CREATOR_AVAILABLE if from_available else AccountKind.CREATOR_HELD
+    source_kind = AccountKind.CREATOR_AVAILABLE if from_available else AccountKind.CREATOR_HELD
+    source, clearing, revenue = accounts_for(
+        w.currency,
+        (source_kind, w.creator_id),
+        (AccountKind.PLATFORM_PAYOUTS_CLEARING, None),
+        (AccountKind.PLATFORM_FEE_REVENUE, None),
     )
-    clearing = account_for(AccountKind.PLATFORM_PAYOUTS_CLEARING, currency=w.currency)
     legs = [debit(source, w.amount), credit(clearing, w.net)]
     if w.fee:
-        legs.append(
-            credit(account_for(AccountKind.PLATFORM_FEE_REVENUE, currency=w.currency), w.fee)
-        )
+        legs.append(credit(revenue, w.fee))
     post_entry(
         EntryKind.WITHDRAWAL_PAID,
         cause_of(w),
@@ -171,8 +178,7 @@ def tell(w: Withdrawal, message: str, kind: str) -> None:
 def lock_withdrawal(withdrawal_id: int) -> Withdrawal:
     """Load the withdrawal locked FOR UPDATE until the transaction ends (its approvals are
     loaded when first read, by a query that runs under the lock)."""
-    if not isinstance(withdrawal_id, int) or not 0 < withdrawal_id <= MAX_MINOR_UNITS:
-        raise WithdrawalNotFound(f"There is no withdrawal #{withdrawal_id}.")
+    _require_id(withdrawal_id)
     w = db.session.scalar(
         select(Withdrawal)
         .where(Withdrawal.id == withdrawal_id)
@@ -183,6 +189,28 @@ def lock_withdrawal(withdrawal_id: int) -> Withdrawal:
     if w is None:
         raise WithdrawalNotFound(f"There is no withdrawal #{withdrawal_id}.")
     return w
+
+
+def lock_withdrawal_and_account(withdrawal_id: int) -> tuple[Withdrawal, PayoutAccount | None]:
+    """``lock_withdrawal``, with the creator's payout account (if any) read in the same
+    statement (only the withdrawal's row is locked)."""
+    _require_id(withdrawal_id)
+    row = db.session.execute(
+        select(Withdrawal, PayoutAccount)
+        .outerjoin(PayoutAccount, PayoutAccount.creator_id == Withdrawal.creator_id)
+        .where(Withdrawal.id == withdrawal_id)
+        .options(lazyload(Withdrawal.approvals))
+        .with_for_update(of=Withdrawal)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise WithdrawalNotFound(f"There is no withdrawal #{withdrawal_id}.")
+    return row[0], row[1]
+
+
+def _require_id(withdrawal_id: int) -> None:
+    if not isinstance(withdrawal_id, int) or not 0 < withdrawal_id <= MAX_MINOR_UNITS:
+        raise WithdrawalNotFound(f"There is no withdrawal #{withdrawal_id}.")
 
 
 # ---------------------------------------------------------------------------- payouts

@@ -5,11 +5,16 @@ Protocol, for every message (``relay`` is the only code that hands messages over
 1. ``enqueue_after_commit`` adds an ``OutboxMessage`` to the caller's session, so the message
    commits or rolls back with the change that causes it (a savepoint rolled back takes it too).
 2. Right after the commit, the same process tries to hand the new rows over at once.
-3. Handing over is: **claim** (one UPDATE that pushes ``due_at`` a lease ahead, committed; a
-   row another relay claimed is skipped), **hand over** (enqueue on RQ, or run in-process on
-   the embedded default), **record** (``handed_over_at`` on success; on failure the attempt, the
-   error and a back-off ``due_at``), committed. A relay that dies between steps leaves a row
-   that becomes due again when its lease ends: delivery is at least once, so jobs are idempotent.
+3. Handing over to Redis is one transaction: **mark** the row handed over (one
+   ``UPDATE ... RETURNING`` that skips a row no longer due), **enqueue** it on RQ, **commit**;
+   if the enqueue fails the transaction rolls back and the attempt, the error and a back-off
+   ``due_at`` are recorded. A relay that dies before its commit leaves the row due (its
+   enqueue may have happened: delivery is at least once, so jobs are idempotent); a second
+   relay waits on the row lock and then skips it. In-process (the embedded default), where the
+   job itself runs inside the hand-over and writes to the database, it is three steps: **claim**
+   (one UPDATE that pushes ``due_at`` a lease ahead, committed), **run**, **record**
+   (``handed_over_at``, or the failure), committed; a relay that dies between them leaves a row
+   that becomes due again when its lease ends.
 4. ``relay_due`` hands over every due row. It runs under ``flask cron``, at every worker start
    and between its jobs, and on the embedded scheduler thread.
 
@@ -158,25 +163,7 @@ def _lease_seconds() -> int:
     return int(current_app.config.get("OUTBOX_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
 
 
-def _claim(message_id: int, now: datetime) -> Claimed | None:
-    """Take one due row for this relay (committed at once), or ``None`` if it is not due."""
-    lease = now + timedelta(seconds=_lease_seconds())
-    with db.engine.begin() as connection:
-        claimed = connection.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.handed_over_at.is_(None),
-                OutboxMessage.dead_at.is_(None),
-                OutboxMessage.due_at <= now,
-            )
-            .values(due_at=lease)
-        ).rowcount
-        if claimed != 1:
-            return None
-        row = connection.execute(
-            select(OutboxMessage.__table__).where(OutboxMessage.id == message_id)
-        ).one()
+def _claimed(row: Any, attempts: int) -> Claimed:
     return Claimed(
         id=row.id,
         func_path=row.func_path,
@@ -186,8 +173,61 @@ def _claim(message_id: int, now: datetime) -> Claimed | None:
         job_id=row.job_id or f"outbox-{row.id}",
         retry_max=row.retry_max,
         retry_intervals=row.retry_intervals,
-        attempts=row.attempts,
+        attempts=attempts,
     )
+
+
+def _due(message_id: int, now: datetime) -> tuple[Any, ...]:
+    return (
+        OutboxMessage.id == message_id,
+        OutboxMessage.handed_over_at.is_(None),
+        OutboxMessage.dead_at.is_(None),
+        OutboxMessage.due_at <= now,
+    )
+
+
+def _enqueue_in_one(message_id: int, now: datetime, dispatch: Any) -> Claimed | None:
+    """Mark one due row handed over, enqueue it, commit: one transaction, three round trips.
+    ``None`` if the row is not due; the enqueue's error (the row stays as it was) otherwise."""
+    table = OutboxMessage.__table__
+    with db.engine.begin() as connection:
+        row = connection.execute(
+            update(OutboxMessage)
+            .where(*_due(message_id, now))
+            .values(handed_over_at=utcnow(), attempts=OutboxMessage.attempts + 1)
+            .returning(*table.c)
+        ).first()
+        if row is None:
+            return None
+        claimed = _claimed(row, row.attempts - 1)
+        dispatch(claimed)
+    return claimed
+
+
+def _claim(message_id: int, now: datetime) -> Claimed | None:
+    """Take one due row for this relay (committed at once), or ``None`` if it is not due."""
+    lease = now + timedelta(seconds=_lease_seconds())
+    with db.engine.begin() as connection:
+        claimed = connection.execute(
+            update(OutboxMessage).where(*_due(message_id, now)).values(due_at=lease)
+        ).rowcount
+        if claimed != 1:
+            return None
+        row = connection.execute(
+            select(OutboxMessage.__table__).where(OutboxMessage.id == message_id)
+        ).one()
+    return _claimed(row, row.attempts)
+
+
+def _unclaimed(message_id: int) -> Claimed | None:
+    """The row as it stands, if nobody handed it over (after a failed one-transaction try)."""
+    with db.engine.connect() as connection:
+        row = connection.execute(
+            select(OutboxMessage.__table__).where(
+                OutboxMessage.id == message_id, OutboxMessage.handed_over_at.is_(None)
+            )
+        ).first()
+    return _claimed(row, row.attempts) if row is not None else None
 
 
 def _record(message_id: int, values: dict[str, Any]) -> None:
@@ -208,37 +248,53 @@ def hand_over(message_ids: Iterable[int], *, now: datetime | None = None) -> Rel
 
     report = RelayReport()
     for message_id in message_ids:
-        claimed = _claim(message_id, now or utcnow())
+        moment = now or utcnow()
+        if job_queue.jobs.is_async:
+            try:
+                claimed = _enqueue_in_one(message_id, moment, job_queue.dispatch)
+            except Exception as error:  # Redis down: the transaction rolled back
+                # Read the row as it stands (another relay may have handed it over since).
+                claimed = _unclaimed(message_id)
+                if claimed is not None:
+                    _record_failure(claimed, error, report, in_process=False)
+                continue
+            if claimed is not None:
+                report.handed_over += 1
+            continue
+        claimed = _claim(message_id, moment)
         if claimed is None:
             continue
         try:
             job_queue.dispatch(claimed)
-        except Exception as error:  # Redis down, or the in-process job failed
-            attempt = claimed.attempts + 1
-            detail = f"{type(error).__name__}: {error}"[:ERROR_MAX]
-            values: dict[str, Any] = {"attempts": attempt, "last_error": detail}
-            in_process_gave_up = not job_queue.jobs.is_async and attempt > claimed.retry_max
-            if in_process_gave_up:
-                values["dead_at"] = utcnow()
-                report.dead += 1
-                log.error(
-                    "outbox %s (%s) failed for good: %s", claimed.id, claimed.func_path, detail
-                )
-            else:
-                values["due_at"] = utcnow() + timedelta(seconds=_backoff(claimed, attempt))
-                report.failed += 1
-                log.warning(
-                    "outbox %s (%s) not handed over (attempt %d), retried later: %s",
-                    claimed.id,
-                    claimed.func_path,
-                    attempt,
-                    detail,
-                )
-            _record(claimed.id, values)
+        except Exception as error:  # the in-process job failed
+            _record_failure(claimed, error, report, in_process=True)
             continue
         _record(claimed.id, {"handed_over_at": utcnow(), "attempts": claimed.attempts + 1})
         report.handed_over += 1
     return report
+
+
+def _record_failure(
+    claimed: Claimed, error: Exception, report: RelayReport, *, in_process: bool
+) -> None:
+    attempt = claimed.attempts + 1
+    detail = f"{type(error).__name__}: {error}"[:ERROR_MAX]
+    values: dict[str, Any] = {"attempts": attempt, "last_error": detail}
+    if in_process and attempt > claimed.retry_max:
+        values["dead_at"] = utcnow()
+        report.dead += 1
+        log.error("outbox %s (%s) failed for good: %s", claimed.id, claimed.func_path, detail)
+    else:
+        values["due_at"] = utcnow() + timedelta(seconds=_backoff(claimed, attempt))
+        report.failed += 1
+        log.warning(
+            "outbox %s (%s) not handed over (attempt %d), retried later: %s",
+            claimed.id,
+            claimed.func_path,
+            attempt,
+            detail,
+        )
+    _record(claimed.id, values)
 
 
 def due_ids(now: datetime, limit: int = BATCH_SIZE) -> list[int]:

@@ -80,16 +80,35 @@ def account_key(kind: AccountKind, owner_id: int | None, currency: str) -> str:
     return f"{kind.value}:{owner_id}:{currency}"
 
 
-def account_for(kind: AccountKind, *, currency: str, owner_id: int | None = None) -> LedgerAccount:
-    """Return the ledger account of this kind, owner and currency, creating it if needed."""
-    currency = currency.upper()
+def _checked_key(kind: AccountKind, owner_id: int | None, currency: str) -> str:
     if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
         raise ValueError(f"{currency!r} is not a three-letter currency code")
     if kind.is_platform != (owner_id is None):
         raise ValueError(
             f"{kind.value} accounts {'have no' if kind.is_platform else 'need an'} owner"
         )
-    key = account_key(kind, owner_id, currency)
+    return account_key(kind, owner_id, currency)
+
+
+def accounts_for(currency: str, *wanted: tuple[AccountKind, int | None]) -> list[LedgerAccount]:
+    """``account_for`` of each (kind, owner) in ``currency``, read in one query (the missing
+    ones created), in the order asked."""
+    currency = currency.upper()
+    keys = [_checked_key(kind, owner_id, currency) for kind, owner_id in wanted]
+    found = {
+        account.key: account
+        for account in db.session.scalars(select(LedgerAccount).where(LedgerAccount.key.in_(keys)))
+    }
+    return [
+        found.get(key) or account_for(kind, currency=currency, owner_id=owner_id)
+        for key, (kind, owner_id) in zip(keys, wanted, strict=True)
+    ]
+
+
+def account_for(kind: AccountKind, *, currency: str, owner_id: int | None = None) -> LedgerAccount:
+    """Return the ledger account of this kind, owner and currency, creating it if needed."""
+    currency = currency.upper()
+    key = _checked_key(kind, owner_id, currency)
     existing = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == key))
     if existing is not None:
         return existing

@@ -13,8 +13,9 @@ from typing import Any
 
 from flask import current_app, has_request_context, render_template, request
 from rq import Retry
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from core.accounts.models import User
 from core.extensions import db
@@ -133,9 +134,7 @@ def queue_mail(
     if not recipient:
         raise ValueError("a mail needs a user or an address")
     event_key = event_key[:EVENT_KEY_LENGTH]
-    if user is not None and not receives(user.id, category):
-        return None
-    if _already_queued(event_key, recipient):
+    if _skipped(user, category, event_key, recipient):
         return None
     unsubscribe_url = None
     if user is not None and not category.is_transactional:
@@ -176,11 +175,22 @@ def queue_mail(
     return mail
 
 
-def _already_queued(event_key: str, recipient: str) -> bool:
-    found = db.session.scalar(
-        select(SentMail.id).where(SentMail.event_key == event_key, SentMail.recipient == recipient)
+def _skipped(user: User | None, category: MailCategory, event_key: str, recipient: str) -> bool:
+    """Whether this event already mailed this address, or the user turned the category off
+    (one query for both)."""
+    queued = (
+        select(SentMail.id)
+        .where(SentMail.event_key == event_key, SentMail.recipient == recipient)
+        .exists()
     )
-    return found is not None
+    if user is None or not category.is_optional:
+        return bool(db.session.scalar(select(queued)))
+    opted_out = (
+        select(MailOptOut.id)
+        .where(MailOptOut.user_id == user.id, MailOptOut.category == category.value)
+        .exists()
+    )
+    return bool(db.session.scalar(select(or_(queued, opted_out))))
 
 
 def user_mail(
@@ -193,7 +203,8 @@ def user_mail(
     **context: Any,
 ) -> SentMail | None:
     """``queue_mail`` for a user known by id (nothing if the user is gone)."""
-    user = db.session.get(User, user_id)
+    # Mail needs the address and the name, not the roles (``User.roles`` loads eagerly).
+    user = db.session.get(User, user_id, options=[lazyload(User.roles)])
     if user is None:
         return None
     return queue_mail(

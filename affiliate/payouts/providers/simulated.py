@@ -104,7 +104,7 @@ class SimulatedPayoutProvider:
         table = cast(Table, SimulatedTransfer.__table__)
         now = utcnow()
         with db.engine.begin() as connection:
-            created = _insert_if_absent(
+            inserted = _insert_if_absent(
                 connection,
                 {
                     "idempotency_key": key,
@@ -118,21 +118,23 @@ class SimulatedPayoutProvider:
                     "updated_at": now,
                 },
             )
-            row = connection.execute(
-                select(table).where(table.c.idempotency_key == key).with_for_update()
-            ).one()
-            if (row.amount, row.currency, row.destination) != (amount, currency, destination):
-                return "mismatch", row
-            if not created:
+            if inserted is not None:  # a new key: the row is this call's, locked by its insert
+                row = inserted
+            else:
+                row = connection.execute(
+                    select(table).where(table.c.idempotency_key == key).with_for_update()
+                ).one()
+                if (row.amount, row.currency, row.destination) != (amount, currency, destination):
+                    return "mismatch", row
                 status = row.status
                 if status == "pending" and destination.endswith(SIMULATED_FLAKY):
                     status = "paid"
-                connection.execute(
+                row = connection.execute(
                     update(table)
                     .where(table.c.id == row.id)
                     .values(calls=table.c.calls + 1, status=status, updated_at=now)
-                )
-                row = connection.execute(select(table).where(table.c.id == row.id)).one()
+                    .returning(*table.c)
+                ).one()
         return ("unavailable" if row.status == "pending" else row.status), row
 
 
@@ -169,17 +171,18 @@ def _first_outcome(destination: str) -> str:
     return "paid"
 
 
-def _insert_if_absent(connection: Connection, values: dict[str, Any]) -> bool:
-    """Insert the row unless its idempotency key exists (atomic on both databases)."""
+def _insert_if_absent(connection: Connection, values: dict[str, Any]) -> Any:
+    """Insert the row unless its idempotency key exists (atomic on both databases); return
+    the new row, or None if the key was there."""
     table = SimulatedTransfer.__table__
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(table)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(table.c.id)
+        .returning(*table.c)
     )
-    return connection.execute(statement).first() is not None
+    return connection.execute(statement).first()
 
 
 def _result_of(row: Any) -> TransferResult:

@@ -101,9 +101,13 @@ def review_queue(
     filters = filters or QueueFilter()
     per_page = clamp_per_page(per_page)
     query = _filtered(select(Withdrawal).join(User, User.id == Withdrawal.creator_id), filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    counted = select(func.count(Withdrawal.id))
+    if _reads_creator(filters):  # only a search by name or address needs the creator's row
+        counted = counted.join(User, User.id == Withdrawal.creator_id)
+    total = db.session.scalar(_filtered(counted, filters))
     withdrawals = db.session.scalars(
-        query.options(contains_eager(Withdrawal.creator))
+        # The queue shows creators' names and join dates, not their roles.
+        query.options(contains_eager(Withdrawal.creator).lazyload(User.roles))
         .order_by(*SORTS.get(sort, SORTS["oldest"]))
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -122,6 +126,11 @@ def review_queue(
         for w in withdrawals
     ]
     return Page(items=rows, page=page, per_page=per_page, total=total or 0)
+
+
+def _reads_creator(f: QueueFilter) -> bool:
+    text = (f.creator or "").strip().lower()
+    return bool(text) and not (text.isascii() and text.isdigit() and len(text) < 19)
 
 
 def _filtered(query: Q, f: QueueFilter) -> Q:

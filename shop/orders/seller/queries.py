@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import lazyload
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.accounts.models import User
@@ -22,7 +23,10 @@ _MAX_ID = 2**63 - 1
 
 
 def store_of(user_id: int) -> Store | None:
-    return db.session.scalar(select(Store).where(Store.owner_id == user_id))
+    # The owner is the signed-in user, loaded already (with roles): not joined again.
+    return db.session.scalar(
+        select(Store).where(Store.owner_id == user_id).options(lazyload(Store.owner))
+    )
 
 
 @dataclass(frozen=True)
@@ -78,10 +82,19 @@ def list_orders(
     store_id: int, f: OrderFilter, *, page: int, per_page: int
 ) -> tuple[list[tuple[Order, User]], int]:
     """One page of the store's orders with their buyers, newest first, and the total count."""
-    joined = select(func.count(Order.id)).join(User, User.id == Order.buyer_id)
-    total = db.session.scalar(_filtered(joined, store_id, f)) or 0
+    counted = select(func.count(Order.id))
+    if f.q:  # the search reads the buyer; otherwise the count stays on the order index
+        counted = counted.join(User, User.id == Order.buyer_id)
+    total = db.session.scalar(_filtered(counted, store_id, f)) or 0
     query = _filtered(select(Order, User).join(User, User.id == Order.buyer_id), store_id, f)
-    query = query.order_by(Order.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    query = (
+        query.order_by(Order.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        # The page shows buyers' names, not their roles; the store is the seller's own, read
+        # already (its owner's roles too): neither is joined again for every order.
+        .options(lazyload(User.roles), lazyload(Order.store))
+    )
     rows = db.session.execute(query).all()
     return [(order, buyer) for order, buyer in rows], total
 

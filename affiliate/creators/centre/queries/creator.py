@@ -28,6 +28,7 @@ from affiliate.creators.attribution.models import (
     EventKind,
 )
 from affiliate.creators.attribution.queries import CommissionTotals, commission_totals
+from affiliate.creators.centre.queries import figures
 from affiliate.creators.centre.queries.lines import LINES_PER_PAGE, CommissionLine, commission_lines
 from affiliate.creators.centre.queries.period import Period, as_date
 from affiliate.creators.content.models import Content
@@ -240,17 +241,33 @@ class CreatorDashboard:
 def creator_dashboard(
     creator_id: int, days: int, currency: str, *, page: int = 1, now: datetime | None = None
 ) -> CreatorDashboard:
-    """Everything the Creator centre shows for one creator: eight statements."""
+    """Everything the Creator centre shows for one creator: eight statements (two while the
+    period's figures are remembered, see ``figures``; ``now`` given: always live)."""
     period = Period.ending(days, now)
-    hint = tracking.cursor_position()
+
+    def build() -> tuple[Any, ...]:
+        hint = tracking.cursor_position()
+        return (
+            creator_activity(creator_id, period, hint),
+            creator_daily(creator_id, period, hint),
+            top_content(creator_id, period, hint),
+            top_products(creator_id, period, hint),
+            creator_commissions(creator_id, period, currency),
+        )
+
+    activity, daily, content, products, commissions = (
+        build()
+        if now is not None
+        else figures.remember(("creator", creator_id, days, currency), build)
+    )
     return CreatorDashboard(
         period=period,
         currency=currency,
-        activity=creator_activity(creator_id, period, hint),
-        daily=creator_daily(creator_id, period, hint),
-        top_content=top_content(creator_id, period, hint),
-        top_products=top_products(creator_id, period, hint),
-        commissions=creator_commissions(creator_id, period, currency),
+        activity=activity,
+        daily=daily,
+        top_content=content,
+        top_products=products,
+        commissions=commissions,
         lines=commission_lines(
             (Commission.creator_id == creator_id,), period, page, per_page=LINES_PER_PAGE
         ),

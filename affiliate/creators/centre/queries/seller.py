@@ -23,6 +23,7 @@ from affiliate.creators.attribution.queries import (
     net_commission,
     sum_of,
 )
+from affiliate.creators.centre.queries import figures
 from affiliate.creators.centre.queries.lines import CommissionLine, commission_lines
 from affiliate.creators.centre.queries.period import Period, as_date
 from affiliate.creators.content.models import Content
@@ -204,15 +205,29 @@ class SellerDashboard:
 def seller_dashboard(
     store_id: int, currency: str, days: int, *, now: datetime | None = None, page: int = 1
 ) -> SellerDashboard:
-    """A store's sales through affiliates in the period: seven statements."""
+    """A store's sales through affiliates in the period: seven statements (two while the
+    period's figures are remembered, see ``figures``; ``now`` given: always live)."""
     period = Period.ending(days, now)
+
+    def build() -> tuple[Any, ...]:
+        return (
+            commission_totals(*_store_conditions(store_id, period)),
+            store_daily(store_id, period),
+            store_by_creator(store_id, period),
+            store_by_plan(store_id, period),
+            store_by_content(store_id, period),
+        )
+
+    totals, daily, by_creator, by_plan, by_content = (
+        build() if now is not None else figures.remember(("store", store_id, days), build)
+    )
     return SellerDashboard(
         period=period,
         currency=currency,
-        totals=commission_totals(*_store_conditions(store_id, period)),
-        daily=store_daily(store_id, period),
-        by_creator=store_by_creator(store_id, period),
-        by_plan=store_by_plan(store_id, period),
-        by_content=store_by_content(store_id, period),
+        totals=totals,
+        daily=daily,
+        by_creator=by_creator,
+        by_plan=by_plan,
+        by_content=by_content,
         lines=commission_lines((Commission.store_id == store_id,), period, page),
     )
