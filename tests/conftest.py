@@ -12,6 +12,7 @@ import contextvars
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,6 +169,9 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
     redis_url = worker_redis_url()
     if redis_url:
         settings["RATELIMIT_STORAGE_URI"] = redis_url
+    # The page cache's version file of this app alone: parallel workers (and a dev server on
+    # the same checkout) bumping one in instance/ would empty each other's caches mid-test.
+    settings["PAGE_CACHE_VERSION_FILE"] = str(Path(tempfile.mkdtemp(prefix="yc-pages-")) / "v")
     settings.update(overrides)
     app = create_app(TestingConfig, **settings)
     app.test_client_class = IsolatedClient
