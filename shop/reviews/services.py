@@ -243,65 +243,67 @@ def mark_helpful(review: Review, user: User) -> None:
     )
 
 
-def hide_review(review: Review, staff: User, reason: str | None) -> None:
-    """Staff hide a review with a reason (audited); its stars stop counting."""
+def _moderation_reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not rules.MIN_HIDE_REASON <= len(text) <= rules.MAX_HIDE_REASON:
         raise InvalidReview(
             f"Give a reason of {rules.MIN_HIDE_REASON} to {rules.MAX_HIDE_REASON} characters.",
             field="reason",
         )
+    return text
+
+
+def _moderated(review: Review, staff: User, *, hidden: bool, reason: str, notice: str) -> None:
+    """Tell the author and audit a staff decision to hide or show the review."""
+    notify(
+        review.buyer_id,
+        notice,
+        kind="review.hidden" if hidden else "review.shown",
+        link=_product_link(review.product_id),
+    )
+    record(
+        actor_id=staff.id,
+        action="review.hidden" if hidden else "review.shown",
+        subject_type="review",
+        subject_id=review.id,
+        from_state="visible" if hidden else "hidden",
+        to_state="hidden" if hidden else "visible",
+        reason=reason,
+    )
+    db.session.flush()
+
+
+def hide_review(review: Review, staff: User, reason: str | None) -> None:
+    """Staff hide a review with a reason (audited); its stars stop counting."""
+    text = _moderation_reason(reason)
     if review.is_hidden:
         raise AlreadyHidden("That review is already hidden.")
     review.hidden_at = utcnow()
     review.hidden_reason = text
     review.hidden_by_id = staff.id
     _move_rating(review.product_id, -review.rating, -1)
-    notify(
-        review.buyer_id,
-        f"Your review was hidden by our moderators: {text}",
-        kind="review.hidden",
-        link=_product_link(review.product_id),
-    )
-    record(
-        actor_id=staff.id,
-        action="review.hidden",
-        subject_type="review",
-        subject_id=review.id,
-        from_state="visible",
-        to_state="hidden",
+    _moderated(
+        review,
+        staff,
+        hidden=True,
         reason=text,
+        notice=f"Your review was hidden by our moderators: {text}",
     )
-    db.session.flush()
 
 
 def unhide_review(review: Review, staff: User, reason: str | None) -> None:
     """Staff show a hidden review again with a reason (audited); its stars count again."""
-    text = (reason or "").strip()
-    if not rules.MIN_HIDE_REASON <= len(text) <= rules.MAX_HIDE_REASON:
-        raise InvalidReview(
-            f"Give a reason of {rules.MIN_HIDE_REASON} to {rules.MAX_HIDE_REASON} characters.",
-            field="reason",
-        )
+    text = _moderation_reason(reason)
     if not review.is_hidden:
         raise NotHidden("That review is already shown.")
     review.hidden_at = None
     review.hidden_reason = None
     review.hidden_by_id = None
     _move_rating(review.product_id, review.rating, 1)
-    notify(
-        review.buyer_id,
-        "Your review is shown again after a moderator's second look.",
-        kind="review.shown",
-        link=_product_link(review.product_id),
-    )
-    record(
-        actor_id=staff.id,
-        action="review.shown",
-        subject_type="review",
-        subject_id=review.id,
-        from_state="hidden",
-        to_state="visible",
+    _moderated(
+        review,
+        staff,
+        hidden=False,
         reason=text,
+        notice="Your review is shown again after a moderator's second look.",
     )
-    db.session.flush()

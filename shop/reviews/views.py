@@ -8,6 +8,7 @@ review is a 404; a refused rule rolls back and answers with its status and messa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -168,18 +169,14 @@ def review_helpful(review_id: int) -> ResponseReturnValue:
 @role_required(Role.ADMIN)
 def review_hide(review_id: int) -> ResponseReturnValue:
     review: Review = get_review_or_404(review_id)
-    back = _product_url(review.product_id)
-    form = HideForm()
-    if not form.validate_on_submit():
-        flash(_form_errors(form) or "Say why the review is hidden.", "danger")
-        return _problem(back, 400)
-    try:
-        services.hide_review(review, current_user, form.reason.data)
-    except ReviewError as error:
-        return refuse(error, page=lambda status: _problem(back, status))
-    db.session.commit()
-    flash("The review is hidden; the audit log records why.", "success")
-    return redirect(back, 303)
+    return _moderate(
+        review,
+        HideForm(),
+        services.hide_review,
+        back=_product_url(review.product_id),
+        missing="Say why the review is hidden.",
+        done="The review is hidden; the audit log records why.",
+    )
 
 
 @shop_bp.get("/admin/reviews")
@@ -193,18 +190,35 @@ def hidden_reviews() -> ResponseReturnValue:
 @shop_bp.post("/reviews/<int:review_id>/unhide")
 @role_required(Role.ADMIN)
 def review_unhide(review_id: int) -> ResponseReturnValue:
-    review: Review = get_review_or_404(review_id)
-    back = url_for("shop.hidden_reviews")
-    form = UnhideForm()
+    return _moderate(
+        get_review_or_404(review_id),
+        UnhideForm(),
+        services.unhide_review,
+        back=url_for("shop.hidden_reviews"),
+        missing="Say why the review is shown again.",
+        done="The review is shown again; its stars count again.",
+    )
+
+
+def _moderate(
+    review: Review,
+    form: HideForm | UnhideForm,
+    decide: Callable[[Review, Any, str | None], None],
+    *,
+    back: str,
+    missing: str,
+    done: str,
+) -> ResponseReturnValue:
+    """A staff decision on a review with its reason: refused (400/409) or committed."""
     if not form.validate_on_submit():
-        flash(_form_errors(form) or "Say why the review is shown again.", "danger")
+        flash(_form_errors(form) or missing, "danger")
         return _problem(back, 400)
     try:
-        services.unhide_review(review, current_user, form.reason.data)
+        decide(review, current_user, form.reason.data)
     except ReviewError as error:
         return refuse(error, page=lambda status: _problem(back, status))
     db.session.commit()
-    flash("The review is shown again; its stars count again.", "success")
+    flash(done, "success")
     return redirect(back, 303)
 
 
