@@ -30,6 +30,7 @@ from affiliate.messages.text import render_body
 from affiliate.profiles.loaders import get_profile_or_404
 from core.accounts.authz import get_or_404, role_required
 from core.accounts.models import Role
+from core.accounts.stepup import staff_required
 from core.exceptions import DomainError
 from core.extensions import db
 from core.web.pagination import Page, page_arg
@@ -364,6 +365,6 @@ def report(conversation_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/admin/message-reports")
-@role_required(Role.ADMIN)
+@staff_required(Role.ADMIN)
 def reports() -> ResponseReturnValue:
     return render_template("messages/reports.html", page=queries.reports(page_arg()))

@@ -18,6 +18,7 @@ from affiliate.payouts.queries.wallet import wallet_currencies
 from affiliate.payouts.rules import tax_details_threshold
 from core.accounts.authz import role_required
 from core.accounts.models import Role
+from core.accounts.stepup import staff_required
 from core.exceptions import DomainError
 from core.extensions import db
 from core.types import utcnow
@@ -83,7 +84,7 @@ def save_tax_details() -> ResponseReturnValue:
 
 
 @bp.get("/finance/tax-year.csv")
-@role_required(Role.FINANCE)
+@staff_required(Role.FINANCE)
 def yearly_export() -> ResponseReturnValue:
     this_year = utcnow().year
     raw = request.args.get("year", str(this_year))

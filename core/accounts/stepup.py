@@ -3,6 +3,9 @@
 - ``second_factor_gate(role)``: a ``before_request`` for a blueprint of staff pages (Finance
   centre, Admin). A user holding ``role`` whose session has not shown a second factor is sent
   to set up an authenticator app (not enrolled yet) or to enter a code (enrolled), then back.
+- ``staff_required(role)``: the same gate for one staff view on a blueprint that is not all
+  staff pages (the refund desk, review moderation, message reports, the tax export), after
+  the role check.
 - ``step_up_required``: a view decorator for a money-moving or key-making action. The user
   must have confirmed it was them (a TOTP code, or the password for accounts without
   two-factor) within ``STEP_UP_MINUTES`` (10); otherwise they are sent to the confirm page and
@@ -25,6 +28,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from core.accounts import sessions, twofactor
+from core.accounts.authz import role_required
 from core.accounts.models import Role
 from core.types import utcnow
 
@@ -112,3 +116,17 @@ def second_factor_gate(*roles: Role) -> Callable[[], ResponseReturnValue | None]
         return redirect(url_for("twofactor.setup", next=target))
 
     return gate
+
+
+def staff_required(*roles: Role) -> Callable[[F], F]:
+    """Require one of ``roles`` (403 otherwise) and, as every staff page, a second factor."""
+    gate = second_factor_gate(*roles)
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            return gate() or view(*args, **kwargs)
+
+        return role_required(*roles)(cast(F, wrapped))
+
+    return decorator

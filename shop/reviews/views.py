@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from core.accounts.authz import role_required
 from core.accounts.models import Role
+from core.accounts.stepup import staff_required
 from core.extensions import db
 from core.types import utcnow
 from core.web import pagecache
@@ -166,7 +167,7 @@ def review_helpful(review_id: int) -> ResponseReturnValue:
 
 
 @shop_bp.post("/reviews/<int:review_id>/hide")
-@role_required(Role.ADMIN)
+@staff_required(Role.ADMIN)
 def review_hide(review_id: int) -> ResponseReturnValue:
     review: Review = get_review_or_404(review_id)
     return _moderate(
@@ -180,7 +181,7 @@ def review_hide(review_id: int) -> ResponseReturnValue:
 
 
 @shop_bp.get("/admin/reviews")
-@role_required(Role.ADMIN)
+@staff_required(Role.ADMIN)
 def hidden_reviews() -> ResponseReturnValue:
     """Hidden reviews, so that staff can read a hiding again and undo it."""
     page = queries.hidden_reviews(page_arg())
@@ -188,7 +189,7 @@ def hidden_reviews() -> ResponseReturnValue:
 
 
 @shop_bp.post("/reviews/<int:review_id>/unhide")
-@role_required(Role.ADMIN)
+@staff_required(Role.ADMIN)
 def review_unhide(review_id: int) -> ResponseReturnValue:
     return _moderate(
         get_review_or_404(review_id),

@@ -9,8 +9,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from core.accounts.authz import get_or_404, role_required
+from core.accounts.authz import get_or_404
 from core.accounts.models import Role
+from core.accounts.stepup import staff_required
 from core.extensions import db
 from core.money import format_money
 from core.states import IllegalTransition
@@ -25,7 +26,7 @@ class RetryRefundForm(FlaskForm):
 
 
 @bp.get("/finance/refunds")
-@role_required(Role.FINANCE)
+@staff_required(Role.FINANCE)
 def finance_refunds() -> ResponseReturnValue:
     return render_template(
         "shop/finance_refunds.html",
@@ -37,7 +38,7 @@ def finance_refunds() -> ResponseReturnValue:
 
 
 @bp.post("/finance/refunds/<int:refund_id>/retry")
-@role_required(Role.FINANCE)
+@staff_required(Role.FINANCE)
 def finance_refund_retry(refund_id: int) -> ResponseReturnValue:
     form = RetryRefundForm()
     if not form.validate_on_submit():

@@ -290,6 +290,27 @@ def test_an_admin_is_sent_to_enrol_before_the_admin_area(app, client):
     assert redirect_target(client.get("/admin/"))[0] == "/account/two-factor/setup"
 
 
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        (Role.FINANCE, "/finance/refunds"),
+        (Role.FINANCE, "/finance/tax-year.csv"),
+        (Role.ADMIN, "/admin/reviews"),
+        (Role.ADMIN, "/admin/message-reports"),
+    ],
+)
+def test_staff_pages_served_by_other_packages_ask_for_the_second_factor_too(
+    app, client, role, path
+):
+    create_user(app, role, email="staff@example.com")
+    sign_in_with_password(client, "staff@example.com")
+
+    target, query = redirect_target(client.get(path))
+
+    assert target == "/account/two-factor/setup"
+    assert query["next"] == [path]
+
+
 @freeze_time(T0)
 def test_enrolling_opens_the_finance_centre(app, client):
     create_user(app, Role.FINANCE, email=EMAIL)
