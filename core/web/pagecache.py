@@ -25,14 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import re
-import secrets
-import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -40,66 +35,27 @@ from flask import (
     Response,
     current_app,
     g,
-    has_app_context,
     render_template,
     request,
     session,
 )
-from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import event, func, select, union_all
-from sqlalchemy.orm import InstrumentedAttribute, ORMExecuteState, Session, UOWTransaction
-from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy import func, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute
 
 from core.types import utcnow
+from core.web.pageversion import bump_version, cache, current_version, watch_writes
 
 log = logging.getLogger(__name__)
 
-cache = Cache()
 
-#: Tables that no public page reads, or that change on nearly every request: a write to them
-#: does not bump the version.
-IGNORED_TABLES = frozenset(
-    {
-        "api_idempotent_request",
-        "audit_event",
-        "cart",
-        "cart_line",
-        "content_daily_stat",
-        "content_event",
-        "ledger_account",
-        "ledger_check_run",
-        "ledger_entry",
-        "ledger_posting",
-        "mail_opt_out",
-        "message",
-        "message_report",
-        "conversation",
-        "notification",
-        "order_event",
-        "outbox_message",
-        "recovery_code",
-        "rollup_cursor",
-        "sent_mail",
-        "simulated_transfer",
-        "two_factor",
-        "user_session",
-        "webhook_attempt",
-        "webhook_delivery",
-        "webhook_event",
-        "withdrawal",
-        "withdrawal_approval",
-    }
-)
-#: Session keys that do not change what a page shows (the CSRF token is put back per request).
 NEUTRAL_SESSION_KEYS = frozenset({"csrf_token", "_permanent", "_fresh", "_id"})
 BOUNDARY_COMMENT = "/* page cache: next promotion start or end */"
 CSRF_SENTINEL = "\x00pagecache-csrf\x00"
 _MARK = "<!--pagecache:{}-->"
 _BLOCKS = ("title", "content", "scripts")
-_WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
 _time_boundaries: list[InstrumentedAttribute[Any]] = []
 
 
@@ -118,44 +74,6 @@ def not_after(moment: datetime | None) -> None:
     g.pagecache_not_after = moment if current is None else min(current, moment)
 
 
-# --- the version --------------------------------------------------------------------------------
-
-
-def _version_file(app: Flask) -> Path:
-    return Path(app.config.get("PAGE_CACHE_VERSION_FILE") or Path(app.instance_path) / "pagecache")
-
-
-def current_version() -> str:
-    app = current_app
-    if app.config.get("REDIS_URL"):
-        value = cache.get("version")
-        if value is None:
-            value = uuid.uuid4().hex
-            cache.set("version", value, timeout=0)
-        return str(value)
-    try:
-        return _version_file(app).read_text() or "0"
-    except FileNotFoundError:
-        return "0"
-
-
-def bump_version(app: Flask | None = None) -> None:
-    """Make every cached page stale (after a committed write that a page may show)."""
-    app = app or current_app
-    new = uuid.uuid4().hex
-    if app.config.get("REDIS_URL"):
-        with app.app_context():
-            cache.set("version", new, timeout=0)
-        return
-    if not app.config.get("PAGE_CACHE_SECONDS"):
-        return
-    path = _version_file(app)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{secrets.token_hex(4)}")
-    temporary.write_text(new)
-    os.replace(temporary, path)
-
-
 def clear() -> None:
     """Forget every cached page (after writes that bypass the session, e.g. a test's wipe)."""
     bump_version()
@@ -163,60 +81,6 @@ def clear() -> None:
         cache.clear()
     except Exception:
         log.exception("page cache not cleared")
-
-
-def _written_table(state: ORMExecuteState) -> str | None:
-    statement = state.statement
-    if isinstance(statement, UpdateBase):
-        table = getattr(statement, "table", None)
-        return getattr(table, "name", None)
-    if state.is_select:
-        return None
-    found = _WRITE.match(str(statement))
-    return found.group(1).lower() if found else None
-
-
-def _mark(session: Session, tables: Iterable[str]) -> None:
-    if any(name not in IGNORED_TABLES for name in tables):
-        session.info["pagecache_dirty"] = True
-
-
-_watching = False
-
-
-def watch_writes() -> None:
-    """Bump the version after each commit that wrote to a table a public page may read.
-
-    The listeners are on the ``Session`` class, once per process, whatever the number of apps.
-    """
-    global _watching
-    if _watching:
-        return
-    _watching = True
-
-    @event.listens_for(Session, "after_flush")
-    def _flushed(session: Session, _flush: UOWTransaction) -> None:
-        objects = [*session.new, *session.dirty, *session.deleted]
-        _mark(session, (getattr(o, "__tablename__", "") for o in objects))
-
-    @event.listens_for(Session, "do_orm_execute")
-    def _executed(state: ORMExecuteState) -> None:
-        if state.is_select:
-            return
-        table = _written_table(state)
-        _mark(state.session, [table or "?"])
-
-    @event.listens_for(Session, "after_commit")
-    def _committed(session: Session) -> None:
-        if session.info.pop("pagecache_dirty", False) and has_app_context():
-            try:
-                bump_version()
-            except Exception:  # the write is committed; a cache outage must not fail it
-                log.exception("page cache version not bumped")
-
-    @event.listens_for(Session, "after_rollback")
-    def _rolled_back(session: Session) -> None:
-        session.info.pop("pagecache_dirty", None)
 
 
 # --- what may be cached -------------------------------------------------------------------------

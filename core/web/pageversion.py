@@ -1,0 +1,154 @@
+"""The page cache's store and its one catalogue version (``core.web.pagecache``).
+
+Every committed ORM write (a flush, or an ``UPDATE``/``INSERT``/``DELETE`` run through the
+session) to a table a public page may read bumps the version after the commit; every cached
+entry rendered at another version is stale. The version lives in Redis when ``REDIS_URL`` is
+set, else in a small file in the instance folder, so that every worker of one machine sees a
+bump at once. A write that bypasses the session must call ``bump_version()`` itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from flask import Flask, current_app, has_app_context
+from flask_caching import Cache
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.sql.dml import UpdateBase
+
+log = logging.getLogger(__name__)
+
+cache = Cache()
+
+#: Tables that no public page reads, or that change on nearly every request: a write to them
+#: does not bump the version.
+IGNORED_TABLES = frozenset(
+    {
+        "api_idempotent_request",
+        "audit_event",
+        "cart",
+        "cart_line",
+        "content_daily_stat",
+        "content_event",
+        "ledger_account",
+        "ledger_check_run",
+        "ledger_entry",
+        "ledger_posting",
+        "mail_opt_out",
+        "message",
+        "message_report",
+        "conversation",
+        "notification",
+        "order_event",
+        "outbox_message",
+        "recovery_code",
+        "rollup_cursor",
+        "sent_mail",
+        "simulated_transfer",
+        "two_factor",
+        "user_session",
+        "webhook_attempt",
+        "webhook_delivery",
+        "webhook_event",
+        "withdrawal",
+        "withdrawal_approval",
+    }
+)
+#: Session keys that do not change what a page shows (the CSRF token is put back per request).
+_WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+
+
+def _version_file(app: Flask) -> Path:
+    return Path(app.config.get("PAGE_CACHE_VERSION_FILE") or Path(app.instance_path) / "pagecache")
+
+
+def current_version() -> str:
+    app = current_app
+    if app.config.get("REDIS_URL"):
+        value = cache.get("version")
+        if value is None:
+            value = uuid.uuid4().hex
+            cache.set("version", value, timeout=0)
+        return str(value)
+    try:
+        return _version_file(app).read_text() or "0"
+    except FileNotFoundError:
+        return "0"
+
+
+def bump_version(app: Flask | None = None) -> None:
+    """Make every cached page stale (after a committed write that a page may show)."""
+    app = app or current_app
+    new = uuid.uuid4().hex
+    if app.config.get("REDIS_URL"):
+        with app.app_context():
+            cache.set("version", new, timeout=0)
+        return
+    if not app.config.get("PAGE_CACHE_SECONDS"):
+        return
+    path = _version_file(app)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{secrets.token_hex(4)}")
+    temporary.write_text(new)
+    os.replace(temporary, path)
+
+
+def _written_table(state: ORMExecuteState) -> str | None:
+    statement = state.statement
+    if isinstance(statement, UpdateBase):
+        table = getattr(statement, "table", None)
+        return getattr(table, "name", None)
+    if state.is_select:
+        return None
+    found = _WRITE.match(str(statement))
+    return found.group(1).lower() if found else None
+
+
+def _mark(session: Session, tables: Iterable[str]) -> None:
+    if any(name not in IGNORED_TABLES for name in tables):
+        session.info["pagecache_dirty"] = True
+
+
+_watching = False
+
+
+def watch_writes() -> None:
+    """Bump the version after each commit that wrote to a table a public page may read.
+
+    The listeners are on the ``Session`` class, once per process, whatever the number of apps.
+    """
+    global _watching
+    if _watching:
+        return
+    _watching = True
+
+    @event.listens_for(Session, "after_flush")
+    def _flushed(session: Session, _flush: UOWTransaction) -> None:
+        objects = [*session.new, *session.dirty, *session.deleted]
+        _mark(session, (getattr(o, "__tablename__", "") for o in objects))
+
+    @event.listens_for(Session, "do_orm_execute")
+    def _executed(state: ORMExecuteState) -> None:
+        if state.is_select:
+            return
+        table = _written_table(state)
+        _mark(state.session, [table or "?"])
+
+    @event.listens_for(Session, "after_commit")
+    def _committed(session: Session) -> None:
+        if session.info.pop("pagecache_dirty", False) and has_app_context():
+            try:
+                bump_version()
+            except Exception:  # the write is committed; a cache outage must not fail it
+                log.exception("page cache version not bumped")
+
+    @event.listens_for(Session, "after_rollback")
+    def _rolled_back(session: Session) -> None:
+        session.info.pop("pagecache_dirty", None)
