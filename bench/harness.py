@@ -56,7 +56,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 WRK_THREADS = 2
@@ -243,11 +243,19 @@ def login_cookie(server: Server, email: str, password: str) -> str:
     )
     response = conn.getresponse()
     response.read()
-    conn.close()
     signed_in = _session_cookie(response)
     if response.status != 302 or not signed_in:
+        conn.close()
         raise RuntimeError(f"sign-in as {email} failed ({response.status})")
-    return signed_in
+    # Follow the redirect as a browser would: the page shows the "Signed in" flash once and
+    # hands back a cookie without it (a load replaying the first cookie would see it forever).
+    landing_path = urlsplit(response.headers.get("Location") or "/")
+    path = (landing_path.path or "/") + (f"?{landing_path.query}" if landing_path.query else "")
+    conn.request("GET", path, headers={"Cookie": signed_in})
+    landing = conn.getresponse()
+    landing.read()
+    conn.close()
+    return _session_cookie(landing) or signed_in
 
 
 def _lua_string(value: str) -> str:

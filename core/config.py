@@ -83,7 +83,9 @@ class BaseConfig:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'affiliate.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    # A pooled connection idle this long is pinged before use (core.db); busy ones are not.
+    DATABASE_PING_IDLE_SECONDS = _env_int("DATABASE_PING_IDLE_SECONDS", 10)
     REDIS_URL: str | None = os.environ.get("REDIS_URL") or None
     RQ_QUEUES = ("default", "payouts")
 
@@ -278,6 +280,9 @@ class TestingConfig(BaseConfig):
     # Tests read an event right after its request; the buffer's own tests switch it on.
     EVENT_BUFFER = "direct"
     CENTRE_FIGURES_SECONDS = 0  # tests read figures live (the cache has tests of its own)
+    # Signed-in identities kept between requests, in this process (production keeps them only
+    # with Redis): every test that signs in goes through the cache and its invalidation.
+    IDENTITY_CACHE = True
 
     @classmethod
     def secret_key(cls) -> str:

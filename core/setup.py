@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from core.accounts import identity_cache, security_models, session_views, twofactor_views
 from core.accounts import models as account_models
-from core.accounts import security_models, session_views, twofactor_views
 from core.accounts import views as account_views
 from core.accounts.login import init_login
 from core.accounts.passwords import passwords
@@ -72,6 +72,7 @@ def register_extensions(app: Flask) -> None:
     jobs.init_app(app)
     init_login(app)
     pagecache.init_app(app)
+    identity_cache.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

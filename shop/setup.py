@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import user_logged_in
 
+from core.accounts import identity_cache
 from core.jobs import register_periodic
 from core.web import pagecache
 from core.web.templating import add_header_count
@@ -29,6 +30,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(orders_cli)
     user_logged_in.connect(merge_guest_cart)  # one receiver per process, however many apps
     add_header_count(app, "cart", carts.item_count_of_user)  # the header's cart badge
+    identity_cache.register_user_table("cart", "user_id")
+    identity_cache.register_user_table("cart_line", carts.owner_of_line)
     # Cached pages end when a promotion starts or ends (core.web.pagecache).
     for window in (ProductDiscount, Voucher, FlashDeal, LiveDeal):
         pagecache.register_time_boundaries(window.starts_at, window.ends_at)

@@ -25,7 +25,7 @@ from flask_login import current_user, user_logged_in
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from core.accounts import security_mail
+from core.accounts import identity_cache, security_mail
 from core.accounts.authz import get_or_404
 from core.accounts.models import User
 from core.accounts.security_models import UserSession
@@ -80,24 +80,31 @@ def load_user(session_id: str) -> User | None:
     token, _, record_part = rest.partition(":")
     if not user_part.isdigit() or not token or not record_part.isdigit():
         return None
-    # One statement: the record, its user and the user's roles (every page's menu reads them).
-    record = (
-        db.session.execute(
-            select(UserSession)
-            .options(joinedload(UserSession.user).joinedload(User.roles))
-            .where(UserSession.id == int(record_part), UserSession.user_id == int(user_part))
+    kept = identity_cache.lookup(int(record_part), int(user_part), token)
+    if kept is not None:
+        # Kept from an earlier request and still current: no round trip (identity_cache).
+        record = db.session.merge(kept.record, load=False)
+    else:
+        # One statement: the record, its user and the user's roles (every page's menu reads them).
+        record = (
+            db.session.execute(
+                select(UserSession)
+                .options(joinedload(UserSession.user).joinedload(User.roles))
+                .where(UserSession.id == int(record_part), UserSession.user_id == int(user_part))
+            )
+            .unique()
+            .scalar_one_or_none()
         )
-        .unique()
-        .scalar_one_or_none()
-    )
     if record is None or record.ended_at is not None:
         return None
-    user = record.user
+    user: User = record.user
     if user.session_token != token or user.is_suspended:
         return None
     g.session_record = record
+    if kept is not None and kept.header_counts is not None:
+        g.header_counts = kept.header_counts  # the bell, badges and cart, kept with it
     if utcnow() - record.last_seen_at > LAST_SEEN_EVERY:
-        g.touch_session_record = record.id
+        g.touch_session_record = (record.id, record.user_id)
     return user
 
 
@@ -117,14 +124,15 @@ def _touch_last_seen(error: BaseException | None) -> None:
     from their first statement, so a second connection could not write while the request's
     transaction is open.
     """
-    record_id = g.pop("touch_session_record", None)
-    if record_id is None or error is not None:
+    touch = g.pop("touch_session_record", None)
+    if touch is None or error is not None:
         return
+    record_id, user_id = touch
     try:
         db.session.rollback()
         db.session.execute(
             update(UserSession)
-            .where(UserSession.id == record_id)
+            .where(UserSession.id == record_id, UserSession.user_id == user_id)
             .values(last_seen_at=utcnow(), ip=_client_ip()),
             execution_options={"synchronize_session": False},
         )

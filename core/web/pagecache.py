@@ -238,12 +238,22 @@ def _anonymous_page(template: str, context: Callable[[], Mapping[str, Any]]) -> 
 
 
 def _signed_in_page(template: str, context: Callable[[], Mapping[str, Any]]) -> Response | str:
+    """The user's own copy: the whole page while the header reads the same, else the kept body
+    inside a header rendered afresh (a new count, a flashed message)."""
     key = _key("body", current_user.id if current_user.is_authenticated else None)
     version, entry = _lookup(key)
+    header = header_fingerprint()
     if entry is not None:
+        if header and entry.parts.get("header") == header:
+            return _csrf_out(entry.parts["page"])
         # The kept parts are this app's own rendered (escaped) HTML.
-        blocks = {name: Markup(_csrf_out(text)) for name, text in entry.parts.items()}  # noqa: S704
-        return render_template("_pagecache_body.html", pagecache_blocks=blocks)
+        kept = {name: _csrf_out(entry.parts[name]) for name in _BLOCKS if name in entry.parts}
+        blocks = {name: Markup(text) for name, text in kept.items()}  # noqa: S704
+        html = render_template("_pagecache_body.html", pagecache_blocks=blocks)
+        if header:
+            parts = {**entry.parts, "header": header, "page": _csrf_in(html, generate_csrf())}
+            _store(key, version, parts, entry.valid_until, utcnow())
+        return html
     html, until, now = _render_fresh(template, context, capture=True)
     token = generate_csrf()
     parts = {}
@@ -251,11 +261,24 @@ def _signed_in_page(template: str, context: Callable[[], Mapping[str, Any]]) -> 
         start, end = _MARK.format(name), _MARK.format("/" + name)
         if start in html and end in html:
             parts[name] = _csrf_in(html.split(start, 1)[1].split(end, 1)[0], token)
-    if "content" in parts and version:
-        _store(key, version, parts, until, now)
     for name in _BLOCKS:
         html = html.replace(_MARK.format(name), "").replace(_MARK.format("/" + name), "")
+    if "content" in parts and version:
+        if header:
+            parts |= {"header": header, "page": _csrf_in(html, token)}
+        _store(key, version, parts, until, now)
     return html
+
+
+def header_fingerprint() -> str:
+    """What the layout around a page shows this signed-in user, read for this request: the same
+    fingerprint means the same header, so a kept whole page may be served. Empty (never equal)
+    while a flashed message waits: it is shown once, on a page rendered for it."""
+    if not current_user.is_authenticated or "_flashes" in session:
+        return ""
+    from core.web.templating import header_state
+
+    return hashlib.sha1(repr(header_state()).encode(), usedforsecurity=False).hexdigest()
 
 
 def shared_value(name: str, load: Callable[[], Any]) -> Any:

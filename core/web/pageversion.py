@@ -62,7 +62,9 @@ IGNORED_TABLES = frozenset(
     }
 )
 #: Session keys that do not change what a page shows (the CSRF token is put back per request).
-_WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+WRITE_STATEMENT = re.compile(
+    r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE
+)
 
 
 def _version_file(app: Flask) -> Path:
@@ -107,7 +109,7 @@ def _written_table(state: ORMExecuteState) -> str | None:
         return getattr(table, "name", None)
     if state.is_select:
         return None
-    found = _WRITE.match(str(statement))
+    found = WRITE_STATEMENT.match(str(statement))
     return found.group(1).lower() if found else None
 
 

@@ -122,6 +122,24 @@ def header_count(name: str) -> int | None:
     return _header_counts()[2].get(name)
 
 
+def header_state() -> tuple[Any, ...]:
+    """Everything the layout shows about the signed-in user (name, email, verified, roles,
+    bell, badges, header counts): the page cache serves a kept whole page only while it
+    is unchanged."""
+    user = current_user
+    total, badges, extras = _header_counts()
+    return (
+        user.id,
+        user.display_name,
+        user.email,
+        user.email_verified,
+        sorted(role.value for role in user.role_set),
+        total,
+        sorted(badges.items()),
+        sorted(extras.items()),
+    )
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = money_filter
     app.jinja_env.filters["datetime"] = datetime_filter

@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, delete, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.util import identity_key
 
 from core.extensions import db
 from core.types import utcnow
@@ -75,6 +77,18 @@ def item_count_of_user(user_id: int) -> ColumnElement[int]:
         .where(Cart.user_id == user_id)
         .scalar_subquery()
     )
+
+
+def owner_of_line(session: Session, read: Callable[[str], Any]) -> int | None:
+    """The user whose cart holds a cart line (0: a guest's cart; None: its cart is not in the
+    session), for the identity cache's header counts; never asks the database."""
+    cart_id = read("cart_id")
+    if not isinstance(cart_id, int):
+        return None
+    cart = session.identity_map.get(identity_key(Cart, cart_id))
+    if not isinstance(cart, Cart):
+        return None
+    return cart.user_id or 0
 
 
 def item_count(*, user_id: int | None = None, token: str | None = None) -> int:
