@@ -14,7 +14,6 @@ from flask import (
     current_app,
     g,
     has_request_context,
-    render_template,
     request,
     send_from_directory,
     url_for,
@@ -209,6 +208,12 @@ def _category_context(slug: str) -> dict[str, Any]:
 
 @bp.get("/search")
 def search() -> ResponseReturnValue:
+    # Kept per query string like the other public pages: a popular query is served from the
+    # page cache until the catalogue changes.
+    return pagecache.render_page("shop/search.html", _search_context)
+
+
+def _search_context() -> dict[str, Any]:
     text = clean_query(request.args.get("q"))
     sorts = SEARCH_SORTS if text else LISTING_SORTS
     filters, messages, chosen = _parse_filters(sorts, with_category=True)
@@ -216,18 +221,17 @@ def search() -> ResponseReturnValue:
         page = queries.search_products(text, filters, page_arg())
     else:
         page = queries.list_products(filters, page_arg())
-    return render_template(
-        "shop/search.html",
-        search_count_cap=queries.SEARCH_COUNT_CAP,
-        q=text,
-        page=page,
-        offers=promotion_offers.product_offers(page.items),
-        filters=filters,
-        sorts=sorts,
-        messages=messages,
-        chosen_category=chosen,
-        tree=category_tree(),
-    )
+    return {
+        "search_count_cap": queries.SEARCH_COUNT_CAP,
+        "q": text,
+        "page": page,
+        "offers": promotion_offers.product_offers(page.items),
+        "filters": filters,
+        "sorts": sorts,
+        "messages": messages,
+        "chosen_category": chosen,
+        "tree": category_tree(),
+    }
 
 
 @bp.get("/p/<int:product_id>")

@@ -199,3 +199,18 @@ def test_a_browser_holding_the_page_gets_a_304(app_ctx, client, path):
     db.session.get(Product, product_id).price = 1234
     db.session.commit()
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_a_cached_search_shows_a_new_match_and_a_new_price_at_once(app_ctx, client):
+    product_id = cached_product(title="Velvet lamp", price=2500)
+    assert "Velvet lamp" in page(client, "/search?q=velvet")
+    assert "Velvet kettle" not in page(client, "/search?q=velvet")
+
+    make_product(title="Velvet kettle")
+    db.session.get(Product, product_id).price = 1500
+    db.session.commit()
+    release()
+
+    shown = page(client, "/search?q=velvet")
+    assert "Velvet kettle" in shown
+    assert "$15.00" in shown
