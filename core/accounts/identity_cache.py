@@ -39,7 +39,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter, ColumnClaus
 from sqlalchemy.sql.operators import eq
 
 from core.web.pageversion import WRITE_STATEMENT as _WRITE
-from core.web.pageversion import cache, current_version
+from core.web.pageversion import cache, current_version, note_version
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,7 @@ def _stamps(user_id: int, found: list[Any]) -> tuple[str, str, str]:
     version, every, own = found
     if version is None:
         version = current_version()
+    note_version(str(version))
     if every is None:
         every = uuid.uuid4().hex
         cache.set(_epoch_key(ALL), every, timeout=0)

@@ -46,7 +46,14 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
 from core.types import utcnow
-from core.web.pageversion import bump_version, cache, current_version, watch_writes
+from core.web.pageversion import (
+    bump_version,
+    cache,
+    current_version,
+    note_version,
+    request_version,
+    watch_writes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +184,9 @@ def _lookup(key: str) -> tuple[str, Entry | None]:
             version, entry = cache.get_many("version", key)
             if version is None:
                 return current_version(), None
+            note_version(str(version))
             return str(version), _fresh(entry, str(version))
-        version = current_version()
+        version = request_version()
         return version, _fresh(cache.get(key), version)
     except Exception:
         log.exception("page cache unavailable")
@@ -284,21 +292,35 @@ def header_fingerprint() -> str:
 def shared_value(name: str, load: Callable[[], Any]) -> Any:
     """A value every request may share until the next write (e.g. the navbar's category menu).
 
-    ``load`` must return something that outlives its request: plain data, or ORM objects
-    expunged from the session. Loaded afresh when the cache is off.
+    Kept in this process for the version the request read (no round trip, nothing to unpickle)
+    and in the shared store for the other processes. ``load`` must return something that
+    outlives its request: plain data or markup, or ORM objects expunged from the session.
+    Loaded afresh when the cache is off.
     """
     if not current_app.config.get("PAGE_CACHE_SECONDS"):
         return load()
+    try:
+        version = request_version()
+    except Exception:
+        log.exception("page cache unavailable")
+        return load()
+    shared: dict[str, tuple[str, Any]] = current_app.extensions.setdefault("pagecache_shared", {})
+    local = shared.get(name)
+    if local is not None and local[0] == version:
+        return local[1]
     key = f"value:{name}"
-    version, entry = _lookup(key)
-    if entry is not None:
-        return entry.value
-    value = load()
+    _, entry = _lookup(key)
+    if entry is not None and entry.version == version:
+        value = entry.value
+    else:
+        value = load()
+        if version:
+            try:
+                cache.set(key, Entry(version, {}, None, "", value))
+            except Exception:
+                log.exception("page cache value not stored")
     if version:
-        try:
-            cache.set(key, Entry(version, {}, None, "", value))
-        except Exception:
-            log.exception("page cache value not stored")
+        shared[name] = (version, value)
     return value
 
 

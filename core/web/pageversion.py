@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from flask_caching import Cache
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -83,6 +83,18 @@ def current_version() -> str:
         return _version_file(app).read_text() or "0"
     except FileNotFoundError:
         return "0"
+
+
+def request_version() -> str:
+    """The version as this request first read it (read once per request)."""
+    if "pagecache_version" not in g:
+        g.pagecache_version = current_version()
+    return str(g.pagecache_version)
+
+
+def note_version(version: str) -> None:
+    """Remember the version a lookup just read, for ``request_version``."""
+    g.pagecache_version = version
 
 
 def bump_version(app: Flask | None = None) -> None:

@@ -14,12 +14,14 @@ from flask import (
     current_app,
     g,
     has_request_context,
+    render_template,
     request,
     send_from_directory,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.extensions import db
@@ -50,27 +52,21 @@ def category_tree() -> CategoryTree:
     return g.shop_category_tree
 
 
-def _navbar_categories() -> CategoryTree:
-    """The tree for the navbar; an empty one if the database cannot answer (error pages).
-
-    A page that loaded the tree shares it; otherwise (a page from the page cache) the menu comes
-    from the cache too, until the next write."""
+def _category_menu() -> Markup:
+    """The navbar's category menu, rendered once per catalogue version and shared by every
+    page and user; empty if the database cannot answer (error pages)."""
     try:
-        if "shop_category_tree" in g:
-            return category_tree()
-        tree: CategoryTree = pagecache.shared_value("category-tree", _detached_category_tree)
-        return tree
+        menu: Markup = pagecache.shared_value("category-menu", _render_category_menu)
+        return menu
     except SQLAlchemyError:
         log.warning("category tree unavailable for the navbar", exc_info=True)
         db.session.rollback()
-        return CategoryTree()
+        return Markup()
 
 
-def _detached_category_tree() -> CategoryTree:
-    tree = queries.load_category_tree()
-    for category in tree.by_slug.values():
-        db.session.expunge(category)  # kept beyond this request: no session may expire it
-    return tree
+def _render_category_menu() -> Markup:
+    tree = category_tree() if "shop_category_tree" in g else queries.load_category_tree()
+    return Markup(render_template("shop/_category_menu.html", tree=tree))  # noqa: S704 - our own template
 
 
 def media_url(path: str | None) -> str | None:
@@ -98,7 +94,7 @@ def stock_state(stock: int) -> StockState:
 
 @bp.app_context_processor
 def inject_catalogue_helpers() -> dict[str, Any]:
-    return {"shop_categories": _navbar_categories, "media_url": media_url}
+    return {"shop_category_menu": _category_menu, "media_url": media_url}
 
 
 @bp.url_defaults

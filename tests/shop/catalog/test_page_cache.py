@@ -10,11 +10,12 @@ from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
+from sqlalchemy import select
 
 from core.extensions import db
 from core.types import utcnow
 from core.web import pagecache
-from shop.catalog.models import Product, ProductStatus, Variant
+from shop.catalog.models import Category, Product, ProductStatus, Variant
 from tests.factories import make_user
 from tests.shop.catalog.helpers import release
 from tests.shop.factories import add_discount, add_flash_deal, make_product, make_store
@@ -214,3 +215,17 @@ def test_a_cached_search_shows_a_new_match_and_a_new_price_at_once(app_ctx, clie
     shown = page(client, "/search?q=velvet")
     assert "Velvet kettle" in shown
     assert "$15.00" in shown
+
+
+def test_the_category_menu_is_shared_and_follows_a_renamed_category(app, app_ctx, client):
+    category = db.session.scalars(select(Category).where(Category.parent_id.is_(None))).first()
+    first_name = category.name
+    assert f">{first_name}</a>" in page(client, "/")
+
+    category.name = "Renamed shelf"
+    db.session.commit()
+    release()
+
+    shown = page(app.test_client(), "/cart")
+    assert ">Renamed shelf</a>" in shown
+    assert f">{first_name}</a>" not in shown
