@@ -84,6 +84,8 @@ class BaseConfig:
         os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'affiliate.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    # How long a signed-in identity may be kept between requests (core.accounts.identity_cache).
+    IDENTITY_CACHE_SECONDS = _env_int("IDENTITY_CACHE_SECONDS", 60)
     # A pooled connection idle this long is pinged before use (core.db); busy ones are not.
     DATABASE_PING_IDLE_SECONDS = _env_int("DATABASE_PING_IDLE_SECONDS", 10)
     REDIS_URL: str | None = os.environ.get("REDIS_URL") or None

@@ -18,7 +18,9 @@ stamp the entry was not stored with: it is never served. Signing out, ending a s
 rotating the token or suspending a user all write the account or the session record, so they
 take effect on the next request, as without the cache. Kept only when ``REDIS_URL`` is set
 (every process sees the same stamps), or with ``IDENTITY_CACHE = True`` in one process (tests).
-Entries live at most ``PAGE_CACHE_SECONDS``; a Redis outage falls back to the database.
+Entries live at most ``IDENTITY_CACHE_SECONDS`` (60). While Redis is down every request loads
+from the database; a bump lost to the outage makes the writing process bump every user once
+Redis answers again, and the entry's short life bounds what another process could still serve.
 """
 
 from __future__ import annotations
@@ -75,6 +77,11 @@ def enabled() -> bool:
     return bool(config.get("IDENTITY_CACHE", bool(config.get("REDIS_URL"))))
 
 
+def _seconds() -> int:
+    config = current_app.config
+    return min(int(config["PAGE_CACHE_SECONDS"]), int(config.get("IDENTITY_CACHE_SECONDS", 60)))
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -106,15 +113,20 @@ def lookup(record_id: int, user_id: int, token: str) -> Kept | None:
 
     On a miss the stamps just read are remembered for ``remember`` at the end of the request.
     """
+    global _lost_bumps
     if not enabled():
         return None
     try:
         *found, entry = cache.get_many(
             "version", _epoch_key(ALL), _epoch_key(user_id), _entry_key(record_id)
         )
+        if _lost_bumps:  # this process committed writes while the store was down
+            bump([ALL])
+            _lost_bumps = False
+            return None
         stamps = _stamps(user_id, found)
     except Exception:
-        log.exception("identity cache unavailable")
+        log.warning("identity cache unavailable: loading from the database", exc_info=True)
         return None
     g.identity_stamps = stamps
     if (
@@ -151,7 +163,7 @@ def remember(response: Response) -> Response:
         cache.set(
             _entry_key(record.id),
             Kept(stamps, _digest(token), record, counts),
-            timeout=int(current_app.config["PAGE_CACHE_SECONDS"]),
+            timeout=_seconds(),
         )
     except Exception:
         log.exception("identity not kept")
@@ -229,6 +241,7 @@ def bump(users: Iterable[int | str]) -> None:
 
 
 _watching = False
+_lost_bumps = False  # a commit's bump failed (store down): bump everyone once it answers
 
 
 def watch_writes() -> None:
@@ -262,12 +275,14 @@ def watch_writes() -> None:
 
     @event.listens_for(Session, "after_commit")
     def _committed(session: Session) -> None:
+        global _lost_bumps
         users = session.info.pop("identity_dirty", None)
         if users and has_app_context() and enabled():
             try:
                 bump(users)
             except Exception:  # committed; a cache outage must not fail it
-                log.exception("identity epochs not bumped")
+                _lost_bumps = True
+                log.warning("identity epochs not bumped", exc_info=True)
 
     @event.listens_for(Session, "after_rollback")
     def _rolled_back(session: Session) -> None:

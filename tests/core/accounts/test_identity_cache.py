@@ -182,3 +182,24 @@ def test_a_tampered_token_is_refused_even_with_a_kept_identity(app, app_ctx):
         assert identity_cache.lookup(record.id, user.id, "not-the-token") is None
         assert sessions.load_user(f"{user.id}:not-the-token:{record.id}") is None
     assert db.session.get(User, user.id) is not None
+
+
+def test_writes_committed_while_the_cache_was_down_make_every_identity_stale(
+    app, app_ctx, monkeypatch, session_reads
+):
+    user = make_user(email="ann@example.com")
+    db.session.commit()
+    ann = signed_in(app, "ann@example.com")
+    account_page(ann)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    with monkeypatch.context() as outage:
+        outage.setattr(cache, "set", down)
+        user.display_name = "Ann During Outage"
+        db.session.commit()  # the bump is lost; the write is not
+
+    session_reads.clear()
+    assert "Ann During Outage" in account_page(ann)
+    assert session_reads  # loaded from the database, not the kept identity
