@@ -46,7 +46,18 @@ TINY = {
     "ledger_bench.py": (["--entries", "200", "--threads", "2"], "ok=True"),
     "payouts_bench.py": (["--count", "20", "--workers", "1"], "ok=True"),
     "events_bench.py": (
-        ["--events", "500", "--creators", "5", "--sample", "20", "--ingest", "200"],
+        [
+            "--events",
+            "500",
+            "--creators",
+            "5",
+            "--sample",
+            "20",
+            "--ingest",
+            "200",
+            "--offer",
+            "5000",
+        ],
         "sustained",
     ),
     "search_bench.py": (

@@ -3,8 +3,10 @@
 A view, a tap or an add costs its request one append: ``RPUSH`` to a Redis list when
 ``REDIS_URL`` is set (~0.1 ms), or a list append in this process on the embedded default. The
 flusher (``flush_events``: the periodic job every few seconds, the process's exit, and a full or
-old in-process buffer) writes each batch with multi-row ``INSERT … ON CONFLICT (dedup_key) DO
-NOTHING`` statements in one transaction; ``tracking.roll_up`` folds them into the dashboards.
+old in-process buffer) writes each batch in one transaction, through ``ON CONFLICT (dedup_key)
+DO NOTHING``: on PostgreSQL a ``COPY`` of the buffered JSON into a temporary staging table and
+one ``INSERT … SELECT`` into ``content_event`` (``eventcopy``); on SQLite multi-row ``INSERT …
+VALUES`` statements. ``tracking.roll_up`` folds them into the dashboards.
 
 - **Dedup as before.** A view, cart open or click carries the same ``dedup_key`` as a direct
   ``record_event`` (kind, content, product, visitor, time bucket), so a repeat is dropped by the
@@ -46,7 +48,7 @@ from flask import Flask, current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
-from affiliate.creators.attribution import tracking
+from affiliate.creators.attribution import eventcopy, tracking
 from affiliate.creators.attribution.models import ContentEvent, EventKind
 from core.extensions import db
 from core.jobs import jobs
@@ -59,7 +61,7 @@ log = logging.getLogger(__name__)
 MODES = ("auto", "redis", "memory", "direct")
 REDIS_KEY = "affiliate:events:buffer"
 LOCK_SUFFIX = ":flush-lock"
-#: Rows per INSERT statement (8 parameters a row, under the drivers' parameter limits).
+#: Rows per INSERT statement on SQLite (8 parameters a row, under its parameter limit).
 ROWS_PER_STATEMENT = 1_000
 #: Events one flush takes (the periodic job loops until the buffer is empty or it has taken
 #: ``MAX_BATCHES``).
@@ -176,11 +178,7 @@ def track_event(
             kind, content_id, creator_id, visitor=visitor, product_id=product_id, at=at
         )
         return
-    key = tracking.dedup_key(kind, content_id, product_id, visitor, at) or _event_key()
-    encoded = json.dumps(
-        [kind.value, content_id, creator_id, product_id, visitor, at.timestamp(), key],
-        separators=(",", ":"),
-    )
+    encoded = encode_event(kind, content_id, creator_id, product_id, visitor, at)
     if chosen == "memory":
         buffer = _memory()
         if buffer.append(encoded) >= _max_buffered() or buffer.age() >= _flush_seconds():
@@ -194,6 +192,22 @@ def track_event(
         tracking.record_event(
             kind, content_id, creator_id, visitor=visitor, product_id=product_id, at=at
         )
+
+
+def encode_event(
+    kind: EventKind,
+    content_id: int,
+    creator_id: int,
+    product_id: int | None,
+    visitor: str,
+    at: datetime,
+) -> str:
+    """An event as the buffer holds it (with its dedup key, or a random one for an add)."""
+    key = tracking.dedup_key(kind, content_id, product_id, visitor, at) or _event_key()
+    return json.dumps(
+        [kind.value, content_id, creator_id, product_id, visitor, at.timestamp(), key],
+        separators=(",", ":"),
+    )
 
 
 _flusher_lock = threading.Lock()
@@ -252,7 +266,7 @@ def _flush_memory(limit: int) -> int:
     if not taken:
         return 0
     try:
-        write_batch(decode(taken))
+        write_encoded(taken)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -270,7 +284,7 @@ def _flush_redis(limit: int) -> int:
         taken = connection.lrange(key, 0, limit - 1)
         if not taken:
             return 0
-        write_batch(decode(taken))
+        write_encoded(taken)
         db.session.commit()
         connection.ltrim(key, len(taken), -1)  # only after the commit: at least once
         return len(taken)
@@ -313,14 +327,30 @@ def decode(encoded: Iterable[str | bytes]) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda row: row["occurred_at"])
 
 
-def write_batch(rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` with multi-row ``INSERT … ON CONFLICT (dedup_key) DO NOTHING``.
+def write_encoded(encoded: Sequence[str | bytes]) -> None:
+    """Write a batch as the buffer holds it, under ``ON CONFLICT (dedup_key) DO NOTHING``.
 
-    The statement is plain SQL through the session's connection (the same on both databases;
-    SQLAlchemy would compile a 1,000-row VALUES construct afresh for every batch, which cost
-    the flush 85% of its speed), with each value passed through its column's type. On
-    PostgreSQL it runs under the shared advisory lock that ``roll_up`` waits for. The caller
-    commits.
+    PostgreSQL: ``COPY`` of the buffered JSON into a staging table and one ``INSERT …
+    SELECT`` (``eventcopy``), under the shared advisory lock that ``roll_up`` waits for.
+    SQLite: decoded here and written by ``write_batch``. The caller commits.
+    """
+    if not encoded:
+        return
+    if db.session.connection().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock_shared(tracking.INGEST_LOCK)))
+        eventcopy.copy_encoded(db.session.connection(), encoded)
+        return
+    write_batch(decode(encoded))
+
+
+def write_batch(rows: Sequence[dict[str, Any]]) -> None:
+    """Insert decoded ``rows`` with multi-row ``INSERT … ON CONFLICT (dedup_key) DO NOTHING``.
+
+    The statement is plain SQL through the session's connection (SQLAlchemy would compile a
+    1,000-row VALUES construct afresh for every batch, which cost the flush 85% of its speed),
+    with each value passed through its column's type. On PostgreSQL it runs under the shared
+    advisory lock that ``roll_up`` waits for; the flush itself takes ``write_encoded``'s
+    ``COPY`` there (3–4 times as fast). The caller commits.
     """
     if not rows:
         return

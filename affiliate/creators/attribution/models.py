@@ -57,7 +57,8 @@ class ContentEvent(db.Model):
         CheckConstraint(
             "kind IN (" + ", ".join(f"'{k}'" for k in EVENT_KINDS) + ")", name="kind_known"
         ),
-        Index("ix_content_event_creator_time", "creator_id", "occurred_at"),
+        # No (creator, time) index: the dashboards read the rollups plus the tail by id
+        # (f18b1b2c3d02 dropped the one every event paid for and nothing read).
         Index("ix_content_event_content_time", "content_id", "occurred_at"),
         Index("ix_content_event_visitor", "visitor", "kind"),  # the feed's "you watched"
     )

@@ -9,7 +9,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import func, select
 
-from affiliate.creators.attribution import ingest, jobs, tracking
+from affiliate.creators.attribution import eventcopy, ingest, jobs, tracking
 from affiliate.creators.attribution.models import ContentEvent, EventKind
 from affiliate.creators.centre.queries import creator as dashboards
 from affiliate.creators.centre.queries.period import Period
@@ -107,9 +107,31 @@ def test_adds_to_the_cart_each_count_and_a_batch_written_twice_counts_them_once(
     else:
         batch = list(ingest._memory().events)
     ingest.flush_events()
-    ingest.write_batch(ingest.decode(batch))  # a flusher that died after its commit
+    ingest.write_encoded(batch)  # a flusher that died after its commit
+    db.session.commit()
+    ingest.write_batch(ingest.decode(batch))  # the same through the decoded rows' INSERT
     db.session.commit()
     assert rows(EventKind.ADD_TO_CART) == 3
+
+
+def test_a_flushed_event_keeps_its_exact_values(content):
+    """The batch reaches the database as buffered (PostgreSQL parses the JSON): the time to the
+    microsecond, quotes and backslashes in a visitor, a missing product."""
+    at = datetime(2026, 12, 7, 18, 59, 59, 999_999, tzinfo=UTC)
+    track(content, visitor='a\\b"c\\n', at=at)
+    track(
+        content, EventKind.ADD_TO_CART, visitor="v2", at=at.replace(microsecond=1), product_id=None
+    )
+    assert ingest.flush_events() == 2
+    events = db.session.scalars(select(ContentEvent).order_by(ContentEvent.id)).all()
+    assert [(e.kind, e.visitor, e.product_id, e.occurred_at, e.amount) for e in events] == [
+        ("add_to_cart", "v2", None, at.replace(microsecond=1), 0),
+        ("view", 'a\\b"c\\n', None, at, 0),
+    ]
+    assert events[1].dedup_key == tracking.dedup_key(
+        EventKind.VIEW, content.id, None, 'a\\b"c\\n', at
+    )
+    assert events[0].dedup_key.startswith("e:")
 
 
 def test_orders_are_never_buffered(content):
@@ -123,12 +145,12 @@ def test_a_failed_write_leaves_the_events_buffered(content, monkeypatch):
     def broken(rows):
         raise RuntimeError("database unavailable")
 
-    working = ingest.write_batch
-    monkeypatch.setattr(ingest, "write_batch", broken)
+    working = ingest.write_encoded
+    monkeypatch.setattr(ingest, "write_encoded", broken)
     with pytest.raises(RuntimeError):
         ingest.flush_events()
     assert ingest.buffered_count() == 1
-    monkeypatch.setattr(ingest, "write_batch", working)
+    monkeypatch.setattr(ingest, "write_encoded", working)
     assert ingest.flush_events() == 1
     assert rows() == 1
 
@@ -236,3 +258,18 @@ def test_the_mode_follows_configuration(app, monkeypatch):
         monkeypatch.setitem(app.config, "EVENT_BUFFER", "sometimes")
         with pytest.raises(ValueError, match="EVENT_BUFFER"):
             ingest.mode()
+
+
+def test_a_flush_that_fails_in_the_database_leaves_the_batch_and_the_next_one_writes_it(
+    content, monkeypatch, postgres_only
+):
+    """PostgreSQL's staging table is undone with the failed transaction and made again."""
+    track(content)
+    working = eventcopy._MOVE
+    monkeypatch.setattr(eventcopy, "_MOVE", "SELECT 1 / 0")
+    with pytest.raises(Exception, match="division by zero"):
+        ingest.flush_events()
+    assert ingest.buffered_count() == 1
+    monkeypatch.setattr(eventcopy, "_MOVE", working)
+    assert ingest.flush_events() == 1
+    assert rows(EventKind.VIEW) == 1
