@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_app_context
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql import visitors
@@ -155,9 +155,11 @@ def remember(response: Response) -> Response:
         return response
     if kept is not None and (kept.header_counts is not None or counts is None):
         return response  # served from the entry, which holds all this request read
-    user = record.user
-    if not all(_loaded(obj) for obj in (record, user, *user.roles)):
+    if not _loaded(record) or not _loaded(record.user):
         return response  # a commit expired them: the next request loads afresh
+    user = record.user
+    if not all(_loaded(role) for role in user.roles):
+        return response
     token = user.session_token or ""
     try:
         cache.set(
@@ -277,6 +279,8 @@ def watch_writes() -> None:
     def _committed(session: Session) -> None:
         global _lost_bumps
         users = session.info.pop("identity_dirty", None)
+        if users and has_request_context():
+            g.pop("header_counts", None)  # this request's header reads the counts afresh
         if users and has_app_context() and enabled():
             try:
                 bump(users)

@@ -203,3 +203,13 @@ def test_writes_committed_while_the_cache_was_down_make_every_identity_stale(
     session_reads.clear()
     assert "Ann During Outage" in account_page(ann)
     assert session_reads  # loaded from the database, not the kept identity
+
+
+def test_a_request_that_writes_a_users_notices_reads_its_header_counts_afresh(app, app_ctx):
+    user = make_user(email="ann@example.com")
+    db.session.commit()
+    with app.test_request_context("/"):
+        g.header_counts = (3, {}, {})  # kept with the identity when the request began
+        notifications.notify(user.id, "Shipped", kind="order.shipped")
+        db.session.commit()
+        assert "header_counts" not in g
