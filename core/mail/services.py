@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app, has_request_context, render_template, request
 from rq import Retry
 from sqlalchemy import delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -148,7 +149,7 @@ def queue_mail(
         "site_url": absolute_url("/"),
         **context,
     }
-    mail = SentMail(
+    mail = _insert_once(
         event_key=event_key,
         recipient=recipient,
         user_id=user.id if user else None,
@@ -161,10 +162,7 @@ def queue_mail(
         created_at=utcnow(),
         attempts=0,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(mail)
-    except IntegrityError:
+    if mail is None:
         return None  # the same event, queued at the same moment by another request
     enqueue_after_commit(
         SEND_JOB,
@@ -173,6 +171,19 @@ def queue_mail(
         retry=Retry(max=len(SEND_RETRY_INTERVALS), interval=SEND_RETRY_INTERVALS),
     )
     return mail
+
+
+def _insert_once(**values: Any) -> SentMail | None:
+    """Insert the mail unless its (event, recipient) is there: one statement
+    (``ON CONFLICT DO NOTHING``, no savepoint); None if another request queued it first."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(SentMail)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["event_key", "recipient"])
+        .returning(SentMail)
+    )
+    return db.session.scalars(statement).first()
 
 
 def _skipped(user: User | None, category: MailCategory, event_key: str, recipient: str) -> bool:

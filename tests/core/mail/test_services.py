@@ -45,6 +45,30 @@ def test_one_event_mails_one_address_once(app_ctx, mailbox):
     assert len(mailbox.to("bea@example.com")) == 1
 
 
+def test_a_mail_queued_at_the_same_moment_elsewhere_is_not_queued_again(app_ctx, mailbox):
+    # Both requests passed the "already mailed?" check; the second insert writes nothing
+    # (ON CONFLICT DO NOTHING: no savepoint) and the transaction goes on.
+    user = make_user(email="cy@example.com")
+    assert queue(user) is not None
+    values = {
+        "event_key": "event:1",
+        "recipient": "cy@example.com",
+        "user_id": user.id,
+        "template": "notice",
+        "category": MailCategory.PLANS.value,
+        "subject": "A notice",
+        "text_body": "t",
+        "html_body": "h",
+        "unsubscribe_url": None,
+        "created_at": utcnow(),
+        "attempts": 0,
+    }
+    assert services._insert_once(**values) is None
+    assert services._insert_once(**{**values, "event_key": "event:2"}) is not None
+    db.session.commit()
+    assert mail_count() == 2
+
+
 def test_the_same_event_may_mail_two_addresses(app_ctx, mailbox):
     queue(make_user(email="a@example.com"))
     queue(make_user(email="b@example.com"))
