@@ -85,6 +85,37 @@ def test_a_category_the_user_turned_off_is_not_mailed(app_ctx, mailbox):
     assert [m.subject for m in mailbox.to("bea@example.com")] == ["A notice"]
 
 
+def by_id(user_id, *, event_key="event:1", category=MailCategory.PLANS):
+    return services.user_mail(
+        user_id,
+        "notice",
+        event_key=event_key,
+        category=category,
+        subject="A notice",
+        paragraphs=["Something happened."],
+    )
+
+
+def test_user_mail_reads_the_user_and_what_to_skip_in_one_query(app_ctx, mailbox, count_queries):
+    user_id = make_user(email="dee@example.com").id
+    services.set_preferences(user_id, {MailCategory.ORDERS})
+    db.session.commit()
+    db.session.expunge_all()
+
+    before = count_queries.count
+    assert by_id(user_id, category=MailCategory.PLANS) is None  # turned off
+    assert count_queries.count - before == 1
+    assert by_id(user_id, category=MailCategory.ORDERS) is not None
+    assert by_id(user_id, category=MailCategory.ORDERS) is None  # this event mailed already
+    assert by_id(user_id, event_key="event:2", category=MailCategory.SECURITY) is not None
+    assert by_id(999_999) is None  # no such user
+    db.session.commit()
+    assert sorted(m.recipient for m in db.session.scalars(select(SentMail))) == [
+        "dee@example.com",
+        "dee@example.com",
+    ]
+
+
 def test_security_mail_ignores_preferences(app_ctx, mailbox):
     user = make_user(email="bea@example.com")
     services.set_preferences(user.id, set())
