@@ -103,8 +103,9 @@ def enqueue(
     queued = jobs.queue(queue).enqueue_call(
         func_path, args=args, kwargs=kwargs, job_id=job_id, retry=retry
     )
-    if queued.is_failed:
+    if not jobs.is_async and queued.is_failed:
         # In-process, RQ records the failure on the job and returns: say so in the log.
+        # (Through Redis a job just enqueued has not run: asking costs a round trip.)
         result = queued.latest_result()
         log.error("job %s failed in-process:\n%s", func_path, result.exc_string if result else "?")
     return queued
@@ -162,7 +163,7 @@ def dispatch(message: outbox.Claimed) -> Job | None:
         retry=retry,
         **message.kwargs,
     )
-    if queued is not None and queued.is_failed:
+    if queued is not None and not jobs.is_async and queued.is_failed:
         result = queued.latest_result()
         reason = result.exc_string if result is not None else None
         raise JobFailed(reason.strip().splitlines()[-1] if reason else "job failed")

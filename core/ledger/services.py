@@ -140,8 +140,15 @@ def post_entry(
     memo: str | None = None,
     actor_id: int | None = None,
     guard: Iterable[LedgerAccount] = (),
+    savepoint: bool = True,
 ) -> LedgerEntry:
-    """Write one balanced entry; ``guard`` lists accounts that must not end below zero."""
+    """Write one balanced entry; ``guard`` lists accounts that must not end below zero.
+
+    By default the entry is written in a savepoint, so that a caller may catch
+    ``DuplicateEntry`` or ``InsufficientFunds`` and carry on with its transaction.
+    ``savepoint=False`` saves the savepoint's two round trips for a caller that lets any
+    error end its transaction (it must roll back: the entry may be half written, and a
+    duplicate raises the database's ``IntegrityError``)."""
     _validate(legs)
     guard = list(guard)
     guarded = {account.id for account in guard}
@@ -149,29 +156,50 @@ def post_entry(
     for account in guard:
         if account.id not in deltas:
             raise ValueError(f"guarded account {account.key} is not a cached account of this entry")
-    savepoint = db.session.begin_nested()  # flushes the caller's pending changes first
+    if not savepoint:
+        entry = _write_entry(kind, cause, legs, memo, actor_id, deltas, guarded)
+        _expire_balances(legs, deltas)
+        return entry
+    nested = db.session.begin_nested()  # flushes the caller's pending changes first
     try:
-        with savepoint:
-            entry = _insert_entry(kind, cause, memo, actor_id)
-            for account_id in sorted(deltas):
-                new_balance = _apply_delta(account_id, deltas[account_id])
-                if account_id in guarded and new_balance < 0:
-                    raise InsufficientFunds(_key_of(legs, account_id), new_balance)
-            db.session.add_all(
-                LedgerPosting(entry_id=entry.id, account_id=leg.account.id, amount=leg.amount)
-                for leg in legs
-            )
-            db.session.flush()
+        with nested:
+            entry = _write_entry(kind, cause, legs, memo, actor_id, deltas, guarded)
     except IntegrityError:
         # Only the entry's unique key makes this a duplicate; any other violation (an actor
         # that does not exist) must not pass for "already posted", which callers may ignore.
         if _entry_exists(kind, cause):
             raise DuplicateEntry(f"{kind} was already posted for {cause.type} {cause.id}") from None
         raise
+    _expire_balances(legs, deltas)
+    return entry
+
+
+def _write_entry(
+    kind: str,
+    cause: Cause,
+    legs: Sequence[Leg],
+    memo: str | None,
+    actor_id: int | None,
+    deltas: dict[int, int],
+    guarded: set[int],
+) -> LedgerEntry:
+    entry = _insert_entry(kind, cause, memo, actor_id)
+    for account_id in sorted(deltas):
+        new_balance = _apply_delta(account_id, deltas[account_id])
+        if account_id in guarded and new_balance < 0:
+            raise InsufficientFunds(_key_of(legs, account_id), new_balance)
+    db.session.add_all(
+        LedgerPosting(entry_id=entry.id, account_id=leg.account.id, amount=leg.amount)
+        for leg in legs
+    )
+    db.session.flush()
+    return entry
+
+
+def _expire_balances(legs: Sequence[Leg], deltas: dict[int, int]) -> None:
     for leg in legs:
         if leg.account.id in deltas:
             db.session.expire(leg.account, ["cached_balance"])
-    return entry
 
 
 def _validate(legs: Sequence[Leg]) -> None:

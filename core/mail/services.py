@@ -9,11 +9,12 @@ is sent if the transaction rolls back. Callers commit.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, has_request_context, render_template, request
 from rq import Retry
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, delete, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -134,8 +135,21 @@ def queue_mail(
     if not recipient:
         raise ValueError("a mail needs a user or an address")
     event_key = event_key[:EVENT_KEY_LENGTH]
-    if _skipped(user, category, event_key, recipient):
+    user_id = user.id if user is not None else None
+    if db.session.scalar(select(_skip_condition(user_id, recipient, category, event_key))):
         return None
+    return _render_and_insert(template, event_key, category, subject, user, recipient, context)
+
+
+def _render_and_insert(
+    template: str,
+    event_key: str,
+    category: MailCategory,
+    subject: str,
+    user: User | None,
+    recipient: str,
+    context: dict[str, Any],
+) -> SentMail | None:
     unsubscribe_url = None
     if user is not None and not category.is_transactional:
         unsubscribe_url = absolute_url(f"/mail/unsubscribe/{unsubscribe_token(user.id, category)}")
@@ -148,7 +162,7 @@ def queue_mail(
         "site_url": absolute_url("/"),
         **context,
     }
-    mail = SentMail(
+    mail = _insert_once(
         event_key=event_key,
         recipient=recipient,
         user_id=user.id if user else None,
@@ -161,10 +175,7 @@ def queue_mail(
         created_at=utcnow(),
         attempts=0,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(mail)
-    except IntegrityError:
+    if mail is None:
         return None  # the same event, queued at the same moment by another request
     enqueue_after_commit(
         SEND_JOB,
@@ -175,22 +186,40 @@ def queue_mail(
     return mail
 
 
-def _skipped(user: User | None, category: MailCategory, event_key: str, recipient: str) -> bool:
+def _insert_once(**values: Any) -> SentMail | None:
+    """Insert the mail unless its (event, recipient) is there: one statement
+    (``ON CONFLICT DO NOTHING``, no savepoint); None if another request queued it first."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(SentMail)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["event_key", "recipient"])
+        .returning(SentMail)
+    )
+    return db.session.scalars(statement).first()
+
+
+def _skip_condition(
+    user_id: int | SQLColumnExpression[int] | None,
+    recipient: str | SQLColumnExpression[str],
+    category: MailCategory,
+    event_key: str,
+) -> ColumnElement[bool]:
     """Whether this event already mailed this address, or the user turned the category off
-    (one query for both)."""
+    (one condition for both; the user and address may be columns of the same query)."""
     queued = (
         select(SentMail.id)
         .where(SentMail.event_key == event_key, SentMail.recipient == recipient)
         .exists()
     )
-    if user is None or not category.is_optional:
-        return bool(db.session.scalar(select(queued)))
+    if user_id is None or not category.is_optional:
+        return queued
     opted_out = (
         select(MailOptOut.id)
-        .where(MailOptOut.user_id == user.id, MailOptOut.category == category.value)
+        .where(MailOptOut.user_id == user_id, MailOptOut.category == category.value)
         .exists()
     )
-    return bool(db.session.scalar(select(or_(queued, opted_out))))
+    return or_(queued, opted_out)
 
 
 def user_mail(
@@ -203,10 +232,22 @@ def user_mail(
     **context: Any,
 ) -> SentMail | None:
     """``queue_mail`` for a user known by id (nothing if the user is gone)."""
-    # Mail needs the address and the name, not the roles (``User.roles`` loads eagerly).
-    user = db.session.get(User, user_id, options=[lazyload(User.roles)])
-    if user is None:
+    # One query: the user (address and name, not the roles, which load eagerly) and whether
+    # to skip. A SQL lower(trim()) that missed a match only costs the render: the insert
+    # still writes nothing for a (event, address) that is there.
+    event_key = event_key[:EVENT_KEY_LENGTH]
+    address = func.lower(func.trim(User.email))
+    row = db.session.execute(
+        select(User, _skip_condition(User.id, address, category, event_key))
+        .where(User.id == user_id)
+        .options(lazyload(User.roles))
+    ).first()
+    if row is None:
         return None
-    return queue_mail(
-        template, event_key=event_key, category=category, subject=subject, user=user, **context
-    )
+    user, skipped = cast("tuple[User, bool]", row)
+    recipient = user.email.strip().lower()
+    if not recipient:
+        raise ValueError("a mail needs a user or an address")
+    if skipped:
+        return None
+    return _render_and_insert(template, event_key, category, subject, user, recipient, context)

@@ -243,6 +243,21 @@ def test_with_redis_jobs_are_queued_not_run(redis_app):
 
 
 @needs_redis
+def test_with_redis_enqueue_does_not_ask_redis_whether_the_job_failed(redis_app, monkeypatch):
+    # A job just queued in Redis has not run: asking its status would be a wasted round trip.
+    from rq.job import Job
+
+    def no_status(self: Job) -> bool:
+        raise AssertionError("enqueue read the job's status from Redis")
+
+    with redis_app.app_context():
+        monkeypatch.setattr(Job, "is_failed", property(no_status))
+        queued = enqueue(VERIFY_LEDGER)
+        monkeypatch.undo()
+        assert queued.get_status() == "queued"
+
+
+@needs_redis
 def test_real_worker_in_burst_mode_runs_a_job_queued_in_real_redis(redis_app):
     with redis_app.app_context():
         queued = enqueue(VERIFY_LEDGER)

@@ -239,6 +239,51 @@ def test_a_constraint_violation_that_is_not_the_cause_key_is_not_called_a_duplic
     assert _count(LedgerEntry) == 0
 
 
+def test_without_a_savepoint_an_entry_posts_the_same(cash, available, held):
+    _fund(cash, available, 1_000)
+
+    post_entry(
+        "withdrawal_hold",
+        Cause("withdrawal", 1),
+        [debit(available, 600), credit(held, 600)],
+        guard=[available],
+        savepoint=False,
+    )
+    db.session.commit()
+
+    assert (balance(available), balance(held)) == (400, 600)
+    assert _count(LedgerPosting) == 4
+
+
+def test_without_a_savepoint_a_duplicate_or_a_short_balance_ends_the_transaction(
+    cash, available, held
+):
+    _fund(cash, available, 100)
+
+    # The database refuses the duplicate; the caller rolls back (nothing of it stays).
+    with pytest.raises(IntegrityError):
+        post_entry(
+            "commission_settled",
+            Cause("test_funding", 1),
+            [debit(cash, 100), credit(available, 100)],
+            savepoint=False,
+        )
+    db.session.rollback()
+    with pytest.raises(InsufficientFunds):
+        post_entry(
+            "withdrawal_hold",
+            Cause("withdrawal", 1),
+            [debit(available, 101), credit(held, 101)],
+            guard=[available],
+            savepoint=False,
+        )
+    db.session.rollback()
+
+    db.session.expire_all()
+    assert (balance(available), balance(held)) == (100, 0)
+    assert _count(LedgerEntry) == 1
+
+
 # --- guarded accounts -----------------------------------------------------------------------
 
 

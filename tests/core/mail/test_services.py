@@ -45,6 +45,30 @@ def test_one_event_mails_one_address_once(app_ctx, mailbox):
     assert len(mailbox.to("bea@example.com")) == 1
 
 
+def test_a_mail_queued_at_the_same_moment_elsewhere_is_not_queued_again(app_ctx, mailbox):
+    # Both requests passed the "already mailed?" check; the second insert writes nothing
+    # (ON CONFLICT DO NOTHING: no savepoint) and the transaction goes on.
+    user = make_user(email="cy@example.com")
+    assert queue(user) is not None
+    values = {
+        "event_key": "event:1",
+        "recipient": "cy@example.com",
+        "user_id": user.id,
+        "template": "notice",
+        "category": MailCategory.PLANS.value,
+        "subject": "A notice",
+        "text_body": "t",
+        "html_body": "h",
+        "unsubscribe_url": None,
+        "created_at": utcnow(),
+        "attempts": 0,
+    }
+    assert services._insert_once(**values) is None
+    assert services._insert_once(**{**values, "event_key": "event:2"}) is not None
+    db.session.commit()
+    assert mail_count() == 2
+
+
 def test_the_same_event_may_mail_two_addresses(app_ctx, mailbox):
     queue(make_user(email="a@example.com"))
     queue(make_user(email="b@example.com"))
@@ -59,6 +83,37 @@ def test_a_category_the_user_turned_off_is_not_mailed(app_ctx, mailbox):
     assert queue(user, event_key="event:2", category=MailCategory.ORDERS) is not None
     db.session.commit()
     assert [m.subject for m in mailbox.to("bea@example.com")] == ["A notice"]
+
+
+def by_id(user_id, *, event_key="event:1", category=MailCategory.PLANS):
+    return services.user_mail(
+        user_id,
+        "notice",
+        event_key=event_key,
+        category=category,
+        subject="A notice",
+        paragraphs=["Something happened."],
+    )
+
+
+def test_user_mail_reads_the_user_and_what_to_skip_in_one_query(app_ctx, mailbox, count_queries):
+    user_id = make_user(email="dee@example.com").id
+    services.set_preferences(user_id, {MailCategory.ORDERS})
+    db.session.commit()
+    db.session.expunge_all()
+
+    before = count_queries.count
+    assert by_id(user_id, category=MailCategory.PLANS) is None  # turned off
+    assert count_queries.count - before == 1
+    assert by_id(user_id, category=MailCategory.ORDERS) is not None
+    assert by_id(user_id, category=MailCategory.ORDERS) is None  # this event mailed already
+    assert by_id(user_id, event_key="event:2", category=MailCategory.SECURITY) is not None
+    assert by_id(999_999) is None  # no such user
+    db.session.commit()
+    assert sorted(m.recipient for m in db.session.scalars(select(SentMail))) == [
+        "dee@example.com",
+        "dee@example.com",
+    ]
 
 
 def test_security_mail_ignores_preferences(app_ctx, mailbox):
