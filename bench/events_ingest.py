@@ -139,7 +139,7 @@ def _sustained(app: Flask, events: list[tuple], offered: int) -> dict[str, Any]:
     first append until the last one is in ``content_event``.
     """
     while tracking.roll_up(jobs.BATCH, settle_seconds=0):  # the roller starts level
-        db.session.commit()
+        pass
     db.session.commit()
     before = db.session.scalar(select(func.count(ContentEvent.id))) or 0
     db.session.remove()
@@ -184,7 +184,6 @@ def _sustained(app: Flask, events: list[tuple], offered: int) -> dict[str, Any]:
             while not flushing_done.wait(1.0):
                 while True:  # as jobs.roll_up_events, committing even when it folded nothing
                     taken = tracking.roll_up(jobs.BATCH, settle_seconds=0)
-                    db.session.commit()
                     folded[0] += taken
                     if taken < jobs.BATCH:
                         break

@@ -205,7 +205,6 @@ def seed_creator_activity() -> str:
     orders = _orders(rng, contents, now)
     db.session.commit()
     folded = tracking.roll_up()
-    db.session.commit()
     return f"demo creator activity ready ({events} events, {orders} orders, {folded} rolled up)"
 
 

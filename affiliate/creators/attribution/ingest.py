@@ -21,9 +21,10 @@ VALUES`` statements. ``tracking.roll_up`` folds them into the dashboards.
 - **Orders stay direct** (``tracking.record_event`` in the order's own transaction): money-related
   figures are never waiting in a buffer.
 - **The roll-up does not skip a batch being written.** On PostgreSQL an id is taken before its
-  transaction commits; a flush holds a shared advisory lock that ``roll_up`` takes exclusively,
-  so the roll-up waits for every batch in flight (events buffered for minutes are older than the
-  roll-up's settle window, so that window alone would not protect them).
+  transaction commits; a flush holds a shared advisory lock that ``roll_up`` takes exclusively
+  while it reads the highest id it will fold, so it waits for every batch in flight (events
+  buffered for minutes are older than the roll-up's settle window, so that window alone would
+  not protect them). It releases the lock before folding: a flush never waits for a fold.
 
 Freshness: an event reaches the dashboards when its batch is flushed: within
 ``EVENT_FLUSH_SECONDS`` (5 by default) plus the flush itself.

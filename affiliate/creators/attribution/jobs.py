@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from affiliate.creators.attribution import ingest, tracking
-from core.extensions import db
 from core.jobs import PeriodicJob, job
 
 log = logging.getLogger(__name__)
@@ -22,8 +21,7 @@ def roll_up_events() -> int:
     """Fold the events recorded since the last run into ``content_daily_stat``."""
     total = 0
     for _ in range(MAX_BATCHES):
-        folded = tracking.roll_up(BATCH)
-        db.session.commit()
+        folded = tracking.roll_up(BATCH)  # commits each batch
         total += folded
         if folded < BATCH:
             break

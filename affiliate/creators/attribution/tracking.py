@@ -44,10 +44,12 @@ BEACON_KINDS = (EventKind.VIEW, EventKind.CART_OPEN, EventKind.CLICK)
 DEDUPED_KINDS = frozenset(BEACON_KINDS)
 DEFAULT_DEDUP_SECONDS = 30 * 60
 #: On PostgreSQL an event's id is taken before its transaction commits, so a later id can be
-#: visible before an earlier one: ``roll_up`` leaves events younger than this in the tail.
+#: visible before an earlier one: ``roll_up`` leaves events younger than this in the tail
+#: (for events written directly; buffered batches are covered by ``INGEST_LOCK``).
 DEFAULT_SETTLE_SECONDS_POSTGRES = 30
 #: PostgreSQL advisory lock: a batch of buffered events is written under it shared
-#: (``ingest.write_batch``), and ``roll_up`` takes it exclusively, waiting for batches in flight.
+#: (``ingest.write_encoded``), and ``roll_up`` takes it exclusively for the moment it reads the
+#: highest id (waiting for batches in flight), not while it folds.
 INGEST_LOCK = 0x59_43_45_56
 
 _BOT = re.compile(
@@ -203,33 +205,43 @@ def _settle_seconds(settle_seconds: int | None) -> int:
 def roll_up(limit: int = 50_000, *, settle_seconds: int | None = None) -> int:
     """Fold up to ``limit`` events past the cursor into the daily rollups; return how many.
 
-    Under the cursor's row lock (so two runs never fold the same events):
+    **It commits** (in two transactions on PostgreSQL): call it outside a unit of work, as the
+    periodic job does. Then:
 
-    1. wait for batches of buffered events being written (``ingest``; PostgreSQL), then
-       take the next ``limit`` events by id, stopping before the first one younger than
-       ``settle_seconds`` (PostgreSQL: an id is taken before its transaction commits, so a
-       young event may yet have an older id appear before it; SQLite needs no wait);
-    2. add them, grouped in SQL by UTC day, content and product, into ``content_daily_stat``
+    1. PostgreSQL: read the bound, the highest id written so far, under the ingest advisory
+       lock taken exclusively, and commit. Holding that lock means no batch of buffered events
+       (``ingest``) is being written, so every id up to the bound is committed, and every later
+       batch takes higher ids from the sequence: a batch in flight is never skipped. Batches
+       wait only for that short transaction, never for the fold (step 2 on). SQLite has no
+       bound: its ``BEGIN IMMEDIATE`` makes writers take turns, so ids become visible in order;
+    2. under the cursor's row lock (so two runs never fold the same events), take the next
+       ``limit`` events past the cursor (and up to the bound), stopping before the first one
+       younger than ``settle_seconds`` (PostgreSQL: an event written directly, not through the
+       buffer, takes its id before its transaction commits, so a young one may yet have an
+       older id appear before it; SQLite needs no wait);
+    3. add them, grouped in SQL by UTC day, content and product, into ``content_daily_stat``
        with one ``INSERT … SELECT … ON CONFLICT DO UPDATE`` (counts are added to the row).
        **Every event counts once in its content's row (``product_id`` 0) and, when it names a
        product, once more in that product's row.** So a content row holds the content's
        complete totals (views, cart opens, clicks, add-to-carts, orders, GMV) and a product
        row the share of that product; never add the two together;
-    3. add the views and clicks to ``content.view_count`` / ``click_count`` (feed sorting);
-    4. move the cursor to the last event folded.
+    4. add the views and clicks to ``content.view_count`` / ``click_count`` (feed sorting);
+    5. move the cursor to the last event folded, and commit.
 
     Running it again folds nothing twice: the cursor moved in the same transaction as the
-    counts. The caller commits (the periodic job does).
+    counts. The dashboards (rollups plus the events past the cursor) stay exact throughout.
     """
     settle = _settle_seconds(settle_seconds)
+    bound = _ingested_bound()
     cursor = _lock_cursor()
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(select(func.pg_advisory_xact_lock(INGEST_LOCK)))
     last_id = cursor.last_id
 
+    pending = ContentEvent.id > last_id
+    if bound is not None:
+        pending = and_(pending, ContentEvent.id <= bound)
     batch = (
         select(ContentEvent.id, ContentEvent.occurred_at)
-        .where(ContentEvent.id > last_id)
+        .where(pending)
         .order_by(ContentEvent.id)
         .limit(limit)
         .subquery("batch")
@@ -243,6 +255,7 @@ def roll_up(limit: int = 50_000, *, settle_seconds: int | None = None) -> int:
         extent = extent.where(batch.c.id < func.coalesce(first_fresh, 2**62))
     count, upper = db.session.execute(extent).one()
     if not count:
+        db.session.commit()
         return 0
 
     in_batch = and_(ContentEvent.id > last_id, ContentEvent.id <= upper)
@@ -250,8 +263,23 @@ def roll_up(limit: int = 50_000, *, settle_seconds: int | None = None) -> int:
     _bump_content_counters(in_batch)
     cursor.last_id = upper
     cursor.updated_at = utcnow()
-    db.session.flush()
+    db.session.commit()
     return int(count)
+
+
+def _ingested_bound() -> int | None:
+    """PostgreSQL: the highest event id, read with no batch being written; committed at once.
+
+    Two statements, in this order: the read must take its snapshot after the lock is granted
+    (each statement takes its own under READ COMMITTED), so that it sees every batch that was
+    committing while the lock waited. None on SQLite (no bound needed: see ``roll_up``).
+    """
+    if db.engine.dialect.name != "postgresql":
+        return None
+    db.session.execute(select(func.pg_advisory_xact_lock(INGEST_LOCK)))
+    bound = db.session.scalar(select(func.coalesce(func.max(ContentEvent.id), 0)))
+    db.session.commit()  # lets the batches waiting behind the lock go on
+    return int(bound or 0)
 
 
 def _fold_into_daily_stats(in_batch: ColumnElement[bool]) -> None:

@@ -95,7 +95,6 @@ def test_fresh_events_count_before_the_roll_up_and_not_twice_after(creator):
     expected = Activity(views=4, clicks=2, orders=1, gmv=1999)
     assert figures(creator) == expected  # all in the tail
     tracking.roll_up(settle_seconds=0)
-    db.session.commit()
     assert figures(creator) == expected  # all in the rollups
     activity_for(creator, content, visitors=("e", "f"), when=days_ago(1), order=500)
     assert figures(creator) == Activity(views=6, clicks=4, orders=2, gmv=2499)  # both
@@ -106,7 +105,6 @@ def test_a_stale_cursor_hint_never_counts_twice(creator):
     activity_for(creator, content, when=days_ago(2))
     stale_hint = tracking.cursor_position()
     tracking.roll_up(settle_seconds=0)
-    db.session.commit()
     period = Period.ending(30)
     # A roll-up committed after the page read the cursor: the statement reads it again.
     assert dashboards.creator_activity(creator.id, period, stale_hint).views == 4
@@ -117,7 +115,6 @@ def test_the_period_bounds_the_figures(creator):
     activity_for(creator, content, when=days_ago(10))
     activity_for(creator, content, visitors=("x",), when=days_ago(1), order=100)
     tracking.roll_up(settle_seconds=0)
-    db.session.commit()
     assert figures(creator, 7) == Activity(views=1, clicks=1, orders=1, gmv=100)
     assert figures(creator, 30) == Activity(views=5, clicks=3, orders=2, gmv=2099)
 
@@ -127,7 +124,6 @@ def test_daily_series_top_content_and_top_products(creator):
     other = make_content(creator, [make_product(title="Cream")], title="Other")
     activity_for(creator, best, when=days_ago(3), order=5000)
     tracking.roll_up(settle_seconds=0)
-    db.session.commit()
     activity_for(creator, other, visitors=("z",), when=days_ago(0), order=100)
     period = Period.ending(7)
     hint = tracking.cursor_position()
@@ -233,7 +229,6 @@ def test_a_creator_sees_only_their_own_figures(signed_in, client):
     activity_for(someone, theirs, when=days_ago(1), order=9999)
     make_commission(someone, product, content=theirs)
     tracking.roll_up(settle_seconds=0)
-    db.session.commit()
 
     page = client.get("/creator/?days=90").get_data(as_text=True)
     assert stat(page, "Views") == "1"
@@ -292,6 +287,5 @@ def test_statement_count_does_not_grow_with_content_or_commissions(
     with_2 = _statements(client, count_queries, "/creator/?days=7")
     add(18)
     tracking.roll_up(settle_seconds=0)
-    db.session.commit()
     with_20 = _statements(client, count_queries, "/creator/?days=7")
     assert with_2 == with_20 <= 16, with_20
