@@ -1,6 +1,10 @@
 """Commission lines as the Creator centre and the seller's affiliate sales list them: each
 with why it has its rate (the plan, its kind, the plans it beat, as snapshotted on the order
-line) and when it settles. Two statements a page, whatever the data."""
+line) and when it settles. Two statements a page, whatever the data.
+
+The lines are counted only up to ``LINES_COUNT_CAP`` past the page asked for ("1,000+"): an
+exact count of a busy store's month read every line (~20 ms at 100k lines a month), the capped
+one reads at most the cap's entries of the (owner, time) index, whatever the data."""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ from core.web.pagination import Page
 from shop.orders.models import Order, OrderLine
 
 LINES_PER_PAGE = 20
+#: Lines are counted up to this many (or to the end of the page asked for, if further).
+LINES_COUNT_CAP = 1000
 
 STATE_BADGES = {
     CommissionState.PENDING: "text-bg-warning",
@@ -75,21 +81,49 @@ class CommissionLine:
         return self.order_status.replace("_", " ").capitalize()
 
 
+@dataclass(frozen=True)
+class LinesPage(Page[CommissionLine]):
+    """A page of lines whose ``total`` may be a lower bound: ``more`` says there are more lines
+    than ``total`` (the count stopped there), so there is a next page and the last is unknown."""
+
+    more: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(super().pages, self.page + 1) if self.more else super().pages
+
+    @property
+    def has_next(self) -> bool:
+        return self.more or super().has_next
+
+    @property
+    def total_label(self) -> str:
+        """The count as the page shows it: "1,000+" once it stopped counting."""
+        return f"{self.total:,}+" if self.more else str(self.total)
+
+
 def commission_lines(
     conditions: Sequence[ColumnElement[bool]],
     period: Period,
     page: int,
     per_page: int = LINES_PER_PAGE,
-) -> Page[CommissionLine]:
+) -> LinesPage:
     """A page of the commission lines that match ``conditions`` (one creator's, one store's)
-    created in the period, newest first: two statements."""
+    created in the period, newest first: two statements. The count stops past
+    ``LINES_COUNT_CAP`` lines, or past the page asked for when that is further."""
     where = (
         *conditions,
         Commission.created_at >= period.since,
         Commission.created_at < period.until,
     )
-    total = db.session.scalar(select(func.count(Commission.id)).where(*where)) or 0
-    page = min(max(page, 1), max(1, -(-total // per_page)))
+    page = max(page, 1)
+    reach = max(LINES_COUNT_CAP, page * per_page)
+    probe = select(Commission.id).where(*where).limit(reach + 1).subquery()
+    counted = db.session.scalar(select(func.count()).select_from(probe)) or 0
+    more = counted > reach
+    total = reach if more else counted
+    if not more:
+        page = min(page, max(1, -(-total // per_page)))
     rows = db.session.execute(
         select(
             Commission.id,
@@ -117,6 +151,10 @@ def commission_lines(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return Page(
-        items=[CommissionLine(*row) for row in rows], page=page, per_page=per_page, total=total
+    return LinesPage(
+        items=[CommissionLine(*row) for row in rows],
+        page=page,
+        per_page=per_page,
+        total=total,
+        more=more,
     )
