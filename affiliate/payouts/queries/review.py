@@ -92,11 +92,13 @@ def review_queue(
     page: int = 1,
     per_page: int = 25,
     now: datetime | None = None,
+    total: int | None = None,
 ) -> Page[QueueRow]:
     """One page of withdrawals for finance, with each creator's history and risk flags.
 
     Five queries whatever the page size: the count, the page (with creators), its approvals
-    (with their officers), and the creators' ledger and withdrawal figures.
+    (with their officers), and the creators' ledger and withdrawal figures; four when ``total``
+    is known already (``known_total``).
     """
     filters = filters or QueueFilter()
     per_page = clamp_per_page(per_page)
@@ -104,7 +106,8 @@ def review_queue(
     counted = select(func.count(Withdrawal.id))
     if _reads_creator(filters):  # only a search by name or address needs the creator's row
         counted = counted.join(User, User.id == Withdrawal.creator_id)
-    total = db.session.scalar(_filtered(counted, filters))
+    if total is None:
+        total = db.session.scalar(_filtered(counted, filters))
     withdrawals = db.session.scalars(
         # The queue shows creators' names and join dates, not their roles.
         query.options(contains_eager(Withdrawal.creator).lazyload(User.roles))
@@ -126,6 +129,16 @@ def review_queue(
         for w in withdrawals
     ]
     return Page(items=rows, page=page, per_page=per_page, total=total or 0)
+
+
+def known_total(f: QueueFilter, counts: dict[str, int]) -> int | None:
+    """How many withdrawals the queue holds, read off ``status_counts(f.currency)`` when the
+    filter is at most a state (None: the queue must count, e.g. an amount range or a search)."""
+    narrowed = (f.min_amount, f.max_amount, f.creator, f.four_eyes)
+    dated = (f.requested_from, f.requested_to)
+    if f.currency is None or any(v is not None for v in (*narrowed, *dated)):
+        return None
+    return counts.get(f.status, 0) if f.status else sum(counts.values())
 
 
 def _reads_creator(f: QueueFilter) -> bool:
