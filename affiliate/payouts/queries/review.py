@@ -1,17 +1,29 @@
 """What the review queue reads: one page of withdrawals with each creator's history and risk
 flags, and how many withdrawals are in each state.
 
-A page of the queue is five queries whatever its size: the creators' histories and risk flags
-are two grouped queries over the page's creators, not one per row.
+A page of the queue is four queries whatever its size: the creators' histories and risk flags
+are one grouped query over the page's creators, not one per row.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import contains_eager
 
 from affiliate.payouts.models import Withdrawal, WithdrawalStatus
@@ -26,6 +38,7 @@ W = WithdrawalStatus
 #: A withdrawal this many times the creator's average paid one is flagged.
 FAR_ABOVE_FACTOR = 3
 RECENT_CLAWBACK_DAYS = 30
+_PAID = "(paid withdrawals)"  # creator_histories' tag of its withdrawal rows: no entry kind
 
 
 @dataclass(frozen=True)
@@ -96,9 +109,9 @@ def review_queue(
 ) -> Page[QueueRow]:
     """One page of withdrawals for finance, with each creator's history and risk flags.
 
-    Five queries whatever the page size: the count, the page (with creators), its approvals
-    (with their officers), and the creators' ledger and withdrawal figures; four when ``total``
-    is known already (``known_total``).
+    Four queries whatever the page size: the count, the page (with creators), its approvals
+    (with their officers), and the creators' ledger and withdrawal figures (one statement);
+    three when ``total`` is known already (``known_total``).
     """
     filters = filters or QueueFilter()
     per_page = clamp_per_page(per_page)
@@ -177,17 +190,20 @@ def _filtered(query: Q, f: QueueFilter) -> Q:
 def creator_histories(
     creator_ids: set[int], *, joined: dict[int, datetime] | None = None
 ) -> dict[int, CreatorHistory]:
-    """Each creator's earned, clawed back and withdrawn figures: two queries, and a third for
+    """Each creator's earned, clawed back and withdrawn figures: one query, and a second for
     when they joined unless ``joined`` (creator id → ``User.created_at``) already says."""
     if not creator_ids:
         return {}
     ids = sorted(creator_ids)
-    ledger_rows = db.session.execute(
+    # One statement: the ledger's settled and clawed back sums per creator, and (tagged PAID)
+    # the sums and counts of their paid withdrawals.
+    ledger_part = (
         select(
-            LedgerAccount.owner_id,
-            LedgerEntry.kind,
-            func.sum(LedgerPosting.amount),
-            func.max(LedgerEntry.created_at),
+            LedgerAccount.owner_id.label("creator_id"),
+            LedgerEntry.kind.label("kind"),
+            func.sum(LedgerPosting.amount).label("total"),
+            func.max(LedgerEntry.created_at).label("latest"),
+            literal(0, Integer).label("count"),
         )
         .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
         .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
@@ -198,21 +214,29 @@ def creator_histories(
         )
         .group_by(LedgerAccount.owner_id, LedgerEntry.kind)
     )
+    paid_part = (
+        select(
+            Withdrawal.creator_id,
+            literal(_PAID, String),
+            func.sum(Withdrawal.amount),
+            null().cast(DateTime(timezone=True)),
+            func.count(Withdrawal.id),
+        )
+        .where(Withdrawal.creator_id.in_(ids), Withdrawal.status == W.PAID.value)
+        .group_by(Withdrawal.creator_id)
+    )
     earned: dict[int | None, int] = {}
     clawed: dict[int | None, tuple[int, datetime | None]] = {}
-    for owner_id, kind, total, latest in ledger_rows:
-        if kind == EntryKind.COMMISSION_SETTLED:
+    paid: dict[int | None, tuple[int, int]] = {}
+    rows: Any = db.session.execute(union_all(ledger_part, paid_part))
+    for row in rows:
+        owner_id, kind, total, latest, count = cast("tuple[Any, ...]", row)
+        if kind == _PAID:
+            paid[owner_id] = (int(total), int(count))
+        elif kind == EntryKind.COMMISSION_SETTLED:
             earned[owner_id] = -int(total)  # credits to a credit-normal account
         else:
             clawed[owner_id] = (int(total), aware(latest))
-    paid = {
-        creator_id: (int(total), int(count))
-        for creator_id, total, count in db.session.execute(
-            select(Withdrawal.creator_id, func.sum(Withdrawal.amount), func.count(Withdrawal.id))
-            .where(Withdrawal.creator_id.in_(ids), Withdrawal.status == W.PAID.value)
-            .group_by(Withdrawal.creator_id)
-        )
-    }
     if joined is None:
         joined = dict(
             db.session.execute(select(User.id, User.created_at).where(User.id.in_(ids))).all()
