@@ -152,7 +152,7 @@ def _queue_page(
         currency=currency,
     )
     sort = form.sort.data if not form.sort.errors else "oldest"
-    counts = review.status_counts(currency)
+    counts, codes = review.queue_counts(currency)
     page = review.review_queue(
         filters,
         sort=sort,
@@ -169,6 +169,7 @@ def _queue_page(
             filters=filters,
             counts=counts,
             currency=currency,
+            currencies_in_use=lambda: codes,  # read with the counts, not once more
             bulk_form=bulk_form or BulkApproveForm(formdata=None),
             action_form=ActionForm(),
             reject_form=ReasonForm(formdata=None),

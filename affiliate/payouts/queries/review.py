@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import contains_eager
 
 from affiliate.payouts.models import Withdrawal, WithdrawalStatus
-from affiliate.payouts.queries import aware, clamp_per_page
+from affiliate.payouts.queries import aware, clamp_per_page, reports
 from core.accounts.models import User
 from core.extensions import db
 from core.ledger.models import AccountKind, EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
@@ -279,6 +279,26 @@ def status_counts(currency: str | None = None) -> dict[str, int]:
     counts = {status.value: 0 for status in W}
     counts.update({status: int(n) for status, n in db.session.execute(query)})
     return counts
+
+
+def queue_counts(currency: str) -> tuple[dict[str, int], list[str]]:
+    """``status_counts(currency)`` and ``reports.currencies_in_use()`` (the queue page shows
+    both: its tabs and its currency switch) in one statement."""
+    by_state = select(
+        Withdrawal.currency.label("currency"),
+        Withdrawal.status.label("status"),
+        func.count(Withdrawal.id).label("n"),
+    ).group_by(Withdrawal.currency, Withdrawal.status)
+    held = select(LedgerAccount.currency, null().cast(String), literal(0, Integer)).distinct()
+    counts = {status.value: 0 for status in W}
+    codes = set()
+    wanted = currency.upper()
+    rows: Any = db.session.execute(union_all(by_state, held))
+    for code, status, n in rows:
+        codes.add(code)
+        if status is not None and code == wanted:
+            counts[status] = int(n)
+    return counts, reports.in_use_order(codes)
 
 
 def any_above_four_eyes(withdrawal_ids: list[int]) -> bool:
