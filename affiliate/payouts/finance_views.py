@@ -152,7 +152,14 @@ def _queue_page(
         currency=currency,
     )
     sort = form.sort.data if not form.sort.errors else "oldest"
-    page = review.review_queue(filters, sort=sort, page=page_arg(), per_page=QUEUE_PER_PAGE)
+    counts, codes = review.queue_counts(currency)
+    page = review.review_queue(
+        filters,
+        sort=sort,
+        page=page_arg(),
+        per_page=QUEUE_PER_PAGE,
+        total=review.known_total(filters, counts),
+    )
     return (
         render_template(
             "payouts/queue.html",
@@ -160,8 +167,9 @@ def _queue_page(
             actions=_actions(page.items),
             form=form,
             filters=filters,
-            counts=review.status_counts(currency),
+            counts=counts,
             currency=currency,
+            currencies_in_use=lambda: codes,  # read with the counts, not once more
             bulk_form=bulk_form or BulkApproveForm(formdata=None),
             action_form=ActionForm(),
             reject_form=ReasonForm(formdata=None),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from affiliate.payouts import services
 from affiliate.payouts.exceptions import InsufficientBalance, InvalidAmount, TaxDetailsRequired
 from affiliate.payouts.models import Withdrawal
-from affiliate.payouts.queries import reports
+from affiliate.payouts.queries import reports, review
 from affiliate.payouts.queries.wallet import wallet, wallet_currencies
 from core.extensions import db
 from core.ledger.services import check_ledger
@@ -129,6 +129,8 @@ def test_finance_reads_each_currencys_totals_and_queue(creator, client, auth):
     dollar_queue = client.get("/finance/withdrawals").get_data(as_text=True)
     assert "$30.00" in dollar_queue
     assert "€20.00" not in dollar_queue
+    assert 'id="finance-currencies"' in dollar_queue  # the switch, read with the counts
+    assert 'href="/finance/withdrawals?currency=EUR"' in dollar_queue
 
 
 def test_finance_pages_refuse_a_currency_nobody_uses(creator, client, auth):
@@ -176,3 +178,13 @@ def test_the_tax_threshold_is_read_in_the_withdrawals_currency(app_ctx, monkeypa
 
 def creator_config():
     return current_app.config
+
+
+def test_the_queue_reads_its_counts_and_currencies_at_once(creator):
+    services.request_withdrawal(creator.id, 6_000, request_token=token(), currency="EUR")
+    services.request_withdrawal(creator.id, 1_500, request_token=token())
+    db.session.commit()
+    for currency in ("USD", "EUR", "eur"):
+        counts, codes = review.queue_counts(currency)
+        assert counts == review.status_counts(currency)
+        assert codes == reports.currencies_in_use() == ["USD", "EUR"]

@@ -136,6 +136,27 @@ def test_timeline_is_the_audit_trail_of_the_withdrawal(app_ctx):
 # --- the review queue ---------------------------------------------------------------------------
 
 
+def test_the_queue_total_is_read_off_the_state_counts_unless_the_filter_narrows(app_ctx):
+    ann = make_creator(balance=500_000)
+    kept = [_withdraw(ann, 2_000), _withdraw(ann, 3_000)]
+    services.reject(_withdraw(ann, 4_000).id, officer(), "Not now")
+    db.session.commit()
+    counts = review.status_counts("USD")
+    by_state = review.QueueFilter(currency="USD")
+    everything = review.QueueFilter(status=None, currency="USD")
+    assert review.known_total(by_state, counts) == len(kept)
+    assert review.known_total(everything, counts) == 3
+    for narrowed in (
+        review.QueueFilter(currency="USD", min_amount=2_500),
+        review.QueueFilter(currency="USD", creator=ann.email),
+        review.QueueFilter(currency=None),
+    ):
+        assert review.known_total(narrowed, counts) is None
+    for f in (by_state, everything, review.QueueFilter(currency="USD", min_amount=2_500)):
+        counted = review.review_queue(f).total
+        assert review.review_queue(f, total=review.known_total(f, counts)).total == counted
+
+
 def test_queue_filters_and_sorts(app_ctx):
     ann = make_creator(balance=500_000)
     bob = make_creator(balance=500_000)

@@ -36,6 +36,11 @@ def currencies_in_use() -> list[str]:
     held = db.session.scalars(
         select(LedgerAccount.currency).distinct().union(select(Withdrawal.currency).distinct())
     ).all()
+    return in_use_order(held)
+
+
+def in_use_order(held: Iterable[str]) -> list[str]:
+    """The currencies ``held``, as ``currencies_in_use`` lists them: the default first."""
     default = default_currency().upper()
     return [default, *sorted(set(held) - {default})]
 

@@ -1,21 +1,33 @@
 """What the review queue reads: one page of withdrawals with each creator's history and risk
 flags, and how many withdrawals are in each state.
 
-A page of the queue is five queries whatever its size: the creators' histories and risk flags
-are two grouped queries over the page's creators, not one per row.
+A page of the queue is four queries whatever its size: the creators' histories and risk flags
+are one grouped query over the page's creators, not one per row.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import contains_eager
 
 from affiliate.payouts.models import Withdrawal, WithdrawalStatus
-from affiliate.payouts.queries import aware, clamp_per_page
+from affiliate.payouts.queries import aware, clamp_per_page, reports
 from core.accounts.models import User
 from core.extensions import db
 from core.ledger.models import AccountKind, EntryKind, LedgerAccount, LedgerEntry, LedgerPosting
@@ -26,6 +38,7 @@ W = WithdrawalStatus
 #: A withdrawal this many times the creator's average paid one is flagged.
 FAR_ABOVE_FACTOR = 3
 RECENT_CLAWBACK_DAYS = 30
+_PAID = "(paid withdrawals)"  # creator_histories' tag of its withdrawal rows: no entry kind
 
 
 @dataclass(frozen=True)
@@ -92,11 +105,13 @@ def review_queue(
     page: int = 1,
     per_page: int = 25,
     now: datetime | None = None,
+    total: int | None = None,
 ) -> Page[QueueRow]:
     """One page of withdrawals for finance, with each creator's history and risk flags.
 
-    Five queries whatever the page size: the count, the page (with creators), its approvals
-    (with their officers), and the creators' ledger and withdrawal figures.
+    Four queries whatever the page size: the count, the page (with creators), its approvals
+    (with their officers), and the creators' ledger and withdrawal figures (one statement);
+    three when ``total`` is known already (``known_total``).
     """
     filters = filters or QueueFilter()
     per_page = clamp_per_page(per_page)
@@ -104,7 +119,8 @@ def review_queue(
     counted = select(func.count(Withdrawal.id))
     if _reads_creator(filters):  # only a search by name or address needs the creator's row
         counted = counted.join(User, User.id == Withdrawal.creator_id)
-    total = db.session.scalar(_filtered(counted, filters))
+    if total is None:
+        total = db.session.scalar(_filtered(counted, filters))
     withdrawals = db.session.scalars(
         # The queue shows creators' names and join dates, not their roles.
         query.options(contains_eager(Withdrawal.creator).lazyload(User.roles))
@@ -126,6 +142,16 @@ def review_queue(
         for w in withdrawals
     ]
     return Page(items=rows, page=page, per_page=per_page, total=total or 0)
+
+
+def known_total(f: QueueFilter, counts: dict[str, int]) -> int | None:
+    """How many withdrawals the queue holds, read off ``status_counts(f.currency)`` when the
+    filter is at most a state (None: the queue must count, e.g. an amount range or a search)."""
+    narrowed = (f.min_amount, f.max_amount, f.creator, f.four_eyes)
+    dated = (f.requested_from, f.requested_to)
+    if f.currency is None or any(v is not None for v in (*narrowed, *dated)):
+        return None
+    return counts.get(f.status, 0) if f.status else sum(counts.values())
 
 
 def _reads_creator(f: QueueFilter) -> bool:
@@ -164,17 +190,20 @@ def _filtered(query: Q, f: QueueFilter) -> Q:
 def creator_histories(
     creator_ids: set[int], *, joined: dict[int, datetime] | None = None
 ) -> dict[int, CreatorHistory]:
-    """Each creator's earned, clawed back and withdrawn figures: two queries, and a third for
+    """Each creator's earned, clawed back and withdrawn figures: one query, and a second for
     when they joined unless ``joined`` (creator id → ``User.created_at``) already says."""
     if not creator_ids:
         return {}
     ids = sorted(creator_ids)
-    ledger_rows = db.session.execute(
+    # One statement: the ledger's settled and clawed back sums per creator, and (tagged PAID)
+    # the sums and counts of their paid withdrawals.
+    ledger_part = (
         select(
-            LedgerAccount.owner_id,
-            LedgerEntry.kind,
-            func.sum(LedgerPosting.amount),
-            func.max(LedgerEntry.created_at),
+            LedgerAccount.owner_id.label("creator_id"),
+            LedgerEntry.kind.label("kind"),
+            func.sum(LedgerPosting.amount).label("total"),
+            func.max(LedgerEntry.created_at).label("latest"),
+            literal(0, Integer).label("count"),
         )
         .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
         .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
@@ -185,21 +214,29 @@ def creator_histories(
         )
         .group_by(LedgerAccount.owner_id, LedgerEntry.kind)
     )
+    paid_part = (
+        select(
+            Withdrawal.creator_id,
+            literal(_PAID, String),
+            func.sum(Withdrawal.amount),
+            null().cast(DateTime(timezone=True)),
+            func.count(Withdrawal.id),
+        )
+        .where(Withdrawal.creator_id.in_(ids), Withdrawal.status == W.PAID.value)
+        .group_by(Withdrawal.creator_id)
+    )
     earned: dict[int | None, int] = {}
     clawed: dict[int | None, tuple[int, datetime | None]] = {}
-    for owner_id, kind, total, latest in ledger_rows:
-        if kind == EntryKind.COMMISSION_SETTLED:
+    paid: dict[int | None, tuple[int, int]] = {}
+    rows: Any = db.session.execute(union_all(ledger_part, paid_part))
+    for row in rows:
+        owner_id, kind, total, latest, count = cast("tuple[Any, ...]", row)
+        if kind == _PAID:
+            paid[owner_id] = (int(total), int(count))
+        elif kind == EntryKind.COMMISSION_SETTLED:
             earned[owner_id] = -int(total)  # credits to a credit-normal account
         else:
             clawed[owner_id] = (int(total), aware(latest))
-    paid = {
-        creator_id: (int(total), int(count))
-        for creator_id, total, count in db.session.execute(
-            select(Withdrawal.creator_id, func.sum(Withdrawal.amount), func.count(Withdrawal.id))
-            .where(Withdrawal.creator_id.in_(ids), Withdrawal.status == W.PAID.value)
-            .group_by(Withdrawal.creator_id)
-        )
-    }
     if joined is None:
         joined = dict(
             db.session.execute(select(User.id, User.created_at).where(User.id.in_(ids))).all()
@@ -242,6 +279,26 @@ def status_counts(currency: str | None = None) -> dict[str, int]:
     counts = {status.value: 0 for status in W}
     counts.update({status: int(n) for status, n in db.session.execute(query)})
     return counts
+
+
+def queue_counts(currency: str) -> tuple[dict[str, int], list[str]]:
+    """``status_counts(currency)`` and ``reports.currencies_in_use()`` (the queue page shows
+    both: its tabs and its currency switch) in one statement."""
+    by_state = select(
+        Withdrawal.currency.label("currency"),
+        Withdrawal.status.label("status"),
+        func.count(Withdrawal.id).label("n"),
+    ).group_by(Withdrawal.currency, Withdrawal.status)
+    held = select(LedgerAccount.currency, null().cast(String), literal(0, Integer)).distinct()
+    counts = {status.value: 0 for status in W}
+    codes = set()
+    wanted = currency.upper()
+    rows: Any = db.session.execute(union_all(by_state, held))
+    for code, status, n in rows:
+        codes.add(code)
+        if status is not None and code == wanted:
+            counts[status] = int(n)
+    return counts, reports.in_use_order(codes)
 
 
 def any_above_four_eyes(withdrawal_ids: list[int]) -> bool:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, String, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import lazyload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -78,47 +78,110 @@ def _filtered(query: Select[Any], store_id: int, f: OrderFilter) -> Select[Any]:
     return query
 
 
+@dataclass(frozen=True)
+class OrderRow:
+    """One order of the list, as the page shows it (columns, not the order and its lines)."""
+
+    id: int
+    placed_at: datetime
+    status: str
+    complimentary: bool
+    total: int
+    currency: str
+    refunded_amount: int
+    buyer_name: str
+    buyer_email: str
+    first_title: str | None  # the first line's title
+    line_count: int
+    awaits_refund_decision: bool  # a line's refund was asked and is not decided yet
+
+
+def known_total(f: OrderFilter, counts: dict[str, int]) -> int | None:
+    """How many orders the list holds, read off ``status_counts`` when the filter is at most
+    a state (None: the list must count, e.g. a search or a date range)."""
+    if f.date_from or f.date_to or f.q or f.status == REFUND_REQUESTED:
+        return None
+    if f.status:
+        return counts.get(f.status, 0)
+    return sum(n for status, n in counts.items() if status != REFUND_REQUESTED)
+
+
 def list_orders(
-    store_id: int, f: OrderFilter, *, page: int, per_page: int
-) -> tuple[list[tuple[Order, User]], int]:
-    """One page of the store's orders with their buyers, newest first, and the total count."""
-    counted = select(func.count(Order.id))
-    if f.q:  # the search reads the buyer; otherwise the count stays on the order index
-        counted = counted.join(User, User.id == Order.buyer_id)
-    total = db.session.scalar(_filtered(counted, store_id, f)) or 0
-    query = _filtered(select(Order, User).join(User, User.id == Order.buyer_id), store_id, f)
-    query = (
-        query.order_by(Order.id.desc())
+    store_id: int, f: OrderFilter, *, page: int, per_page: int, total: int | None = None
+) -> tuple[list[OrderRow], int]:
+    """One page of the store's orders with their buyers, newest first, and the total count
+    (counted unless ``total`` says it): one statement, two when counting."""
+    if total is None:
+        counted = select(func.count(Order.id))
+        if f.q:  # the search reads the buyer; otherwise the count stays on the order index
+            counted = counted.join(User, User.id == Order.buyer_id)
+        total = db.session.scalar(_filtered(counted, store_id, f)) or 0
+    ids = select(Order.id)
+    if f.q:
+        ids = ids.join(User, User.id == Order.buyer_id)
+    # The page's ids first (on the store's index), then only those orders read and described.
+    chosen = (
+        _filtered(ids, store_id, f)
+        .order_by(Order.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
-        # The page shows buyers' names, not their roles; the store is the seller's own, read
-        # already (its owner's roles too): neither is joined again for every order.
-        .options(lazyload(User.roles), lazyload(Order.store))
+        .subquery("chosen")
     )
-    rows = db.session.execute(query).all()
-    return [(order, buyer) for order, buyer in rows], total
+    first_title = (
+        select(OrderLine.title)
+        .where(OrderLine.order_id == Order.id)
+        .order_by(OrderLine.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    line_count = (
+        select(func.count(OrderLine.id)).where(OrderLine.order_id == Order.id).scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Order.id,
+            Order.placed_at,
+            Order.status,
+            Order.complimentary,
+            Order.total,
+            Order.currency,
+            Order.refunded_amount,
+            User.display_name,
+            User.email,
+            first_title,
+            line_count,
+            _has_open_request(),
+        )
+        .join(chosen, chosen.c.id == Order.id)
+        .join(User, User.id == Order.buyer_id)
+        .order_by(Order.id.desc())
+    ).all()
+    return [OrderRow(*cast("tuple[Any, ...]", row)) for row in rows], total
 
 
 def status_counts(store_id: int) -> dict[str, int]:
-    """How many of the store's orders are in each state, and how many await a refund decision."""
-    rows = db.session.execute(
-        select(Order.status, func.count(Order.id))
+    """How many of the store's orders are in each state, and how many await a refund decision:
+    one statement."""
+    by_status = (
+        select(Order.status.label("status"), func.count(Order.id).label("n"))
         .where(Order.store_id == store_id)
         .group_by(Order.status)
-    ).all()
-    counts = {status.value: 0 for status in OrderStatus}
-    counts.update(dict(rows))
-    counts[REFUND_REQUESTED] = (
-        db.session.scalar(
-            select(func.count(func.distinct(RefundRequest.order_id)))
-            .join(Order, Order.id == RefundRequest.order_id)
-            .where(
-                Order.store_id == store_id,
-                RefundRequest.status == RefundStatus.REQUESTED.value,
-            )
-        )
-        or 0
     )
+    refunds = (
+        select(
+            literal(REFUND_REQUESTED, String).label("status"),
+            func.count(func.distinct(RefundRequest.order_id)).label("n"),
+        )
+        .join(Order, Order.id == RefundRequest.order_id)
+        .where(
+            Order.store_id == store_id,
+            RefundRequest.status == RefundStatus.REQUESTED.value,
+        )
+    )
+    counts = {status.value: 0 for status in OrderStatus}
+    counts[REFUND_REQUESTED] = 0
+    rows = db.session.execute(union_all(by_status, refunds))
+    counts.update({status: int(n) for status, n in rows})
     return counts
 
 

@@ -77,14 +77,21 @@ def orders() -> ResponseReturnValue:
         q=request.args.get("q", "").strip()[:100],
     )
     page = page_arg()
-    rows, total = seller_queries.list_orders(store.id, filters, page=page, per_page=PER_PAGE)
+    counts = seller_queries.status_counts(store.id)
+    rows, total = seller_queries.list_orders(
+        store.id,
+        filters,
+        page=page,
+        per_page=PER_PAGE,
+        total=seller_queries.known_total(filters, counts),
+    )
     return render_template(
         "seller/orders.html",
         store=store,
         page=Page(rows, page, PER_PAGE, total),
         filters=filters,
         tabs=FILTERS,
-        counts=seller_queries.status_counts(store.id),
+        counts=counts,
         problems=problems,
         filtered=bool(filters.status or filters.date_from or filters.date_to or filters.q),
     )

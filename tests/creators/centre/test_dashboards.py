@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 
 from affiliate.creators.attribution import tracking
-from affiliate.creators.attribution.models import CommissionState, EventKind
+from affiliate.creators.attribution.models import Commission, CommissionState, EventKind
 from affiliate.creators.centre.queries import creator as dashboards
+from affiliate.creators.centre.queries import lines
 from affiliate.creators.centre.queries.creator import Activity
 from affiliate.creators.centre.queries.lines import LINES_PER_PAGE
 from affiliate.creators.centre.queries.period import Period, parse_period
@@ -289,3 +290,33 @@ def test_statement_count_does_not_grow_with_content_or_commissions(
     tracking.roll_up(settle_seconds=0)
     with_20 = _statements(client, count_queries, "/creator/?days=7")
     assert with_2 == with_20 <= 16, with_20
+
+
+def test_commission_lines_stop_counting_past_the_cap(signed_in, client, monkeypatch):
+    creator = signed_in
+    product = make_product(title="Capped product")
+    for _ in range(7):
+        make_commission(creator, product, order_status=OrderStatus.SHIPPED)
+    monkeypatch.setattr(lines, "LINES_COUNT_CAP", 4)
+    period = Period.ending(30)
+    where = (Commission.creator_id == creator.id,)
+
+    first = lines.commission_lines(where, period, 1, per_page=2)
+    assert (first.total, first.more, first.total_label) == (4, True, "4+")
+    assert first.has_next
+    assert len(first.items) == 2
+    third = lines.commission_lines(where, period, 3, per_page=2)  # past the cap: counts on
+    assert (third.total, third.more, third.has_next) == (6, True, True)
+    last = lines.commission_lines(where, period, 4, per_page=2)
+    assert (last.total, last.more, last.has_next, len(last.items)) == (7, False, False, 1)
+    beyond = lines.commission_lines(where, period, 9, per_page=2)
+    assert (beyond.page, len(beyond.items)) == (4, 1)  # an exact count still clamps the page
+
+    monkeypatch.setattr(dashboards, "LINES_PER_PAGE", 2)
+    section = client.get("/creator/").get_data(as_text=True).split('id="commission-lines"')[1]
+    assert "1–2 of 4+" in section
+    assert '<span class="page-link">1</span>' in section  # page 1 of an unknown number
+    assert 'href="/creator/?page=2"' in section
+    section = client.get("/creator/?page=4").get_data(as_text=True)
+    assert "7–7 of 7" in section
+    assert '<span class="page-link">4 / 4</span>' in section

@@ -302,3 +302,36 @@ def test_a_buyer_cannot_use_the_seller_pages(app, shop):
 def test_an_order_that_does_not_exist_is_a_404(app, shop, seller):
     assert seller.get("/seller/orders/999999").status_code == 404
     assert seller.get(f"/seller/orders/{2**70}").status_code == 404
+
+
+def test_the_list_shows_first_line_line_count_and_open_refunds(app, shop, seller):
+    order = shop.paid((1, 2))
+    lifecycle.ship(order, "UPS", "1Z", shop.seller)
+    lifecycle.mark_delivered(order, shop.buyer)
+    refund_requests.request_refund(order, order.lines[0], "Broken", shop.buyer)
+    db.session.commit()
+    single = shop.paid((0, 1))
+    page = seller.get("/seller/orders").get_data(True)
+    rows = page.split("<tbody>")[1].split("</tr>")
+    assert f"{order.lines[0].title} <span" in rows[1]
+    assert "and 1 more" in rows[1]
+    assert "Refund requested</span>" in rows[1]
+    assert single.lines[0].title in rows[0]
+    assert "more" not in rows[0]
+    assert "Refund requested</span>" not in rows[0]
+
+
+def test_the_counts_in_the_tabs_are_the_list_totals(app, shop, seller, count_queries):
+    for _ in range(21):
+        make_order(shop.buyer, [(shop.variants[0], 1)])
+    make_order(shop.buyer, [(shop.variants[0], 1)], status=S.SHIPPED)
+    db.session.commit()
+    page = seller.get("/seller/orders").get_data(True)
+    assert "1–20 of 22" in page
+    assert "1–20 of 21" in seller.get("/seller/orders?status=paid").get_data(True)
+    before = count_queries.count
+    seller.get("/seller/orders")
+    plain = count_queries.count - before
+    before = count_queries.count
+    seller.get("/seller/orders?from=2020-01-01")
+    assert count_queries.count - before == plain + 1  # a date range counts; a state does not

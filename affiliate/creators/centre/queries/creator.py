@@ -29,12 +29,11 @@ from affiliate.creators.attribution.models import (
 )
 from affiliate.creators.attribution.queries import CommissionTotals, commission_totals
 from affiliate.creators.centre.queries import figures
-from affiliate.creators.centre.queries.lines import LINES_PER_PAGE, CommissionLine, commission_lines
+from affiliate.creators.centre.queries.lines import LINES_PER_PAGE, LinesPage, commission_lines
 from affiliate.creators.centre.queries.period import Period, as_date
 from affiliate.creators.content.models import Content
 from core.extensions import db
 from core.money import to_decimal
-from core.web.pagination import Page
 from shop.catalog.models import Product
 
 TOP_ROWS = 5
@@ -218,7 +217,7 @@ class CreatorDashboard:
     top_content: list[ContentRow]
     top_products: list[ProductRow]
     commissions: CommissionTotals
-    lines: Page[CommissionLine]
+    lines: LinesPage
 
     @property
     def has_activity(self) -> bool:

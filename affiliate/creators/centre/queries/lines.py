@@ -1,14 +1,20 @@
 """Commission lines as the Creator centre and the seller's affiliate sales list them: each
 with why it has its rate (the plan, its kind, the plans it beat, as snapshotted on the order
-line) and when it settles. Two statements a page, whatever the data."""
+line) and when it settles. One statement for the first page, two for a later one, whatever
+the data.
+
+The lines are counted only up to ``LINES_COUNT_CAP`` past the page asked for ("1,000+"): an
+exact count of a busy store's month read every line (~20 ms at 100k lines a month), the capped
+one reads at most the cap's entries of the (owner, time) index, whatever the data."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from affiliate.creators.attribution.models import Commission, CommissionState
 from affiliate.creators.attribution.settlement import ExpectedSettlement, expected_settlement
@@ -19,6 +25,8 @@ from core.web.pagination import Page
 from shop.orders.models import Order, OrderLine
 
 LINES_PER_PAGE = 20
+#: Lines are counted up to this many (or to the end of the page asked for, if further).
+LINES_COUNT_CAP = 1000
 
 STATE_BADGES = {
     CommissionState.PENDING: "text-bg-warning",
@@ -75,22 +83,66 @@ class CommissionLine:
         return self.order_status.replace("_", " ").capitalize()
 
 
+@dataclass(frozen=True)
+class LinesPage(Page[CommissionLine]):
+    """A page of lines whose ``total`` may be a lower bound: ``more`` says there are more lines
+    than ``total`` (the count stopped there), so there is a next page and the last is unknown."""
+
+    more: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(super().pages, self.page + 1) if self.more else super().pages
+
+    @property
+    def has_next(self) -> bool:
+        return self.more or super().has_next
+
+    @property
+    def total_label(self) -> str:
+        """The count as the page shows it: "1,000+" once it stopped counting."""
+        return f"{self.total:,}+" if self.more else str(self.total)
+
+
 def commission_lines(
     conditions: Sequence[ColumnElement[bool]],
     period: Period,
     page: int,
     per_page: int = LINES_PER_PAGE,
-) -> Page[CommissionLine]:
+) -> LinesPage:
     """A page of the commission lines that match ``conditions`` (one creator's, one store's)
-    created in the period, newest first: two statements."""
+    created in the period, newest first. The count stops past ``LINES_COUNT_CAP`` lines, or
+    past the page asked for when that is further. The first page is one statement (the count
+    rides along as a column: an empty first page counts nothing); a later one two, the count
+    first, so that a page past the end shows the last."""
     where = (
         *conditions,
         Commission.created_at >= period.since,
         Commission.created_at < period.until,
     )
-    total = db.session.scalar(select(func.count(Commission.id)).where(*where)) or 0
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    rows = db.session.execute(
+    page = max(page, 1)
+    reach = max(LINES_COUNT_CAP, page * per_page)
+    probe = select(Commission.id).where(*where).limit(reach + 1).subquery()
+    count = select(func.count()).select_from(probe)
+    if page == 1:
+        found = db.session.execute(_lines(where, 0, per_page).add_columns(count.scalar_subquery()))
+        rows = [cast("tuple[Any, ...]", row) for row in found]
+        counted = int(rows[0][-1]) if rows else 0
+        items = [CommissionLine(*row[:-1]) for row in rows]
+    else:
+        counted = db.session.scalar(count) or 0
+        if counted <= reach:
+            page = min(page, max(1, -(-counted // per_page)))
+        found = db.session.execute(_lines(where, (page - 1) * per_page, per_page))
+        items = [CommissionLine(*row) for row in found]
+    more = counted > reach
+    return LinesPage(
+        items=items, page=page, per_page=per_page, total=min(counted, reach), more=more
+    )
+
+
+def _lines(where: tuple[ColumnElement[bool], ...], offset: int, limit: int) -> Select[Any]:
+    return (
         select(
             Commission.id,
             Commission.created_at,
@@ -114,9 +166,6 @@ def commission_lines(
         .join(User, User.id == Commission.creator_id)
         .where(*where)
         .order_by(Commission.created_at.desc(), Commission.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(
-        items=[CommissionLine(*row) for row in rows], page=page, per_page=per_page, total=total
+        .limit(limit)
+        .offset(offset)
     )

@@ -24,7 +24,7 @@ from affiliate.creators.attribution.queries import (
     sum_of,
 )
 from affiliate.creators.centre.queries import figures
-from affiliate.creators.centre.queries.lines import CommissionLine, commission_lines
+from affiliate.creators.centre.queries.lines import LinesPage, commission_lines
 from affiliate.creators.centre.queries.period import Period, as_date
 from affiliate.creators.content.models import Content
 from affiliate.plans.models import Plan
@@ -32,7 +32,6 @@ from affiliate.profiles.models import CreatorProfile
 from core.accounts.models import User
 from core.extensions import db
 from core.money import to_decimal
-from core.web.pagination import Page
 
 TABLE_ROWS = 20
 
@@ -187,7 +186,7 @@ class SellerDashboard:
     by_creator: list[BreakdownRow]
     by_plan: list[BreakdownRow]
     by_content: list[BreakdownRow]
-    lines: Page[CommissionLine]
+    lines: LinesPage
 
     def chart(self) -> dict[str, Any]:
         def major(amount: int) -> float:
