@@ -28,9 +28,10 @@ import random
 import re
 import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -316,11 +317,17 @@ def login_with(server: harness.Server, email: str, extra_cookie: str = "") -> st
     )
     response = conn.getresponse()
     response.read()
-    conn.close()
     signed_in = _session(response)
     if response.status != 302 or not signed_in:
+        conn.close()
         raise RuntimeError(f"sign-in as {email} failed ({response.status})")
-    return f"{signed_in}; {extra_cookie}"
+    # As a browser: the landing page shows the sign-in flash once and returns a cookie without it.
+    landing = urlsplit(response.headers.get("Location") or "/")
+    conn.request("GET", landing.path or "/", headers={"Cookie": f"{signed_in}; {extra_cookie}"})
+    after = conn.getresponse()
+    after.read()
+    conn.close()
+    return f"{_session(after) or signed_in}; {extra_cookie}"
 
 
 def _session(response: http.client.HTTPResponse) -> str:
@@ -364,7 +371,13 @@ def main() -> None:
             f"{args.seconds:g}s x {args.rounds} rounds per page",
             args.json,
         )
-        project = harness.project_spec(url, SECRET_KEY=SECRET_KEY)
+        # Served as in production: with Redis when REDIS_URL is set (kept identities, page cache).
+        project = harness.project_spec(
+            url,
+            SECRET_KEY=SECRET_KEY,
+            REDIS_URL=os.environ.get("REDIS_URL", ""),
+            CACHE_KEY_PREFIX=f"centrebench-{uuid.uuid4().hex[:8]}:",
+        )
         pages = [
             ("seller orders", world["seller"], "", "/seller/orders"),
             ("Creator centre", world["creator"], "", "/creator/"),
