@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -16,6 +16,7 @@ from affiliate.creators.centre.queries.period import Period
 from core.accounts.models import Role
 from core.extensions import db
 from core.jobs import jobs as job_queue
+from core.types import utcnow
 from tests.clock import now_to_the_minute
 from tests.conftest import csrf_token
 from tests.creators.factories import make_content
@@ -117,7 +118,7 @@ def test_adds_to_the_cart_each_count_and_a_batch_written_twice_counts_them_once(
 def test_a_flushed_event_keeps_its_exact_values(content):
     """The batch reaches the database as buffered (PostgreSQL parses the JSON): the time to the
     microsecond, quotes and backslashes in a visitor, a missing product."""
-    at = datetime(2026, 12, 7, 18, 59, 59, 999_999, tzinfo=UTC)
+    at = (utcnow() - timedelta(minutes=1)).replace(microsecond=999_999)
     track(content, visitor='a\\b"c\\n', at=at)
     track(
         content, EventKind.ADD_TO_CART, visitor="v2", at=at.replace(microsecond=1), product_id=None
