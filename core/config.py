@@ -226,6 +226,9 @@ class BaseConfig:
     # Public pages from the page cache (core.web.pagecache): the longest an entry is kept;
     # writes and promotion windows end it sooner. 0 turns the cache off.
     PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 300)
+    # A signed-in user's centre pages (core.web.privatepages), kept while nothing they read
+    # changed: the longest an entry lives (clock-derived text may lag this long). 0: off.
+    PRIVATE_PAGE_SECONDS = _env_int("PRIVATE_PAGE_SECONDS", 60)
     CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or "yc-pages:"
     # The outbox: how long a claimed row is left to its relay, and how old a due row may get
     # before /healthz calls the queue degraded.

@@ -57,6 +57,7 @@ from core.extensions import db
 from core.ledger import services as ledger
 from core.types import utcnow
 from core.web.errors import render_error
+from core.web.pagecache import render_private_page
 from core.web.pagination import page_arg
 from core.web.refusals import refuse
 
@@ -136,9 +137,7 @@ def finance_centre() -> ResponseReturnValue:
 # ---------------------------------------------------------------------------- the review queue
 
 
-def _queue_page(
-    status_code: int = 200, bulk_form: BulkApproveForm | None = None
-) -> tuple[str, int]:
+def _queue_context(bulk_form: BulkApproveForm | None = None) -> dict[str, Any]:
     currency = _currency()
     form = QueueFilterForm(formdata=request.args, currency=currency)
     form.validate()
@@ -160,28 +159,30 @@ def _queue_page(
         per_page=QUEUE_PER_PAGE,
         total=review.known_total(filters, counts),
     )
-    return (
-        render_template(
-            "payouts/queue.html",
-            page=page,
-            actions=_actions(page.items),
-            form=form,
-            filters=filters,
-            counts=counts,
-            currency=currency,
-            currencies_in_use=lambda: codes,  # read with the counts, not once more
-            bulk_form=bulk_form or BulkApproveForm(formdata=None),
-            action_form=ActionForm(),
-            reject_form=ReasonForm(formdata=None),
-        ),
-        status_code,
-    )
+    return {
+        "page": page,
+        "actions": _actions(page.items),
+        "form": form,
+        "filters": filters,
+        "counts": counts,
+        "currency": currency,
+        "currencies_in_use": lambda: codes,  # read with the counts, not once more
+        "bulk_form": bulk_form or BulkApproveForm(formdata=None),
+        "action_form": ActionForm(),
+        "reject_form": ReasonForm(formdata=None),
+    }
+
+
+def _queue_page(
+    status_code: int = 200, bulk_form: BulkApproveForm | None = None
+) -> tuple[str, int]:
+    return render_template("payouts/queue.html", **_queue_context(bulk_form)), status_code
 
 
 @bp.get("/withdrawals")
 @role_required(Role.FINANCE)
 def queue() -> ResponseReturnValue:
-    return _queue_page()
+    return render_private_page("payouts/queue.html", _queue_context)
 
 
 @bp.post("/withdrawals/approve-selected")

@@ -46,6 +46,7 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
 from core.types import utcnow
+from core.web import privatepages
 from core.web.pageversion import (
     bump_version,
     cache,
@@ -140,7 +141,7 @@ class Entry:
     parts: dict[str, str]
     valid_until: datetime | None
     etag: str
-    value: Any = None  # for shared_value
+    value: Any = None  # for shared_value; a private page: the ignored tables it read
 
 
 def _key(kind: str, user: int | None) -> str:
@@ -164,10 +165,15 @@ def _fresh(entry: Any, version: str) -> Entry | None:
 
 
 def _store(
-    key: str, version: str, parts: dict[str, str], until: datetime | None, now: datetime
+    key: str,
+    version: str,
+    parts: dict[str, str],
+    until: datetime | None,
+    now: datetime,
+    value: Any = None,
 ) -> Entry:
     digest = hashlib.sha1("".join(parts.values()).encode(), usedforsecurity=False).hexdigest()
-    entry = Entry(version, parts, until, digest[:20])
+    entry = Entry(version, parts, until, digest[:20], value)
     timeout = _timeout(now, until)
     if timeout > 0 and version:
         try:
@@ -224,13 +230,18 @@ def render_page(template: str, context: Callable[[], Mapping[str, Any]]) -> Resp
 
 
 def _render_fresh(
-    template: str, context: Callable[[], Mapping[str, Any]], capture: bool
+    template: str,
+    context: Callable[[], Mapping[str, Any]],
+    capture: bool,
+    private: bool = False,
 ) -> tuple[str, datetime | None, datetime]:
     from core.extensions import db
 
     db.session.rollback()  # read the data in a snapshot newer than the version just read
     now = utcnow()
     g.pagecache_not_after = next_time_boundary(now)
+    if private:
+        not_after(privatepages.expires(now))
     html = render_template(template, pagecache_capture=capture, **context())
     return html, g.pop("pagecache_not_after", None), now
 
@@ -245,11 +256,42 @@ def _anonymous_page(template: str, context: Callable[[], Mapping[str, Any]]) -> 
     return _conditional(entry, _csrf_out(entry.parts["page"]))
 
 
-def _signed_in_page(template: str, context: Callable[[], Mapping[str, Any]]) -> Response | str:
+def render_private_page(template: str, context: Callable[[], Mapping[str, Any]]) -> Response | str:
+    """A signed-in user's own page (a centre), kept per user while nothing it read changed
+    (``core.web.privatepages``). Call it after the role and ownership checks: ``context``
+    must read everything the page shows, and is called only when the page is rendered."""
+    if not enabled() or not privatepages.enabled():
+        return render_template(template, **context())
+    return _signed_in_page(template, context, private=True)
+
+
+def _private_lookup(key: str) -> tuple[str, Entry | None]:
+    """The catalogue version and the kept private page if all its stamps still hold."""
+    try:
+        if current_app.config.get("REDIS_URL"):
+            version, entry = cache.get_many("version", key)
+            if version is None:
+                return current_version(), None
+            note_version(str(version))
+        else:
+            version, entry = request_version(), cache.get(key)
+        if not isinstance(entry, Entry):
+            return str(version), None
+        current = privatepages.current_stamp(str(version), tuple(entry.value or ()))
+        return str(version), _fresh(entry, current)
+    except Exception:
+        log.exception("page cache unavailable")
+        return "", None
+
+
+def _signed_in_page(
+    template: str, context: Callable[[], Mapping[str, Any]], *, private: bool = False
+) -> Response | str:
     """The user's own copy: the whole page while the header reads the same, else the kept body
     inside a header rendered afresh (a new count, a flashed message)."""
-    key = _key("body", current_user.id if current_user.is_authenticated else None)
-    version, entry = _lookup(key)
+    user = current_user.id if current_user.is_authenticated else None
+    key = _key("private" if private else "body", user)
+    version, entry = _private_lookup(key) if private else _lookup(key)
     header = header_fingerprint()
     if entry is not None:
         if header and entry.parts.get("header") == header:
@@ -260,9 +302,22 @@ def _signed_in_page(template: str, context: Callable[[], Mapping[str, Any]]) -> 
         html = render_template("_pagecache_body.html", pagecache_blocks=blocks)
         if header:
             parts = {**entry.parts, "header": header, "page": _csrf_in(html, generate_csrf())}
-            _store(key, version, parts, entry.valid_until, utcnow())
+            _store(key, entry.version, parts, entry.valid_until, utcnow(), entry.value)
         return html
-    html, until, now = _render_fresh(template, context, capture=True)
+    tables: tuple[str, ...] = ()
+    if private and version:
+        try:
+            epochs = privatepages.all_epochs()  # before the render reads anything
+        except Exception:
+            log.exception("page cache unavailable")
+            version = ""
+        with privatepages.reads() as read:
+            html, until, now = _render_fresh(template, context, capture=True, private=True)
+        tables = tuple(sorted(read))
+        if version:
+            version = privatepages.stamp(version, {name: epochs[name] for name in tables})
+    else:
+        html, until, now = _render_fresh(template, context, capture=True)
     token = generate_csrf()
     parts = {}
     for name in _BLOCKS:
@@ -274,7 +329,7 @@ def _signed_in_page(template: str, context: Callable[[], Mapping[str, Any]]) -> 
     if "content" in parts and version:
         if header:
             parts |= {"header": header, "page": _csrf_in(html, token)}
-        _store(key, version, parts, until, now)
+        _store(key, version, parts, until, now, tables)
     return html
 
 
@@ -341,3 +396,4 @@ def init_app(app: Flask) -> None:
         settings |= {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
     cache.init_app(app, config=settings)
     watch_writes()
+    privatepages.watch_reads()

@@ -2,9 +2,12 @@
 
 Every committed ORM write (a flush, or an ``UPDATE``/``INSERT``/``DELETE`` run through the
 session) to a table a public page may read bumps the version after the commit; every cached
-entry rendered at another version is stale. The version lives in Redis when ``REDIS_URL`` is
+entry rendered at another version is stale. A write to one of the other tables
+(``IGNORED_TABLES``) bumps that table's own epoch instead, which only private pages that read
+the table check (``core.web.privatepages``). The version lives in Redis when ``REDIS_URL`` is
 set, else in a small file in the instance folder, so that every worker of one machine sees a
-bump at once. A write that bypasses the session must call ``bump_version()`` itself.
+bump at once. A write that bypasses the session must call ``bump_version()`` (or, for an
+ignored table, ``mark_written``) itself.
 """
 
 from __future__ import annotations
@@ -126,8 +129,48 @@ def _written_table(state: ORMExecuteState) -> str | None:
 
 
 def _mark(session: Session, tables: Iterable[str]) -> None:
-    if any(name not in IGNORED_TABLES for name in tables):
+    written = set(tables)
+    if written - IGNORED_TABLES:
         session.info["pagecache_dirty"] = True
+    if quiet := written & IGNORED_TABLES:
+        session.info.setdefault("pagecache_tables", set()).update(quiet)
+
+
+def mark_written(session: Session, *tables: str) -> None:
+    """A write the Session's listeners cannot see (a ``COPY``, a driver-level statement on the
+    session's connection): its table is bumped when the session commits, like any other."""
+    _mark(session, tables)
+
+
+# --- epochs of the tables public pages ignore (read by private pages, ``core.web.privatepages``)
+
+_lost_table_bumps = False  # a table bump failed (store down): bump them all once it answers
+
+
+def table_epoch_key(table: str) -> str:
+    return f"table-epoch:{table}"
+
+
+def table_epochs(tables: Iterable[str]) -> dict[str, str]:
+    """The current epoch of each table (one round trip), giving a new one to a table without."""
+    global _lost_table_bumps
+    names = sorted(tables)
+    if _lost_table_bumps:
+        bump_tables(IGNORED_TABLES)
+        _lost_table_bumps = False
+    found = cache.get_many(*(table_epoch_key(name) for name in names))
+    epochs = dict(zip(names, found, strict=True))
+    missing = {name: uuid.uuid4().hex for name, value in epochs.items() if value is None}
+    if missing:
+        cache.set_many({table_epoch_key(name): value for name, value in missing.items()}, timeout=0)
+    return {name: str(missing.get(name, value)) for name, value in epochs.items()}
+
+
+def bump_tables(tables: Iterable[str]) -> None:
+    """Make every private page that read one of these tables stale (after their commit)."""
+    fresh = {table_epoch_key(name): uuid.uuid4().hex for name in set(tables)}
+    if fresh:
+        cache.set_many(fresh, timeout=0)
 
 
 _watching = False
@@ -157,12 +200,24 @@ def watch_writes() -> None:
 
     @event.listens_for(Session, "after_commit")
     def _committed(session: Session) -> None:
-        if session.info.pop("pagecache_dirty", False) and has_app_context():
+        global _lost_table_bumps
+        dirty = session.info.pop("pagecache_dirty", False)
+        tables = session.info.pop("pagecache_tables", None)
+        if not has_app_context():
+            return
+        if dirty:
             try:
                 bump_version()
             except Exception:  # the write is committed; a cache outage must not fail it
                 log.exception("page cache version not bumped")
+        if tables:
+            try:
+                bump_tables(tables)
+            except Exception:
+                _lost_table_bumps = True
+                log.warning("table epochs not bumped", exc_info=True)
 
     @event.listens_for(Session, "after_rollback")
     def _rolled_back(session: Session) -> None:
         session.info.pop("pagecache_dirty", None)
+        session.info.pop("pagecache_tables", None)

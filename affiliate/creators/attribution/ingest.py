@@ -54,6 +54,7 @@ from affiliate.creators.attribution.models import ContentEvent, EventKind
 from core.extensions import db
 from core.jobs import jobs
 from core.types import utcnow
+from core.web.pageversion import mark_written
 
 log = logging.getLogger(__name__)
 
@@ -337,6 +338,7 @@ def write_encoded(encoded: Sequence[str | bytes]) -> None:
     """
     if not encoded:
         return
+    mark_written(db.session, ContentEvent.__tablename__)  # the COPY is not a Session write
     if db.session.connection().dialect.name == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock_shared(tracking.INGEST_LOCK)))
         eventcopy.copy_encoded(db.session.connection(), encoded)
@@ -355,6 +357,7 @@ def write_batch(rows: Sequence[dict[str, Any]]) -> None:
     """
     if not rows:
         return
+    mark_written(db.session, ContentEvent.__tablename__)  # a driver-level statement
     connection = db.session.connection()
     dialect = connection.dialect
     if dialect.name == "postgresql":

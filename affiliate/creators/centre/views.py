@@ -40,6 +40,7 @@ from core.accounts.models import Role
 from core.extensions import db
 from core.ledger import services as ledger
 from core.ledger.models import AccountKind
+from core.web.pagecache import render_private_page
 from core.web.pagination import page_arg
 from core.web.refusals import refuse
 from shop.catalog.models import Category
@@ -62,27 +63,31 @@ CREATOR_BALANCES = (
 @role_required(Role.CREATOR)
 def centre() -> ResponseReturnValue:
     currency = current_app.config["DEFAULT_CURRENCY"]
-    by_currency = ledger.owner_balances_by_currency(current_user.id)
-    balances = by_currency.get(currency, {})
-    # Earnings in other currencies (stores that sell in them): each has its own wallet.
-    elsewhere = {
-        code: (
-            found.get(AccountKind.CREATOR_PENDING, 0),
-            found.get(AccountKind.CREATOR_AVAILABLE, 0),
-        )
-        for code, found in by_currency.items()
-        if code != currency and any(found.values())
-    }
     days = parse_period(request.args.get("days"))
-    return render_template(
-        "creators/centre.html",
-        currency=currency,
-        balances=[(kind, balances.get(kind, 0), hint) for kind, hint in CREATOR_BALANCES],
-        elsewhere=elsewhere,
-        entries=ledger.recent_entries(owner_id=current_user.id, limit=20),
-        dashboard=dashboards.creator_dashboard(current_user.id, days, currency, page=page_arg()),
-        periods=PERIODS,
-    )
+    page = page_arg()
+
+    def context() -> dict[str, Any]:
+        by_currency = ledger.owner_balances_by_currency(current_user.id)
+        balances = by_currency.get(currency, {})
+        # Earnings in other currencies (stores that sell in them): each has its own wallet.
+        elsewhere = {
+            code: (
+                found.get(AccountKind.CREATOR_PENDING, 0),
+                found.get(AccountKind.CREATOR_AVAILABLE, 0),
+            )
+            for code, found in by_currency.items()
+            if code != currency and any(found.values())
+        }
+        return {
+            "currency": currency,
+            "balances": [(kind, balances.get(kind, 0), hint) for kind, hint in CREATOR_BALANCES],
+            "elsewhere": elsewhere,
+            "entries": ledger.recent_entries(owner_id=current_user.id, limit=20),
+            "dashboard": dashboards.creator_dashboard(current_user.id, days, currency, page=page),
+            "periods": PERIODS,
+        }
+
+    return render_private_page("creators/centre.html", context)
 
 
 # ---------------------------------------------------------------------------------------------

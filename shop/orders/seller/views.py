@@ -19,6 +19,7 @@ from core.accounts.authz import role_required
 from core.accounts.models import Role
 from core.extensions import db
 from core.states import IllegalTransition
+from core.web.pagecache import render_private_page
 from core.web.pagination import Page, page_arg
 from core.web.refusals import refuse
 from shop.blueprints import seller_bp as bp
@@ -65,9 +66,6 @@ def _date_arg(name: str, problems: list[str]) -> date | None:
 @bp.get("/orders")
 @role_required(Role.SELLER)
 def orders() -> ResponseReturnValue:
-    store = _my_store()
-    if store is None:
-        return render_template("seller/orders.html", store=None)
     problems: list[str] = []
     status = request.args.get("status", "")
     filters = seller_queries.OrderFilter(
@@ -77,24 +75,30 @@ def orders() -> ResponseReturnValue:
         q=request.args.get("q", "").strip()[:100],
     )
     page = page_arg()
-    counts = seller_queries.status_counts(store.id)
-    rows, total = seller_queries.list_orders(
-        store.id,
-        filters,
-        page=page,
-        per_page=PER_PAGE,
-        total=seller_queries.known_total(filters, counts),
-    )
-    return render_template(
-        "seller/orders.html",
-        store=store,
-        page=Page(rows, page, PER_PAGE, total),
-        filters=filters,
-        tabs=FILTERS,
-        counts=counts,
-        problems=problems,
-        filtered=bool(filters.status or filters.date_from or filters.date_to or filters.q),
-    )
+
+    def context() -> dict[str, Any]:
+        store = _my_store()
+        if store is None:
+            return {"store": None}
+        counts = seller_queries.status_counts(store.id)
+        rows, total = seller_queries.list_orders(
+            store.id,
+            filters,
+            page=page,
+            per_page=PER_PAGE,
+            total=seller_queries.known_total(filters, counts),
+        )
+        return {
+            "store": store,
+            "page": Page(rows, page, PER_PAGE, total),
+            "filters": filters,
+            "tabs": FILTERS,
+            "counts": counts,
+            "problems": problems,
+            "filtered": bool(filters.status or filters.date_from or filters.date_to or filters.q),
+        }
+
+    return render_private_page("seller/orders.html", context)
 
 
 def _store_order_or_404(order_id: int) -> Order:

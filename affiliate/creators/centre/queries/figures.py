@@ -6,7 +6,8 @@ tabs) would repeat that work each time. ``remember(key, build)`` keeps what ``bu
 for ``CENTRE_FIGURES_SECONDS`` (60 by default; 0 turns it off). Keys always name the creator
 or store they are about, so one account's figures never serve another. Values are plain
 frozen data (no ORM objects), safe to share between requests. Only figures go here: balances,
-commission lines, orders and queues are read live on every request.
+commission lines, orders and queues are read live on every request. A kept centre page
+(``core.web.privatepages``) that shows a remembered figure expires with it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask import current_app
+
+from core.types import utcnow
+from core.web.pagecache import not_after
 
 T = TypeVar("T")
 MAX_ENTRIES = 2_000
@@ -38,8 +43,10 @@ def remember(key: Hashable, build: Callable[[], T]) -> T:
     now = time.monotonic()
     found = memo.entries.get(key)
     if found is not None and found[0] > now:
+        not_after(utcnow() + timedelta(seconds=found[0] - now))  # a kept page ages with it
         value: T = found[1]
         return value
+    not_after(utcnow() + timedelta(seconds=seconds))
     value = build()
     with memo.lock:
         if len(memo.entries) >= MAX_ENTRIES:

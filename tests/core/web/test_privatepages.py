@@ -1,0 +1,190 @@
+"""Kept centre pages: a reload costs no statement, and nothing they show is ever stale."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import delete, event
+
+from affiliate.creators.attribution import ingest
+from affiliate.payouts import services as payouts
+from core.accounts.models import Role, UserRole
+from core.extensions import db
+from core.types import utcnow
+from core.web import pageversion
+from core.web.pagecache import Entry
+from core.web.pageversion import cache, table_epoch_key, table_epochs
+from tests.conftest import Auth
+from tests.creators.factories import make_content
+from tests.factories import make_user
+from tests.payouts.helpers import fund, make_creator, token
+from tests.shop.factories import make_order, make_product, make_store
+
+
+@pytest.fixture
+def statements(app):
+    """Every statement the app sends while the test runs (the page cache stays on)."""
+    seen: list[str] = []
+
+    def on_execute(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    yield seen
+    event.remove(engine, "before_cursor_execute", on_execute)
+
+
+def signed_in(app, email: str):
+    client = app.test_client()
+    assert Auth(client).login(email).status_code in (302, 303)
+    client.get("/account")  # the sign-in's flash is shown once, here
+    return client
+
+
+def page(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_a_creator_centre_reload_sends_no_statement(app, app_ctx, statements):
+    creator = make_creator(balance=1_500)
+    cleo = signed_in(app, creator.email)
+    page(cleo, "/creator/")
+    statements.clear()
+
+    assert "$15.00" in page(cleo, "/creator/")
+    assert statements == []
+
+
+def test_a_ledger_posting_shows_on_the_kept_creator_centre_at_once(app, app_ctx):
+    creator = make_creator(balance=1_500)
+    cleo = signed_in(app, creator.email)
+    assert "$15.00" in page(cleo, "/creator/")
+
+    fund(creator.id, 2_000)  # ledger tables: no catalogue bump, their own epochs
+
+    assert "$35.00" in page(cleo, "/creator/")
+
+
+def test_each_creator_sees_only_their_own_kept_centre(app, app_ctx):
+    ann, bea = make_creator(balance=1_100), make_creator(balance=2_200)
+    ann_browser, bea_browser = signed_in(app, ann.email), signed_in(app, bea.email)
+    for _ in range(2):
+        assert "$11.00" in page(ann_browser, "/creator/")
+        assert "$22.00" not in page(ann_browser, "/creator/")
+        assert "$22.00" in page(bea_browser, "/creator/")
+        assert "$11.00" not in page(bea_browser, "/creator/")
+
+
+def test_a_kept_page_is_refused_once_its_role_is_taken_away(app, app_ctx):
+    creator = make_creator(balance=1_500)
+    cleo = signed_in(app, creator.email)
+    page(cleo, "/creator/")
+
+    db.session.execute(
+        delete(UserRole).where(UserRole.user_id == creator.id, UserRole.role == Role.CREATOR)
+    )
+    db.session.commit()
+
+    assert cleo.get("/creator/").status_code == 403
+
+
+def test_a_new_withdrawal_request_shows_in_the_officers_kept_queue_at_once(app, app_ctx):
+    officer = make_user(Role.FINANCE, email="fin@example.com")
+    creator = make_creator(balance=50_000)
+    db.session.commit()
+    fin = signed_in(app, officer.email)
+    assert "Nothing waiting for review" in page(fin, "/finance/withdrawals")
+
+    payouts.request_withdrawal(creator.id, 12_345, request_token=token())
+    db.session.commit()  # written by the creator, not the officer: the table's epoch moves
+
+    assert "$123.45" in page(fin, "/finance/withdrawals")
+
+
+def test_a_new_order_shows_on_the_sellers_kept_orders_page_at_once(app, app_ctx):
+    seller = make_user(Role.SELLER, email="sam@example.com")
+    store = make_store(seller, name="Sam's")
+    kettle = make_product(store, title="Kettle", price=4_200)
+    buyer = make_user(Role.BUYER, display_name="Olive Buyer")
+    sam = signed_in(app, seller.email)
+    assert "Olive Buyer" not in page(sam, "/seller/orders")
+
+    make_order(buyer, [(kettle.variants[0], 1)])
+
+    assert "Olive Buyer" in page(sam, "/seller/orders")
+
+
+def test_a_kept_page_names_the_ignored_tables_it_read(app, app_ctx):
+    creator = make_creator(balance=1_500)
+    cleo = signed_in(app, creator.email)
+    page(cleo, "/creator/")
+
+    kept = cache.get(f"private:{creator.id}:/creator/?")
+
+    assert isinstance(kept, Entry)
+    assert {"ledger_account", "ledger_posting"} <= set(kept.value)
+    assert "withdrawal_approval" not in kept.value
+
+
+def test_a_kept_page_is_rendered_afresh_after_private_page_seconds(app, app_ctx, statements):
+    creator = make_creator(balance=1_500)
+    start = utcnow().replace(hour=10, minute=0)  # the same UTC day throughout
+    with freeze_time(start) as clock:
+        cleo = signed_in(app, creator.email)
+        page(cleo, "/creator/")
+        clock.tick(timedelta(seconds=app.config["PRIVATE_PAGE_SECONDS"] - 5))
+        statements.clear()
+        page(cleo, "/creator/")
+        assert statements == []
+
+        clock.tick(timedelta(seconds=10))
+        page(cleo, "/creator/")
+        assert statements != []
+
+
+def test_an_event_batch_written_below_the_session_moves_the_events_epoch(app, app_ctx):
+    creator = make_user(Role.CREATOR)
+    content = make_content(creator)
+    before = table_epochs(["content_event"])["content_event"]
+    row = {
+        "content_id": content.id,
+        "creator_id": creator.id,
+        "product_id": None,
+        "kind": "view",
+        "visitor": "v-1",
+        "order_id": None,
+        "amount": 0,
+        "occurred_at": utcnow(),
+        "dedup_key": "test-batch-1",
+    }
+
+    ingest.write_batch([row])
+    db.session.commit()
+
+    assert table_epochs(["content_event"])["content_event"] != before
+
+
+def test_a_table_bump_lost_to_an_outage_bumps_every_table_once_the_store_answers(
+    app, app_ctx, monkeypatch
+):
+    before = table_epochs(["withdrawal", "ledger_posting"])
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the store is down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cache, "set_many", down)
+        fund(make_creator().id, 100)  # commits; its bump is lost
+    assert pageversion._lost_table_bumps
+
+    after = table_epochs(["withdrawal", "ledger_posting"])
+
+    assert after["withdrawal"] != before["withdrawal"]
+    assert after["ledger_posting"] != before["ledger_posting"]
+    assert cache.get(table_epoch_key("audit_event")) is not None
