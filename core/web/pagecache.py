@@ -269,15 +269,15 @@ def _private_lookup(key: str) -> tuple[str, Entry | None]:
     """The catalogue version and the kept private page if all its stamps still hold."""
     try:
         if current_app.config.get("REDIS_URL"):
-            version, entry = cache.get_many("version", key)
+            version, entry, epochs = privatepages.lookup_with_epochs(key)
             if version is None:
                 return current_version(), None
             note_version(str(version))
         else:
-            version, entry = request_version(), cache.get(key)
+            version, entry, epochs = request_version(), cache.get(key), None
         if not isinstance(entry, Entry):
             return str(version), None
-        current = privatepages.current_stamp(str(version), tuple(entry.value or ()))
+        current = privatepages.current_stamp(str(version), tuple(entry.value or ()), epochs)
         return str(version), _fresh(entry, current)
     except Exception:
         log.exception("page cache unavailable")

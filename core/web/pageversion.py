@@ -147,6 +147,10 @@ def mark_written(session: Session, *tables: str) -> None:
 _lost_table_bumps = False  # a table bump failed (store down): bump them all once it answers
 
 
+def table_bumps_lost() -> bool:
+    return _lost_table_bumps
+
+
 def table_epoch_key(table: str) -> str:
     return f"table-epoch:{table}"
 

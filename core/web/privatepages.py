@@ -36,7 +36,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from core.accounts import identity_cache
-from core.web.pageversion import IGNORED_TABLES, table_epochs
+from core.web.pageversion import (
+    IGNORED_TABLES,
+    cache,
+    table_bumps_lost,
+    table_epoch_key,
+    table_epochs,
+)
 
 #: Ignored tables named in a statement (``\b``: ``withdrawal`` is not ``withdrawal_approval``).
 _READ = re.compile(r"\b(" + "|".join(sorted(IGNORED_TABLES, key=len, reverse=True)) + r")\b")
@@ -58,8 +64,25 @@ def stamp(version: str, epochs: Mapping[str, str]) -> str:
     return f"{version}|{every}|{own}|{tables}"
 
 
-def current_stamp(version: str, tables: tuple[str, ...]) -> str:
-    """The stamp a page that read ``tables`` would carry now (one more round trip if any)."""
+def lookup_with_epochs(key: str) -> tuple[Any, Any, dict[str, Any]]:
+    """The catalogue version, the entry under ``key`` and every ignored table's epoch, in one
+    round trip (the entry names the tables it read only once it is read)."""
+    names = sorted(IGNORED_TABLES)
+    version, entry, *found = cache.get_many("version", key, *map(table_epoch_key, names))
+    return version, entry, dict(zip(names, found, strict=True))
+
+
+def current_stamp(
+    version: str, tables: tuple[str, ...], known: Mapping[str, Any] | None = None
+) -> str:
+    """The stamp a page that read ``tables`` would carry now (read unless ``known``)."""
+    # After a lost bump, table_epochs bumps every table first: the kept page is not served.
+    if (
+        known is not None
+        and not table_bumps_lost()
+        and all(known.get(name) is not None for name in tables)
+    ):
+        return stamp(version, {name: str(known[name]) for name in tables})
     return stamp(version, table_epochs(tables) if tables else {})
 
 
