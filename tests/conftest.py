@@ -14,7 +14,8 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -302,6 +303,26 @@ class Auth:
 @pytest.fixture
 def auth(client: FlaskClient) -> Auth:
     return Auth(client)
+
+
+@contextmanager
+def recorded_statements(
+    app: Flask, keep: Callable[[str], bool] = lambda statement: True
+) -> Iterator[list[str]]:
+    """The statements sent while the block runs (those ``keep`` accepts), cache left as it is."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if keep(statement):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
 
 
 class StatementCounter:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from flask import Response, g
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core.accounts import identity_cache, services, sessions
 from core.accounts.models import Role, User
@@ -14,7 +14,7 @@ from core.accounts.security_models import UserSession
 from core.extensions import db
 from core.notifications import services as notifications
 from core.web.pageversion import cache
-from tests.conftest import Auth, post_form
+from tests.conftest import Auth, post_form, recorded_statements
 from tests.factories import make_user
 
 BELL = re.compile(r'notification-badge">(\d+)<')
@@ -23,17 +23,12 @@ BELL = re.compile(r'notification-badge">(\d+)<')
 @pytest.fixture
 def session_reads(app):
     """The statements that load a session record with its user (Flask-Login's loader)."""
-    seen: list[str] = []
 
-    def on_execute(conn, cursor, statement, *args):
-        if "FROM user_session" in statement and "JOIN user_account" in statement:
-            seen.append(statement)
+    def loads_a_session(statement: str) -> bool:
+        return "FROM user_session" in statement and "JOIN user_account" in statement
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    yield seen
-    event.remove(engine, "before_cursor_execute", on_execute)
+    with recorded_statements(app, loads_a_session) as seen:
+        yield seen
 
 
 def signed_in(app, email: str):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import delete, event
+from sqlalchemy import delete
 
 from affiliate.creators.attribution import ingest
 from affiliate.payouts import services as payouts
@@ -16,7 +16,7 @@ from core.types import utcnow
 from core.web import pageversion
 from core.web.pagecache import Entry
 from core.web.pageversion import cache, table_epochs
-from tests.conftest import Auth
+from tests.conftest import Auth, recorded_statements
 from tests.creators.factories import make_content
 from tests.factories import make_user
 from tests.payouts.helpers import fund, make_creator, token
@@ -26,16 +26,8 @@ from tests.shop.factories import make_order, make_product, make_store
 @pytest.fixture
 def statements(app):
     """Every statement the app sends while the test runs (the page cache stays on)."""
-    seen: list[str] = []
-
-    def on_execute(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    yield seen
-    event.remove(engine, "before_cursor_execute", on_execute)
+    with recorded_statements(app) as seen:
+        yield seen
 
 
 def signed_in(app, email: str):
