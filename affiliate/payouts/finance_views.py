@@ -113,19 +113,21 @@ def _currencies() -> dict[str, Any]:
 @bp.get("/")
 @role_required(Role.FINANCE)
 def finance_centre() -> ResponseReturnValue:
-    currency = _currency()
-    counts = review.status_counts(currency)
-    return render_template(
-        "payouts/finance_centre.html",
-        currency=currency,
-        balances=ledger.platform_balances(currency),
-        checks=ledger.latest_checks(limit=5),
-        entries=ledger.recent_entries(limit=20),
-        totals=reports.totals(currency),
-        counts=counts,
-        in_flight=counts[W.APPROVED.value] + counts[W.PROCESSING.value],
-        this_month=reports.payout_series("month", currency, now=utcnow()).rows[-1],
-    )
+    def context() -> dict[str, Any]:
+        currency = _currency()
+        counts = review.status_counts(currency)
+        return {
+            "currency": currency,
+            "balances": ledger.platform_balances(currency),
+            "checks": ledger.latest_checks(limit=5),
+            "entries": ledger.recent_entries(limit=20),
+            "totals": reports.totals(currency),
+            "counts": counts,
+            "in_flight": counts[W.APPROVED.value] + counts[W.PROCESSING.value],
+            "this_month": reports.payout_series("month", currency, now=utcnow()).rows[-1],
+        }
+
+    return render_private_page("payouts/finance_centre.html", context)
 
 
 # ---------------------------------------------------------------------------- the review queue

@@ -4,6 +4,8 @@ do). Products are ``shop.catalog.seller_views``; orders ``shop.orders.seller.vie
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
@@ -14,6 +16,7 @@ from core.ledger import services as ledger
 from core.ledger.models import AccountKind
 from core.money import to_decimal
 from core.types import utcnow
+from core.web.pagecache import render_private_page
 from core.web.refusals import refuse
 from shop.blueprints import seller_bp as bp
 from shop.catalog import images, stores
@@ -31,32 +34,34 @@ BANNER_SIZE = 1600
 @bp.get("/")
 @role_required(Role.SELLER)
 def home() -> ResponseReturnValue:
-    store = seller_queries.store_of(current_user.id)
-    currency = store.currency if store else current_app.config["DEFAULT_CURRENCY"]
-    balances = ledger.owner_balances(current_user.id, currency)
-    figures = days = chart = review_rate = None
-    if store is not None:
-        now = utcnow()
-        review_rate = review_queries.negative_rate(store.id)
-        figures = seller_queries.numbers(store.id, now)
-        days = seller_queries.daily(store.id, now, CHART_DAYS)
-        chart = {
+    def context() -> dict[str, Any]:
+        store = seller_queries.store_of(current_user.id)
+        currency = store.currency if store else current_app.config["DEFAULT_CURRENCY"]
+        balances = ledger.owner_balances(current_user.id, currency)
+        figures = days = chart = review_rate = None
+        if store is not None:
+            now = utcnow()
+            review_rate = review_queries.negative_rate(store.id)
+            figures = seller_queries.numbers(store.id, now)
+            days = seller_queries.daily(store.id, now, CHART_DAYS)
+            chart = {
+                "currency": currency,
+                "labels": [point.day.isoformat() for point in days],
+                "orders": [point.orders for point in days],
+                "gmv": [float(to_decimal(point.gmv, currency)) for point in days],
+            }
+        return {
             "currency": currency,
-            "labels": [point.day.isoformat() for point in days],
-            "orders": [point.orders for point in days],
-            "gmv": [float(to_decimal(point.gmv, currency)) for point in days],
+            "receivable": balances.get(AccountKind.SELLER_RECEIVABLE, 0),
+            "entries": ledger.recent_entries(owner_id=current_user.id, limit=20),
+            "store": store,
+            "figures": figures,
+            "days": days,
+            "chart": chart,
+            "review_rate": review_rate,
         }
-    return render_template(
-        "seller/home.html",
-        currency=currency,
-        receivable=balances.get(AccountKind.SELLER_RECEIVABLE, 0),
-        entries=ledger.recent_entries(owner_id=current_user.id, limit=20),
-        store=store,
-        figures=figures,
-        days=days,
-        chart=chart,
-        review_rate=review_rate,
-    )
+
+    return render_private_page("seller/home.html", context)
 
 
 # --- store -----------------------------------------------------------------------------------
