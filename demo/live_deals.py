@@ -25,7 +25,7 @@ from core.extensions import db
 from core.types import utcnow
 from demo.creators import DEMO_LIVES, LIVES_STORE_HANDLE
 from shop.catalog.models import Product, Store, Variant
-from shop.promotions.models import LiveDeal
+from shop.promotions.live_deal_models import LiveDeal
 
 CLEO = "creator@example.com"
 QA_TITLE = "Evening Q&A: your skincare questions, live"

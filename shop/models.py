@@ -5,6 +5,7 @@ from shop.orders.checkout.models import Address
 from shop.orders.models import Cart, CartLine, LineStatus, Order, OrderEvent, OrderLine, OrderStatus
 from shop.orders.refunds.models import RefundRequest, RefundStatus
 from shop.payments.models import Payment, PaymentStatus
+from shop.promotions.live_deal_models import LiveDeal, LiveDealPurchase
 from shop.promotions.models import (
     FlashDeal,
     FlashDealPurchase,
@@ -28,6 +29,8 @@ __all__ = [
     "FlashDealPurchase",
     "ImportStatus",
     "LineStatus",
+    "LiveDeal",
+    "LiveDealPurchase",
     "Order",
     "OrderEvent",
     "OrderLine",

@@ -14,7 +14,8 @@ from shop.orders import cart as carts
 from shop.orders import jobs as order_jobs
 from shop.orders.cart_views import merge_guest_cart
 from shop.orders.cli import orders_cli
-from shop.promotions.models import FlashDeal, LiveDeal, ProductDiscount, Voucher
+from shop.promotions.live_deal_models import LiveDeal
+from shop.promotions.models import FlashDeal, ProductDiscount, Voucher
 from shop.routes import BLUEPRINTS
 
 #: The module that gathers the tables of every shop sub-package: imported here, so that every

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from affiliate.creators.attribution.models import Commission, CommissionState
-from api.v1.framework import CURSOR_PARAMS, Call, Param, Routes, not_found, page_of, paginate
+from api.v1.framework import Call, Param, Routes, not_found
+from api.v1.pagination import CURSOR_PARAMS, page_of, paginate
 from api.v1.representation import (
     ID_SCHEMA,
     MONEY_SCHEMA,

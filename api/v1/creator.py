@@ -14,7 +14,8 @@ from affiliate.plans.commission.rule import AppliedRate
 from affiliate.profiles import services as profiles
 from affiliate.profiles.models import CreatorProfile
 from affiliate.profiles.services import ProfileInput
-from api.v1.framework import CURSOR_PARAMS, Call, Param, Routes, not_found, page_of, paginate
+from api.v1.framework import Call, Param, Routes, not_found
+from api.v1.pagination import CURSOR_PARAMS, page_of, paginate
 from api.v1.representation import (
     ID_SCHEMA,
     MONEY_SCHEMA,

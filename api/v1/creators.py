@@ -9,7 +9,8 @@ from flask import current_app
 from affiliate.profiles import hooks
 from affiliate.profiles import queries as directory
 from affiliate.profiles.models import CreatorProfile
-from api.v1.framework import DEFAULT_LIMIT, MAX_LIMIT, Call, Param, Routes, decode_page, encode_page
+from api.v1.framework import Call, Param, Routes
+from api.v1.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_page, encode_page
 from api.v1.representation import (
     ID_SCHEMA,
     MONEY_SCHEMA,

@@ -12,7 +12,8 @@ from affiliate.payouts.models import WithdrawalStatus
 from affiliate.payouts.queries import reports, review
 from affiliate.payouts.queries.withdrawals import get_withdrawal
 from affiliate.payouts.rules import default_currency
-from api.v1.framework import DEFAULT_LIMIT, MAX_LIMIT, Call, Param, Routes, decode_page, encode_page
+from api.v1.framework import Call, Param, Routes
+from api.v1.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_page, encode_page
 from api.v1.problems import FieldError, validation_problem
 from api.v1.representation import CURRENCY_SCHEMA, ID_SCHEMA, MONEY_SCHEMA, money, obj, page_schema
 from api.v1.validation import parse_datetime

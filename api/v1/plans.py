@@ -10,7 +10,8 @@ from sqlalchemy import select
 from affiliate.plans import memberships, rates, services
 from affiliate.plans.models import MembershipStatus, Plan, PlanKind, PlanRate, PlanStatus
 from affiliate.plans.rates import MAX_RATE_BPS, MIN_RATE_BPS
-from api.v1.framework import CURSOR_PARAMS, Call, Param, Routes, not_found, page_of, paginate
+from api.v1.framework import Call, Param, Routes, not_found
+from api.v1.pagination import CURSOR_PARAMS, page_of, paginate
 from api.v1.problems import FieldError, validation_problem
 from api.v1.representation import ID_SCHEMA, TIME_OR_NULL, TIME_SCHEMA, obj, page_schema, timestamp
 from api.v1.validation import parse_datetime

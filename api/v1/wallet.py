@@ -14,7 +14,8 @@ from affiliate.payouts import services as payouts
 from affiliate.payouts.models import Withdrawal, WithdrawalStatus
 from affiliate.payouts.queries import wallet as wallets
 from affiliate.payouts.rules import default_currency, fee_bps, fee_for, min_amount
-from api.v1.framework import CURSOR_PARAMS, Call, Param, Routes, not_found, page_of, paginate
+from api.v1.framework import Call, Param, Routes, not_found
+from api.v1.pagination import CURSOR_PARAMS, page_of, paginate
 from api.v1.problems import FieldError, validation_problem
 from api.v1.representation import (
     CURRENCY_SCHEMA,

@@ -17,8 +17,8 @@ from affiliate.payouts import signals as payout_signals
 from affiliate.payouts.models import Withdrawal, WithdrawalStatus
 from affiliate.plans import signals as plan_signals
 from affiliate.plans.models import Plan, PlanRate
+from api.webhooks.dispatch import emit, rfc3339
 from api.webhooks.models import EventType
-from api.webhooks.services import emit, rfc3339
 from core.extensions import db
 from shop import signals as shop_signals
 from shop.catalog.models import Product, Store

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from flask import current_app
 
-from api.webhooks import services
+from api.webhooks import dispatch
 from api.webhooks.delivery import Transport
 from core.jobs import job
 
@@ -23,4 +23,4 @@ def transport() -> Transport:
 @job
 def deliver(delivery_id: int) -> str:
     """Attempt one delivery (idempotent: a delivery no longer pending is left alone)."""
-    return services.attempt(delivery_id, transport())
+    return dispatch.attempt(delivery_id, transport())

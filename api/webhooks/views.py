@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from api.webhooks import services
+from api.webhooks import dispatch, services
 from api.webhooks.forms import ActionForm, EndpointForm
 from api.webhooks.models import WebhookEndpoint
 from core.accounts.authz import role_required
@@ -152,7 +152,7 @@ def send_test(endpoint_id: int) -> ResponseReturnValue:
     endpoint = _endpoint_or_404(endpoint_id)
     _checked_action()
     try:
-        services.send_test(endpoint)
+        dispatch.send_test(endpoint)
     except DomainError as error:
         return refuse(error, back=url_for("webhooks.detail", endpoint_id=endpoint_id))
     db.session.commit()
@@ -169,7 +169,7 @@ def replay(delivery_id: int) -> ResponseReturnValue:
     _checked_action()
     endpoint_id = delivery.endpoint_id
     try:
-        services.replay(delivery)
+        dispatch.replay(delivery)
     except DomainError as error:
         return refuse(error, back=url_for("webhooks.detail", endpoint_id=endpoint_id))
     db.session.commit()

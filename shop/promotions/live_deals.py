@@ -26,7 +26,8 @@ from shop.promotions.exceptions import (
     InvalidLimit,
     PromotionNotFound,
 )
-from shop.promotions.models import LiveDeal, PromotionState
+from shop.promotions.live_deal_models import LiveDeal
+from shop.promotions.models import PromotionState
 from shop.promotions.parsing import as_utc, parse_count, parse_money, parse_window
 
 #: The longest window a live deal may have (a live is hours, not days).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from affiliate.plans.samples import services as samples
+from affiliate.plans.samples import caps as sample_caps
 from affiliate.plans.samples.models import SamplePolicy, SampleRequest, SampleStatus
 from core.accounts.models import Role, User
 from core.extensions import db
@@ -213,7 +213,7 @@ def test_a_duplicate_open_request_is_refused_with_a_message(app, world):
 
 
 def test_a_reached_cap_is_refused_with_a_message(app, world):
-    samples.set_sample_cap(world.seller, world.product.id, 0)
+    sample_caps.set_sample_cap(world.seller, world.product.id, 0)
     db.session.commit()
     creator = _sign_in(app, world.creator)
     assert "does not offer samples" in creator.get(

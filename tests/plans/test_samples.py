@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from affiliate.plans.exceptions import NotFound
+from affiliate.plans.samples import caps as sample_caps
 from affiliate.plans.samples import queries as sample_queries
 from affiliate.plans.samples import services as samples
 from affiliate.plans.samples.exceptions import (
@@ -49,7 +50,7 @@ def _stock(variant_id: int) -> int:
 
 
 def _cap(world, max_requests):
-    samples.set_sample_cap(world.seller, world.product.id, max_requests)
+    sample_caps.set_sample_cap(world.seller, world.product.id, max_requests)
     db.session.commit()
 
 
@@ -301,21 +302,21 @@ def test_a_cap_is_updated_in_place(world):
 @pytest.mark.parametrize("cap", [-1, 10_001, True, "3"])
 def test_a_cap_must_be_a_whole_number_from_0_to_10000(world, cap):
     with pytest.raises(InvalidSampleRequest):
-        samples.set_sample_cap(world.seller, world.product.id, cap)
+        sample_caps.set_sample_cap(world.seller, world.product.id, cap)
 
 
 def test_a_seller_cannot_cap_another_stores_product(world):
     rival = make_user(Role.SELLER, email="rae@example.com")
     make_store(rival)
     with pytest.raises(NotFound):
-        samples.set_sample_cap(rival, world.product.id, 3)
+        sample_caps.set_sample_cap(rival, world.product.id, 3)
     db.session.rollback()
     assert _count(SamplePolicy) == 0
 
 
 def test_store_caps_list_products_with_requests_or_caps(world):
     ask(world)
-    samples.set_sample_cap(world.seller, world.other_product.id, 2)
+    sample_caps.set_sample_cap(world.seller, world.other_product.id, 2)
     db.session.commit()
     rows = {
         row.product.title: (row.used, row.cap) for row in sample_queries.store_caps(world.store.id)

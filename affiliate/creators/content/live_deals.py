@@ -36,8 +36,8 @@ from core.extensions import db
 from core.types import utcnow
 from shop.catalog.models import Product, ProductStatus, Store
 from shop.promotions import live_deals
+from shop.promotions.live_deal_models import LiveDeal
 from shop.promotions.live_deals import LiveDealView
-from shop.promotions.models import LiveDeal
 from shop.promotions.parsing import as_utc
 
 _OPEN_STATES = (LiveState.SCHEDULED.value, LiveState.LIVE.value)

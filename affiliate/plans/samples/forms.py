@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from affiliate.plans.samples.caps import MAX_CAP
 from affiliate.plans.samples.models import (
     DECLINE_REASON_MAX,
     DECLINE_REASON_MIN,
@@ -24,7 +25,6 @@ from affiliate.plans.samples.models import (
     SAMPLE_NOTE_MIN,
 )
 from affiliate.plans.samples.rules import RuleInput
-from affiliate.plans.samples.services import MAX_CAP
 from core.money import format_money, parse_amount, to_decimal
 from shop.orders.checkout.forms import CheckoutForm, strip
 

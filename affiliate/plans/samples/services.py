@@ -7,10 +7,8 @@ only through ``SAMPLE_STATES``.
 - ``request_sample``: only for a product in the creator's showcase, on sale, not of the
   creator's own store; one open request per creator and product (a partial unique index
   backs the check against a double submit).
-- The cap protocol: lock the product's ``SamplePolicy`` row (``FOR UPDATE`` on PostgreSQL;
-  SQLite serialises writers anyway), count the product's requested and approved requests,
-  insert. Two creators racing for the last sample queue on that row, and the second one counts
-  the first one's request. No policy row: unlimited, nothing to lock.
+- The cap protocol (``caps``, where the seller also sets the cap): lock the product's
+  ``SamplePolicy`` row, check the open request and the cap, insert.
 - ``approve_sample``: lock the request, place the free order through the shop
   (``place_complimentary_order``: stock reserved like a sale, no payment, no ledger entry),
   link it. Out of stock: ``SampleOutOfStock`` and the request still waits.
@@ -29,28 +27,25 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from affiliate.plans.exceptions import NotFound
 from affiliate.plans.models import ShowcaseItem
-from affiliate.plans.samples import rules
+from affiliate.plans.samples import caps, rules
 from affiliate.plans.samples.exceptions import (
     IllegalSampleTransition,
     InvalidSampleRequest,
     SampleAlreadyRequested,
-    SampleCapReached,
     SampleNotAllowed,
     SampleOutOfStock,
 )
 from affiliate.plans.samples.models import (
     DECLINE_REASON_MAX,
     DECLINE_REASON_MIN,
-    SAMPLE_COUNTED_STATUSES,
     SAMPLE_NOTE_MAX,
     SAMPLE_NOTE_MIN,
     SAMPLE_STATES,
-    SamplePolicy,
     SampleRequest,
     SampleRule,
     SampleStatus,
@@ -66,7 +61,6 @@ from shop.orders.checkout.models import Address
 from shop.orders.checkout.services import add_address, get_address
 from shop.orders.exceptions import OutOfStock
 
-MAX_CAP = 10_000
 _MAX_KEY = 2**63 - 1
 REQUEST_MISSING = "That sample request does not exist."
 
@@ -96,15 +90,6 @@ def clean_note(note: str | None) -> str:
 
 def _get(model: type[Any], ident: int) -> Any:
     return db.session.get(model, ident) if 0 < ident <= _MAX_KEY else None
-
-
-def _lock_policy(product_id: int) -> SamplePolicy | None:
-    return db.session.scalar(
-        select(SamplePolicy)
-        .where(SamplePolicy.product_id == product_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
 
 
 def _lock_request(request_id: int) -> SampleRequest:
@@ -144,14 +129,6 @@ def _decide(sample: SampleRequest, target: SampleStatus, actor: User) -> None:
     SAMPLE_STATES.move(sample, target)
     sample.decided_at = utcnow()
     sample.decided_by = actor.id
-
-
-def _used(product_id: int) -> int:
-    query = select(func.count(SampleRequest.id)).where(
-        SampleRequest.product_id == product_id,
-        SampleRequest.status.in_(SAMPLE_COUNTED_STATUSES),
-    )
-    return db.session.scalar(query) or 0
 
 
 def _has_open_request(creator_id: int, product_id: int) -> bool:
@@ -234,18 +211,10 @@ def request_sample(
             raise InvalidSampleRequest("Choose one of your saved addresses.", field="address")
     elif not new_address:
         raise InvalidSampleRequest("Say where to send the sample.", field="address")
-    policy = _lock_policy(product.id)
+    policy = caps.lock_policy(product.id)
     if _has_open_request(creator.id, product.id):
         raise _already_requested(product)
-    if policy is not None:
-        if policy.max_requests == 0:
-            raise SampleCapReached(f"The seller does not offer samples of “{product.title}”.")
-        if _used(product.id) >= policy.max_requests:
-            cap = policy.max_requests
-            raise SampleCapReached(
-                f"The seller's cap of {cap} sample request{'s' if cap != 1 else ''} for "
-                f"“{product.title}” is used up; they accept no more for now."
-            )
+    caps.check_room(policy, product)
     if address is None:
         assert new_address is not None
         address = add_address(creator.id, **new_address)
@@ -402,49 +371,3 @@ def decline_sample(seller: User, request_id: int, reason: str) -> SampleRequest:
     _audit(sample, seller, "decline", reason)
     db.session.flush()
     return sample
-
-
-def set_sample_cap(seller: User, product_id: int, max_requests: int | None) -> SamplePolicy | None:
-    """Cap the product's sample requests (0: no samples), or lift the cap (``None``).
-
-    The cap counts requests waiting or approved; lowering it below that number refuses new
-    requests and leaves the existing ones as they are.
-    """
-    product = _get(Product, product_id)
-    if product is None or product.store.owner_id != seller.id:
-        raise NotFound("That product is not one of your store's.")
-    if max_requests is not None and (
-        isinstance(max_requests, bool)
-        or not isinstance(max_requests, int)
-        or not 0 <= max_requests <= MAX_CAP
-    ):
-        raise InvalidSampleRequest(
-            f"A cap is a whole number from 0 (no samples) to {MAX_CAP}.", field="max_requests"
-        )
-    policy = _lock_policy(product.id)
-    if max_requests is None:
-        if policy is not None:
-            db.session.delete(policy)
-    elif policy is not None:
-        policy.max_requests = max_requests
-        policy.updated_at = utcnow()
-    else:
-        policy = SamplePolicy(product_id=product.id, max_requests=max_requests, updated_at=utcnow())
-        try:
-            with db.session.begin_nested():
-                db.session.add(policy)
-                db.session.flush()
-        except IntegrityError:  # set at the same moment elsewhere: this answer wins
-            policy = _lock_policy(product.id)
-            assert policy is not None
-            policy.max_requests = max_requests
-            policy.updated_at = utcnow()
-    audit.record(
-        actor_id=seller.id,
-        action="sample.cap",
-        subject_type="product",
-        subject_id=product.id,
-        to_state="unlimited" if max_requests is None else str(max_requests),
-    )
-    db.session.flush()
-    return None if max_requests is None else policy

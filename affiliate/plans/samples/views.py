@@ -18,7 +18,7 @@ from flask_login import current_user
 from affiliate.plans import queries as plan_queries
 from affiliate.plans.exceptions import PlanError
 from affiliate.plans.forms import ConfirmForm
-from affiliate.plans.samples import obligations, queries, rules, services
+from affiliate.plans.samples import caps, obligations, queries, rules, services
 from affiliate.plans.samples.forms import (
     DeclineSampleForm,
     SampleCapForm,
@@ -303,7 +303,7 @@ def set_cap(product_id: int) -> ResponseReturnValue:
         return _queue_page(store, 400, cap_for=product_id, cap_form=form)
     cap = form.max_requests.data
     try:
-        services.set_sample_cap(current_user, product_id, cap)
+        caps.set_sample_cap(current_user, product_id, cap)
     except PlanError as error:
         return _refused(store, error, cap_for=product_id, cap_form=form)
     if cap is None:

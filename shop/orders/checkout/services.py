@@ -33,7 +33,8 @@ from shop.orders.exceptions import CartChanged, EmptyCheckout, MixedCurrencies, 
 from shop.orders.models import Cart, CartLine, Order, OrderEvent, OrderLine, OrderStatus
 from shop.payments.models import Payment, PaymentStatus
 from shop.promotions.exceptions import VoucherUnavailable
-from shop.promotions.models import FlashDealPurchase, LiveDealPurchase, VoucherRedemption
+from shop.promotions.live_deal_models import LiveDealPurchase
+from shop.promotions.models import FlashDealPurchase, VoucherRedemption
 from shop.promotions.pricing.cart import price_cart
 from shop.promotions.pricing.quotes import CartPricing, StorePricing, VoucherQuote
 from shop.promotions.pricing.redemptions import (

@@ -35,12 +35,11 @@ from core.extensions import db
 from core.types import utcnow
 from shop.catalog.models import Store
 from shop.orders.cart import LineView
+from shop.promotions.live_deal_models import LiveDeal, LiveDealPurchase
 from shop.promotions.models import (
     DiscountKind,
     FlashDeal,
     FlashDealPurchase,
-    LiveDeal,
-    LiveDealPurchase,
     ProductDiscount,
     ProductDiscountTarget,
     PromotionState,

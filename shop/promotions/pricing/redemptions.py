@@ -41,14 +41,8 @@ from shop.promotions.exceptions import (
     LiveDealUnavailable,
     VoucherUnavailable,
 )
-from shop.promotions.models import (
-    FlashDeal,
-    FlashDealPurchase,
-    LiveDeal,
-    LiveDealPurchase,
-    Voucher,
-    VoucherRedemption,
-)
+from shop.promotions.live_deal_models import LiveDeal, LiveDealPurchase
+from shop.promotions.models import FlashDeal, FlashDealPurchase, Voucher, VoucherRedemption
 
 
 def _rowcount(result: object) -> int:

@@ -6,12 +6,12 @@ round half-up to the cent.
 
 Precedence, per cart line:
 
-1. a **live deal** (``models.LiveDeal``) on the line's variant, when the line was added from
-   the deal's content (a creator's live) and the deal runs, has the units and keeps the buyer
-   within its per-buyer limit: its price is the line's price, whatever the store's other
-   promotions would give (even a lower one), and the store's voucher does not apply to the
-   line (the voucher's minimum spend and amount are measured on the other lines); the seller
-   priced the deal for that audience;
+1. a **live deal** (``live_deal_models.LiveDeal``) on the line's variant, when the line was
+   added from the deal's content (a creator's live) and the deal runs, has the units and keeps
+   the buyer within its per-buyer limit: its price is the line's price, whatever the store's
+   other promotions would give (even a lower one), and the store's voucher does not apply to
+   the line (the voucher's minimum spend and amount are measured on the other lines); the
+   seller priced the deal for that audience;
 2. otherwise the **best product offer** for the buyer (``best_offer``): a running product
    discount or flash deal;
 3. then the store's **voucher** over its eligible lines (``voucher_amount``, ``allocate``).

@@ -9,7 +9,8 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from api.webhooks import services, signing
+from api.webhooks import dispatch, services, signing
+from api.webhooks.exceptions import EndpointDisabled
 from api.webhooks.models import (
     DeliveryState,
     WebhookAttempt,
@@ -139,9 +140,9 @@ def test_endpoint_failing_for_a_day_is_disabled_and_its_owner_told(app_ctx, fake
 
     delivery = _delivery()
     assert delivery.state == DeliveryState.FAILED.value
-    assert delivery.attempts == services.MAX_ATTEMPTS
+    assert delivery.attempts == dispatch.MAX_ATTEMPTS
     last = _attempts()[-1].attempted_at
-    assert last - start >= services.DISABLE_AFTER
+    assert last - start >= dispatch.DISABLE_AFTER
     endpoint = db.session.get(WebhookEndpoint, endpoint.id)
     assert not endpoint.enabled
     assert "a day" in endpoint.disabled_reason
@@ -173,7 +174,7 @@ def test_replay_is_a_new_delivery_of_the_same_event_id(app_ctx, fake_sender):
     db.session.commit()
     first = _delivery()
 
-    again = services.replay(first)
+    again = dispatch.replay(first)
     db.session.commit()
 
     assert again.id != first.id
@@ -190,7 +191,7 @@ def test_send_test_event_reaches_that_endpoint_only(app_ctx, fake_sender):
     one = endpoint_for(owner, ["order.paid"], "https://one.example.com/x")
     endpoint_for(owner, ["order.paid"], "https://two.example.com/x")
 
-    services.send_test(one)
+    dispatch.send_test(one)
     db.session.commit()
 
     assert [sent.url for sent in fake_sender.sent] == [one.url]
@@ -201,8 +202,8 @@ def test_disabled_endpoint_cannot_be_sent_a_test_event(app_ctx, fake_sender):
     owner = seller()
     endpoint = endpoint_for(owner, ["order.paid"])
     services.set_enabled(endpoint, False)
-    with pytest.raises(services.EndpointDisabled):
-        services.send_test(endpoint)
+    with pytest.raises(EndpointDisabled):
+        dispatch.send_test(endpoint)
 
 
 def test_redirect_is_not_followed(app_ctx, allow_private, local_server):

@@ -13,7 +13,7 @@ from affiliate.creators.attribution.models import Commission
 from affiliate.payouts import signals as payout_signals
 from affiliate.payouts.models import Withdrawal, WithdrawalStatus
 from affiliate.plans import services as plans
-from api.webhooks import services
+from api.webhooks import dispatch, services
 from api.webhooks.exceptions import InvalidEvents
 from api.webhooks.models import EventType, WebhookDelivery, WebhookEvent
 from core.accounts.models import Role
@@ -152,7 +152,7 @@ def test_outbox_row_is_written_in_the_changes_transaction(app_ctx, fake_sender):
     lifecycle.ship(order, "DHL", "T2", owner)
     db.session.flush()
     pending = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.func_path == services.DELIVER_JOB)
+        select(OutboxMessage).where(OutboxMessage.func_path == dispatch.DELIVER_JOB)
     ).all()
     assert len(pending) == 1
     assert fake_sender.sent == []  # nothing leaves before the commit
@@ -175,7 +175,7 @@ def test_rolled_back_change_sends_nothing(app_ctx, fake_sender):
     assert _count(WebhookDelivery) == 0
     assert (
         db.session.scalar(
-            select(func.count()).where(OutboxMessage.func_path == services.DELIVER_JOB)
+            select(func.count()).where(OutboxMessage.func_path == dispatch.DELIVER_JOB)
         )
         == 0
     )

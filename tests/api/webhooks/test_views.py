@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from api.webhooks import services
+from api.webhooks import dispatch, services
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint
 from core.accounts.models import Role
 from core.extensions import db
@@ -109,7 +109,7 @@ def test_another_users_endpoint_is_404(app_ctx, client, auth, method, suffix):
 
 def test_another_users_delivery_cannot_be_replayed(app_ctx, client, auth, fake_sender):
     other = endpoint_for(seller(), ["order.paid"])
-    delivery = services.send_test(other)
+    delivery = dispatch.send_test(other)
     db.session.commit()
     _signed_in(auth)
     response = post_form(client, f"{PAGE}/deliveries/{delivery.id}/replay", {})
@@ -183,7 +183,7 @@ def test_log_is_paginated(app_ctx, client, auth, fake_sender):
     owner = _signed_in(auth)
     endpoint = endpoint_for(owner, ["order.paid"])
     for _ in range(services.LOG_PER_PAGE + 2):
-        services.send_test(endpoint)
+        dispatch.send_test(endpoint)
     db.session.commit()
     first = client.get(f"{PAGE}/{endpoint.id}").get_data(as_text=True)
     second = client.get(f"{PAGE}/{endpoint.id}?page=2").get_data(as_text=True)
@@ -200,7 +200,7 @@ def test_log_page_costs_the_same_statements_for_2_or_20_attempts(
 
     def statements_with(attempts: int) -> int:
         while db.session.scalar(select(func.count()).select_from(WebhookDelivery)) < attempts:
-            services.send_test(endpoint)
+            dispatch.send_test(endpoint)
             db.session.commit()
         before = count_queries.count
         assert client.get(f"{PAGE}/{endpoint.id}").status_code == 200

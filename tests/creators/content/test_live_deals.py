@@ -18,7 +18,7 @@ from core.accounts.models import Role
 from core.extensions import db
 from core.money import percent_of
 from core.types import utcnow
-from shop.promotions.models import LiveDeal
+from shop.promotions.live_deal_models import LiveDeal
 from tests.conftest import Auth, post_form
 from tests.creators.factories import make_live, make_profile, showcase, store_plan
 from tests.factories import make_user

@@ -12,7 +12,7 @@ from core.extensions import db
 from core.types import utcnow
 from demo.live_deals import QA_TITLE
 from shop.catalog.models import Variant
-from shop.promotions.models import LiveDeal
+from shop.promotions.live_deal_models import LiveDeal
 from shop.promotions.parsing import as_utc
 
 

@@ -16,7 +16,7 @@ from shop.orders.cart import Attribution, add_to_cart, get_or_create_cart
 from shop.orders.checkout.services import add_address
 from shop.orders.models import Order
 from shop.promotions.exceptions import LiveDealUnavailable
-from shop.promotions.models import LiveDeal, LiveDealPurchase
+from shop.promotions.live_deal_models import LiveDeal, LiveDealPurchase
 from tests.factories import make_user
 from tests.shop.factories import make_product
 from tests.shop.promotions.test_promotion_races import BUYERS, _race

@@ -30,8 +30,8 @@ from shop.promotions.exceptions import (
     LiveDealUnavailable,
     PromotionError,
 )
+from shop.promotions.live_deal_models import LiveDeal, LiveDealPurchase
 from shop.promotions.live_deals import LiveDealNotFound
-from shop.promotions.models import LiveDeal, LiveDealPurchase
 from shop.promotions.pricing.cart import price_cart
 from shop.promotions.pricing.redemptions import release_for_order, reserve_live_units
 from tests.factories import make_user
