@@ -196,7 +196,7 @@ def test_a_card_is_kept_per_version_and_only_for_a_product_no_promotion_names(ap
         assert cards.get(plain, 3, True) == Markup("<p>plain</p>")
         assert cards.get(plain, 2, True) is None  # another heading level: another card
         assert cards.get(later, 3, True) is None  # a promotion to come: rendered every time
-    db.session.get(Product, plain_id).rating_count = 3
+    db.session.get(Product, plain_id).sold_count = 7
     db.session.commit()
     with _request(app, "/search?q=serum"):
         assert card_fragments().get(db.session.get(Product, plain_id), 3, True) is None
