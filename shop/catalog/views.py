@@ -26,10 +26,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.extensions import db
 from core.money import parse_amount
-from core.web import pagecache
+from core.web import fragments, pagecache
 from core.web.pagination import page_arg
 from shop.blueprints import shop_bp as bp
 from shop.catalog import queries
+from shop.catalog.cards import card_fragments
 from shop.catalog.models import Category
 from shop.catalog.queries import LISTING_SORTS, SEARCH_SORTS, CategoryTree, Filters, Sort
 from shop.catalog.search import clean_query
@@ -50,6 +51,20 @@ def category_tree() -> CategoryTree:
     if "shop_category_tree" not in g:
         g.shop_category_tree = queries.load_category_tree()
     return g.shop_category_tree
+
+
+def _search_category_tree() -> CategoryTree:
+    """The tree for the search page's category filter: kept per catalogue version (its
+    categories detached from any session) while the page cache is on, else this request's."""
+    kept = fragments.versioned("category-tree", _detached_category_tree)
+    return kept if kept is not None else category_tree()
+
+
+def _detached_category_tree() -> CategoryTree:
+    tree = queries.load_category_tree()
+    for category in tree.by_slug.values():
+        db.session.expunge(category)
+    return tree
 
 
 def _category_menu() -> Markup:
@@ -94,7 +109,11 @@ def stock_state(stock: int) -> StockState:
 
 @bp.app_context_processor
 def inject_catalogue_helpers() -> dict[str, Any]:
-    return {"shop_category_menu": _category_menu, "media_url": media_url}
+    return {
+        "shop_category_menu": _category_menu,
+        "media_url": media_url,
+        "card_fragments": card_fragments,
+    }
 
 
 @bp.url_defaults
@@ -131,7 +150,7 @@ def parse_price_range(
 
 
 def _parse_filters(
-    sorts: tuple[Sort, ...], *, with_category: bool = False
+    sorts: tuple[Sort, ...], *, tree: CategoryTree | None = None
 ) -> tuple[Filters, list[str], Category | None]:
     """Filters from the query string; bad values are dropped with a message for the page."""
     messages: list[str] = []
@@ -141,12 +160,12 @@ def _parse_filters(
     sort = next((s for s in sorts if s.value == request.args.get("sort")), sorts[0])
     category = None
     category_ids = None
-    if with_category and request.args.get("category"):
-        category = category_tree().by_slug.get(request.args["category"])
+    if tree is not None and request.args.get("category"):
+        category = tree.by_slug.get(request.args["category"])
         if category is None:
             messages.append("That category does not exist; showing all categories.")
         else:
-            category_ids = category_tree().subtree_ids(category)
+            category_ids = tree.subtree_ids(category)
     filters = Filters(sort=sort, min_price=low, max_price=high, category_ids=category_ids)
     return filters, messages, category
 
@@ -212,7 +231,8 @@ def search() -> ResponseReturnValue:
 def _search_context() -> dict[str, Any]:
     text = clean_query(request.args.get("q"))
     sorts = SEARCH_SORTS if text else LISTING_SORTS
-    filters, messages, chosen = _parse_filters(sorts, with_category=True)
+    tree = _search_category_tree()
+    filters, messages, chosen = _parse_filters(sorts, tree=tree)
     if text:
         page = queries.search_products(text, filters, page_arg())
     else:
@@ -226,7 +246,7 @@ def _search_context() -> dict[str, Any]:
         "sorts": sorts,
         "messages": messages,
         "chosen_category": chosen,
-        "tree": category_tree(),
+        "tree": tree,
     }
 
 

@@ -27,6 +27,7 @@ from shop.promotions.models import (
     ProductDiscountTarget,
 )
 from shop.promotions.pricing.rules import Offer, best_offer, discounted_price
+from shop.promotions.promoted import promoted_products
 
 # ---------------------------------------------------------------------------- value objects
 
@@ -334,10 +335,14 @@ def product_offers(
 
     At most three statements whatever the number of products and promotions: running
     discounts, running flash deals with units left, and (only if either found something) the
-    active variants of the products concerned.
+    active variants of the products concerned. None when the page cache is on and no product
+    is among ``promoted.promoted_products`` (the products a promotion names, per version).
     """
     now = now or utcnow()
     product_ids = _ids(products)
+    promoted = promoted_products(now)  # kept per catalogue version: no statement
+    if promoted is not None:
+        product_ids = [product_id for product_id in product_ids if product_id in promoted]
     if not product_ids:
         return {}
     discounts = _discount_offers(product_ids, now)
