@@ -7,7 +7,7 @@ from flask_login import user_logged_in
 
 from core.accounts import identity_cache
 from core.jobs import register_periodic
-from core.web import pagecache
+from core.web import pageclock
 from core.web.templating import add_header_count
 from shop import models
 from shop.orders import cart as carts
@@ -35,7 +35,7 @@ def init_app(app: Flask) -> None:
     identity_cache.register_user_table("cart_line", carts.owner_of_line)
     # Cached pages end when a promotion starts or ends (core.web.pagecache).
     for window in (ProductDiscount, Voucher, FlashDeal, LiveDeal):
-        pagecache.register_time_boundaries(window.starts_at, window.ends_at)
+        pageclock.register_time_boundaries(window.starts_at, window.ends_at)
     register_periodic(
         app,
         order_jobs.RELEASE_UNPAID_ORDERS,

@@ -27,7 +27,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -42,11 +42,9 @@ from flask import (
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import func, select, union_all
-from sqlalchemy.orm import InstrumentedAttribute
 
 from core.types import utcnow
-from core.web import privatepages
+from core.web import pageclock, privatepages
 from core.web.pageversion import (
     bump_version,
     cache,
@@ -60,26 +58,9 @@ log = logging.getLogger(__name__)
 
 
 NEUTRAL_SESSION_KEYS = frozenset({"csrf_token", "_permanent", "_fresh", "_id"})
-BOUNDARY_COMMENT = "/* page cache: next promotion start or end */"
 CSRF_SENTINEL = "\x00pagecache-csrf\x00"
 _MARK = "<!--pagecache:{}-->"
 _BLOCKS = ("title", "content", "scripts")
-_time_boundaries: list[InstrumentedAttribute[Any]] = []
-
-
-def register_time_boundaries(*columns: InstrumentedAttribute[Any]) -> None:
-    """Columns holding moments at which public pages change by the clock (promotion windows)."""
-    for column in columns:
-        if column not in _time_boundaries:
-            _time_boundaries.append(column)
-
-
-def not_after(moment: datetime | None) -> None:
-    """While rendering a cached page: the page must not be served from the cache after this."""
-    if moment is None or "pagecache_not_after" not in g:
-        return
-    current = g.pagecache_not_after
-    g.pagecache_not_after = moment if current is None else min(current, moment)
 
 
 def clear() -> None:
@@ -103,27 +84,6 @@ def anonymous_page_allowed() -> bool:
     if current_user.is_authenticated:
         return False
     return set(session.keys()) <= NEUTRAL_SESSION_KEYS
-
-
-def next_time_boundary(now: datetime) -> datetime | None:
-    """The next moment, after ``now``, at which a promotion starts or ends (one statement)."""
-    from core.extensions import db
-
-    if not _time_boundaries:
-        return None
-    moments = union_all(
-        *(
-            select(func.min(column).label("moment")).where(column > now)
-            for column in _time_boundaries
-        )
-    ).subquery()
-    statement = select(func.min(moments.c.moment)).prefix_with(BOUNDARY_COMMENT)
-    raw: object = db.session.scalar(statement)
-    if raw is None:
-        return None
-    # SQLite may hand back the text of a min() over a union.
-    found = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
-    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
 def _timeout(now: datetime, until: datetime | None) -> int:
@@ -239,9 +199,9 @@ def _render_fresh(
 
     db.session.rollback()  # read the data in a snapshot newer than the version just read
     now = utcnow()
-    g.pagecache_not_after = next_time_boundary(now)
+    g.pagecache_not_after = pageclock.next_boundary(now)
     if private:
-        not_after(privatepages.expires(now))
+        pageclock.not_after(privatepages.expires(now))
     html = render_template(template, pagecache_capture=capture, **context())
     return html, g.pop("pagecache_not_after", None), now
 

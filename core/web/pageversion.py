@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_caching import Cache
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -210,6 +210,8 @@ def watch_writes() -> None:
         if not has_app_context():
             return
         if dirty:
+            if has_request_context():
+                g.pop("pagecache_version", None)  # what this request renders next is newer
             try:
                 bump_version()
             except Exception:  # the write is committed; a cache outage must not fail it

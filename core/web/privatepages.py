@@ -17,7 +17,7 @@ committed during the render bumps a stamp read before it, and the page stored wi
 is never served. What a page shows without reading the database is bounded by the clock: every
 entry lives at most ``PRIVATE_PAGE_SECONDS`` (60) and never past the next UTC midnight (periods
 such as "last 7 days" move then); memoised figures (``CENTRE_FIGURES_SECONDS``) cut it to their
-own expiry with ``pagecache.not_after``. Kept only where the kept identities are (Redis, or
+own expiry with ``pageclock.not_after``. Kept only where the kept identities are (Redis, or
 ``IDENTITY_CACHE`` in one process), per user and full path: no page is ever served to another
 user, and a request that fails the role or ownership check never reaches the cache.
 """

@@ -20,7 +20,7 @@ from core.accounts.models import Role
 from core.accounts.stepup import staff_required
 from core.extensions import db
 from core.types import utcnow
-from core.web import pagecache
+from core.web import pageclock
 from core.web.pagination import page_arg
 from core.web.refusals import refuse
 from shop.blueprints import seller_bp, shop_bp
@@ -248,7 +248,7 @@ def product_reviews_context(product: Product) -> dict[str, Any]:
     )
     now = utcnow()
     # A cached page must not offer "Edit" after a review's edit window closes.
-    pagecache.not_after(
+    pageclock.not_after(
         min((r.editable_until for r in review_page.items if r.editable_until > now), default=None)
     )
     return {

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from flask import current_app
 
 from core.types import utcnow
-from core.web.pagecache import not_after
+from core.web.pageclock import not_after
 
 T = TypeVar("T")
 MAX_ENTRIES = 2_000
