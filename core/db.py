@@ -83,3 +83,8 @@ def _sqlite_begin(connection: Connection) -> None:
 
 def is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
+
+
+def escape_like(text: str) -> str:
+    """``text`` as a literal inside a ``LIKE`` pattern (with ``escape="\\\\"``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -20,6 +20,7 @@ from api.v1.representation import (
     timestamp,
 )
 from core.extensions import db
+from shop.catalog import seller_queries
 from shop.catalog import services as catalog
 from shop.catalog.exceptions import InvalidVariant
 from shop.catalog.models import Category, Product, ProductStatus, Store, Variant
@@ -142,7 +143,7 @@ def seller_store(call: Call) -> Store:
 
 def owned_product(call: Call, product_id: int) -> Product:
     store = get_store_for_owner(call.user.id)
-    product = catalog.get_store_product(store, product_id) if product_id < 2**63 else None
+    product = seller_queries.get_store_product(store, product_id) if product_id < 2**63 else None
     if product is None:
         raise not_found("product")
     return product

@@ -25,6 +25,7 @@ from core.accounts.models import (
 )
 from core.accounts.passwords import passwords
 from core.audit import services as audit
+from core.db import escape_like
 from core.extensions import db
 from core.types import utcnow
 
@@ -223,11 +224,7 @@ def search_users(query: str, *, role: Role | None, page: int, per_page: int) -> 
     stmt = select(User)
     count = select(func.count(User.id))
     if query:
-        pattern = (
-            "%"
-            + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            + "%"
-        )
+        pattern = f"%{escape_like(query.strip().lower())}%"
         condition = or_(
             User.email.like(pattern, escape="\\"),
             func.lower(User.display_name).like(pattern, escape="\\"),

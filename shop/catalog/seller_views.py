@@ -23,7 +23,7 @@ from core.extensions import db
 from core.web.pagination import page_arg
 from core.web.refusals import refuse
 from shop.blueprints import seller_bp as bp
-from shop.catalog import images, product_images, services, stores
+from shop.catalog import images, product_images, seller_queries, services, stores
 from shop.catalog.exceptions import CatalogError, ImageError, InvalidVariant, NotFound
 from shop.catalog.forms import ActionForm, BulkForm, ProductForm, format_amount, uploaded
 from shop.catalog.loaders import get_product_or_404
@@ -114,7 +114,7 @@ def products() -> ResponseReturnValue:
     query = request.args.get("q", "").strip()[:100]
     page = None
     if shop is not None:
-        page = services.list_products(
+        page = seller_queries.list_products(
             shop, status=status, query=query, page=page_arg(), per_page=PER_PAGE
         )
     return render_template(

@@ -26,6 +26,7 @@ from affiliate.plans.models import (
 )
 from affiliate.plans.showcase import awaiting_approval
 from affiliate.plans.tiers import Tier, tiers_for
+from core.db import escape_like
 from core.extensions import db
 from core.money import BPS_PER_WHOLE
 from core.web.pagination import Page
@@ -134,10 +135,6 @@ class Offer:
         ]
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _commission(rate_bps) -> ColumnElement[int]:
     """Commission on one sale at the list price, rounded half-up (integer division)."""
     return (Product.price * rate_bps + BPS_PER_WHOLE // 2) // BPS_PER_WHOLE
@@ -187,7 +184,7 @@ def _covered(creator_id: int) -> _Covered:
 
 def _filtered(statement: Select, covered: _Covered, filters: MarketFilters) -> Select:
     if filters.search:
-        pattern = f"%{_escape_like(filters.search[:MAX_SEARCH])}%"
+        pattern = f"%{escape_like(filters.search[:MAX_SEARCH])}%"
         statement = statement.where(Product.title.ilike(pattern, escape="\\"))
     if filters.category_ids is not None:
         statement = statement.where(Product.category_id.in_(filters.category_ids))
