@@ -24,6 +24,7 @@ from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_caching import Cache
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.dml import UpdateBase
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,9 @@ IGNORED_TABLES = frozenset(
 WRITE_STATEMENT = re.compile(
     r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE
 )
+#: The same anywhere in a statement's text (a ``WITH`` of several writes).
+ANY_WRITE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+READ_ONLY = re.compile(r"^\s*(?:SELECT|WITH|SHOW|SET|EXPLAIN)\b", re.IGNORECASE)
 
 
 def _version_file(app: Flask) -> Path:
@@ -117,19 +121,25 @@ def bump_version(app: Flask | None = None) -> None:
     os.replace(temporary, path)
 
 
-def _written_table(state: ORMExecuteState) -> str | None:
+def _written_tables(state: ORMExecuteState) -> set[str]:
+    """Every table a statement run through the session writes, its CTEs' included (``INSERT
+    ... WITH entry AS (INSERT ...)``); ``{"?"}`` when that cannot be told."""
     statement = state.statement
     if isinstance(statement, UpdateBase):
-        table = getattr(statement, "table", None)
-        return getattr(table, "name", None)
-    if state.is_select:
-        return None
-    found = WRITE_STATEMENT.match(str(statement))
-    return found.group(1).lower() if found else None
+        nested = (node for node in visitors.iterate(statement) if isinstance(node, UpdateBase))
+        found = {getattr(getattr(node, "table", None), "name", None) for node in nested}
+        return {str(name) for name in found if name} or {"?"}
+    text = str(statement)
+    names = {name.lower() for name in ANY_WRITE.findall(text)}
+    if names:
+        return names
+    return set() if READ_ONLY.match(text) else {"?"}
 
 
 def _mark(session: Session, tables: Iterable[str]) -> None:
     written = set(tables)
+    if "?" in written:  # a write nobody can name: anything may have changed
+        written |= IGNORED_TABLES
     if written - IGNORED_TABLES:
         session.info["pagecache_dirty"] = True
     if quiet := written & IGNORED_TABLES:
@@ -199,8 +209,7 @@ def watch_writes() -> None:
     def _executed(state: ORMExecuteState) -> None:
         if state.is_select:
             return
-        table = _written_table(state)
-        _mark(state.session, [table or "?"])
+        _mark(state.session, _written_tables(state))
 
     @event.listens_for(Session, "after_commit")
     def _committed(session: Session) -> None:
