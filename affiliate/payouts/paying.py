@@ -1,0 +1,208 @@
+"""The payout job's two writing steps in their common case, as a few Core statements through
+the Session (no ORM object loaded or flushed):
+
+- ``begin_approved``: an approved withdrawal whose creator's payout account is ready at the
+  configured provider moves to processing in one ``UPDATE ... FROM payout_account ...
+  RETURNING`` (the row is locked and re-checked by the statement itself), then its audit event
+  and "being paid" notice are inserted (one statement on PostgreSQL);
+- ``record_paid``: a processing withdrawal of the same attempt moves to paid in one
+  ``UPDATE ... RETURNING``, then the paid entry (``core.ledger.posting``: held → payouts
+  clearing for the net and fee revenue for the fee, held guarded), its audit event, notice and
+  mail.
+
+The guard of every move is in the statement's ``WHERE``: when it matches no row (anything but
+the common case: already moved, another attempt, an account not ready) these return None and
+``processing`` takes its general, ORM path, which locks the row and decides. The moves,
+audit events, notices, mail, ledger entry and signals are the general path's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, func, insert, update
+from sqlalchemy.engine import Row
+from sqlalchemy.orm.util import identity_key
+
+from affiliate.payouts import mail as withdrawal_mail
+from affiliate.payouts import signals
+from affiliate.payouts.models import (
+    REASON_LENGTH,
+    WITHDRAWAL,
+    PayoutAccount,
+    Withdrawal,
+    WithdrawalStatus,
+)
+from affiliate.payouts.providers import TransferResult
+from affiliate.payouts.rules import money_text
+from core.audit.models import AuditEvent
+from core.extensions import db
+from core.ledger.models import AccountKind, EntryKind
+from core.ledger.posting import account_refs, post_entry_core
+from core.ledger.services import Cause
+from core.notifications.models import MESSAGE_LENGTH, Notification
+from core.notifications.services import safe_link
+
+W = WithdrawalStatus
+WITHDRAWALS = cast(Table, Withdrawal.__table__)
+ACCOUNTS = cast(Table, PayoutAccount.__table__)
+AUDIT = cast(Table, AuditEvent.__table__)
+NOTICES = cast(Table, Notification.__table__)
+SUBJECT = "withdrawal"
+
+# The two moves taken here must stay legal moves of the state machine.
+assert W.PROCESSING in WITHDRAWAL.transitions[W.APPROVED]
+assert W.PAID in WITHDRAWAL.transitions[W.PROCESSING]
+
+
+def begin_approved(withdrawal_id: int, provider_name: str, now: datetime) -> Withdrawal | None:
+    """Approved, destination not yet chosen, the creator's account ready at ``provider_name``:
+    move to processing with that destination; return the withdrawal as moved (a detached
+    copy of the row), or None (nothing written) when the case is not this one."""
+    row = db.session.execute(
+        update(WITHDRAWALS)
+        .where(
+            WITHDRAWALS.c.id == withdrawal_id,
+            WITHDRAWALS.c.status == W.APPROVED.value,
+            WITHDRAWALS.c.destination.is_(None),
+            ACCOUNTS.c.creator_id == WITHDRAWALS.c.creator_id,
+            ACCOUNTS.c.status == "ready",
+            ACCOUNTS.c.provider == provider_name,
+        )
+        .values(
+            status=W.PROCESSING.value,
+            provider=ACCOUNTS.c.provider,
+            destination=ACCOUNTS.c.external_id,
+            destination_display=ACCOUNTS.c.display,
+            processing_at=func.coalesce(WITHDRAWALS.c.processing_at, now),
+            last_attempt_at=now,
+            provider_calls=WITHDRAWALS.c.provider_calls + 1,
+            updated_at=now,
+        )
+        .returning(*WITHDRAWALS.c)
+    ).first()
+    if row is None:
+        return None
+    w = _moved(row)
+    tell(
+        w,
+        W.APPROVED,
+        "withdrawal_processing",
+        None,
+        f"Your withdrawal of {money_text(w.amount, w.currency)} is being paid.",
+        "processing",
+        now,
+    )
+    return w
+
+
+def record_paid(
+    withdrawal_id: int, attempt: int, result: TransferResult, now: datetime
+) -> Withdrawal | None:
+    """The provider paid the attempt still processing: paid, with the attempt's paid entry,
+    audit event, notice and mail; None (nothing written) when the case is not this one."""
+    row = db.session.execute(
+        update(WITHDRAWALS)
+        .where(
+            WITHDRAWALS.c.id == withdrawal_id,
+            WITHDRAWALS.c.status == W.PROCESSING.value,
+            WITHDRAWALS.c.attempt == attempt,
+        )
+        .values(
+            status=W.PAID.value,
+            provider_ref=result.reference,
+            paid_at=now,
+            failure_reason=None,
+            last_error=None,
+            updated_at=now,
+        )
+        .returning(*WITHDRAWALS.c)
+    ).first()
+    if row is None:
+        return None
+    w = _moved(row)
+    post_paid(w, now)
+    tell(
+        w,
+        W.PROCESSING,
+        "withdrawal_paid",
+        None,
+        f"Paid: {money_text(w.net, w.currency)} is on its way to {w.destination_display or 'you'}.",
+        "paid",
+        now,
+    )
+    return w
+
+
+def post_paid(w: Withdrawal, now: datetime) -> int:
+    """Held → payouts clearing (the net) and fee revenue (the fee): the general path's
+    ``transitions.post_paid``, written by ``core.ledger.posting``. Returns the entry's id."""
+    held, clearing, revenue = account_refs(
+        w.currency,
+        (AccountKind.CREATOR_HELD, w.creator_id),
+        (AccountKind.PLATFORM_PAYOUTS_CLEARING, None),
+        (AccountKind.PLATFORM_FEE_REVENUE, None),
+    )
+    legs = [(held, w.amount), (clearing, -w.net)]
+    if w.fee:
+        legs.append((revenue, -w.fee))
+    return post_entry_core(
+        EntryKind.WITHDRAWAL_PAID,
+        Cause(SUBJECT, f"{w.id}:{w.attempt}"),
+        legs,
+        guard=[held],
+        memo=f"Withdrawal #{w.id} paid: {w.provider} {w.provider_ref}"[:255],
+        now=now,
+    )
+
+
+def tell(
+    w: Withdrawal,
+    previous: WithdrawalStatus,
+    action: str,
+    reason: str | None,
+    message: str,
+    kind: str,
+    now: datetime,
+) -> None:
+    """What follows a move: its audit event and the creator's notice (one statement on
+    PostgreSQL), the signal, and the mail of the kinds that are mailed."""
+    path = f"/creator/withdrawals/{w.id}"
+    audit = insert(AUDIT).values(
+        created_at=now,
+        actor_id=None,
+        action=action,
+        subject_type=SUBJECT,
+        subject_id=str(w.id),
+        from_state=previous.value,
+        to_state=w.status,
+        reason=reason[:REASON_LENGTH] if reason else None,
+    )
+    # The notice's row goes as parameters, so that the kept-identity listener sees whose it is
+    # (``core.accounts.identity_cache``: only the creator's kept identity goes stale).
+    notice = {
+        "user_id": w.creator_id,
+        "kind": f"withdrawal.{kind}",
+        "message": message.strip()[:MESSAGE_LENGTH],
+        "link": safe_link(path),
+        "created_at": now,
+        "read_at": None,
+    }
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(insert(NOTICES).add_cte(audit.cte("audit_row")), notice)
+    else:
+        db.session.execute(audit)
+        db.session.execute(insert(NOTICES), notice)
+    signals.withdrawal_moved.send(w, previous=previous, to=W(w.status))
+    withdrawal_mail.withdrawal_changed(w, kind, message, path)
+
+
+def _moved(row: Row[Any]) -> Withdrawal:
+    """The withdrawal as the statement left it, for the signal's receivers and the mail: a
+    transient copy (never added to the session); an instance this session already holds is
+    expired, so that it reloads what was written."""
+    held = db.session.identity_map.get(identity_key(Withdrawal, row.id))
+    if held is not None:
+        db.session.expire(held)
+    return Withdrawal(**dict(row._mapping))
