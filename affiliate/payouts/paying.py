@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, update
+from sqlalchemy import Table, bindparam, func, insert, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm.util import identity_key
 
@@ -56,31 +56,68 @@ assert W.PROCESSING in WITHDRAWAL.transitions[W.APPROVED]
 assert W.PAID in WITHDRAWAL.transitions[W.PROCESSING]
 
 
+# The two moves, built once (their guards in the WHERE; the values bound at each execution).
+_TO_PROCESSING = (
+    update(WITHDRAWALS)
+    .where(
+        WITHDRAWALS.c.id == bindparam("wid"),
+        WITHDRAWALS.c.status == W.APPROVED.value,
+        WITHDRAWALS.c.destination.is_(None),
+        ACCOUNTS.c.creator_id == WITHDRAWALS.c.creator_id,
+        ACCOUNTS.c.status == "ready",
+        ACCOUNTS.c.provider == bindparam("provider_name"),
+    )
+    .values(
+        status=W.PROCESSING.value,
+        provider=ACCOUNTS.c.provider,
+        destination=ACCOUNTS.c.external_id,
+        destination_display=ACCOUNTS.c.display,
+        processing_at=func.coalesce(WITHDRAWALS.c.processing_at, bindparam("now")),
+        last_attempt_at=bindparam("now"),
+        provider_calls=WITHDRAWALS.c.provider_calls + 1,
+        updated_at=bindparam("now"),
+    )
+    .returning(*WITHDRAWALS.c)
+)
+_TO_PAID = (
+    update(WITHDRAWALS)
+    .where(
+        WITHDRAWALS.c.id == bindparam("wid"),
+        WITHDRAWALS.c.status == W.PROCESSING.value,
+        WITHDRAWALS.c.attempt == bindparam("attempt_no"),
+    )
+    .values(
+        status=W.PAID.value,
+        provider_ref=bindparam("reference"),
+        paid_at=bindparam("now"),
+        failure_reason=None,
+        last_error=None,
+        updated_at=bindparam("now"),
+    )
+    .returning(*WITHDRAWALS.c)
+)
+_AUDIT = insert(AUDIT).values(
+    created_at=bindparam("a_created_at"),
+    actor_id=None,
+    action=bindparam("a_action"),
+    subject_type=SUBJECT,
+    subject_id=bindparam("a_subject_id"),
+    from_state=bindparam("a_from_state"),
+    to_state=bindparam("a_to_state"),
+    reason=bindparam("a_reason"),
+)
+# The notice's row goes as the statement's parameters, so that the kept-identity listener sees
+# whose it is (``core.accounts.identity_cache``: only the creator's kept identity goes stale).
+_NOTICE = insert(NOTICES)
+_AUDIT_AND_NOTICE = insert(NOTICES).add_cte(_AUDIT.cte("audit_row"))  # PostgreSQL: one statement
+
+
 def begin_approved(withdrawal_id: int, provider_name: str, now: datetime) -> Withdrawal | None:
     """Approved, destination not yet chosen, the creator's account ready at ``provider_name``:
     move to processing with that destination; return the withdrawal as moved (a detached
     copy of the row), or None (nothing written) when the case is not this one."""
     row = db.session.execute(
-        update(WITHDRAWALS)
-        .where(
-            WITHDRAWALS.c.id == withdrawal_id,
-            WITHDRAWALS.c.status == W.APPROVED.value,
-            WITHDRAWALS.c.destination.is_(None),
-            ACCOUNTS.c.creator_id == WITHDRAWALS.c.creator_id,
-            ACCOUNTS.c.status == "ready",
-            ACCOUNTS.c.provider == provider_name,
-        )
-        .values(
-            status=W.PROCESSING.value,
-            provider=ACCOUNTS.c.provider,
-            destination=ACCOUNTS.c.external_id,
-            destination_display=ACCOUNTS.c.display,
-            processing_at=func.coalesce(WITHDRAWALS.c.processing_at, now),
-            last_attempt_at=now,
-            provider_calls=WITHDRAWALS.c.provider_calls + 1,
-            updated_at=now,
-        )
-        .returning(*WITHDRAWALS.c)
+        _TO_PROCESSING, {"wid": withdrawal_id, "provider_name": provider_name, "now": now}
     ).first()
     if row is None:
         return None
@@ -103,21 +140,8 @@ def record_paid(
     """The provider paid the attempt still processing: paid, with the attempt's paid entry,
     audit event, notice and mail; None (nothing written) when the case is not this one."""
     row = db.session.execute(
-        update(WITHDRAWALS)
-        .where(
-            WITHDRAWALS.c.id == withdrawal_id,
-            WITHDRAWALS.c.status == W.PROCESSING.value,
-            WITHDRAWALS.c.attempt == attempt,
-        )
-        .values(
-            status=W.PAID.value,
-            provider_ref=result.reference,
-            paid_at=now,
-            failure_reason=None,
-            last_error=None,
-            updated_at=now,
-        )
-        .returning(*WITHDRAWALS.c)
+        _TO_PAID,
+        {"wid": withdrawal_id, "attempt_no": attempt, "reference": result.reference, "now": now},
     ).first()
     if row is None:
         return None
@@ -169,18 +193,14 @@ def tell(
     """What follows a move: its audit event and the creator's notice (one statement on
     PostgreSQL), the signal, and the mail of the kinds that are mailed."""
     path = f"/creator/withdrawals/{w.id}"
-    audit = insert(AUDIT).values(
-        created_at=now,
-        actor_id=None,
-        action=action,
-        subject_type=SUBJECT,
-        subject_id=str(w.id),
-        from_state=previous.value,
-        to_state=w.status,
-        reason=reason[:REASON_LENGTH] if reason else None,
-    )
-    # The notice's row goes as parameters, so that the kept-identity listener sees whose it is
-    # (``core.accounts.identity_cache``: only the creator's kept identity goes stale).
+    audit = {
+        "a_created_at": now,
+        "a_action": action,
+        "a_subject_id": str(w.id),
+        "a_from_state": previous.value,
+        "a_to_state": w.status,
+        "a_reason": reason[:REASON_LENGTH] if reason else None,
+    }
     notice = {
         "user_id": w.creator_id,
         "kind": f"withdrawal.{kind}",
@@ -190,10 +210,10 @@ def tell(
         "read_at": None,
     }
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(insert(NOTICES).add_cte(audit.cte("audit_row")), notice)
+        db.session.execute(_AUDIT_AND_NOTICE, {**notice, **audit})
     else:
-        db.session.execute(audit)
-        db.session.execute(insert(NOTICES), notice)
+        db.session.execute(_AUDIT, audit)
+        db.session.execute(_NOTICE, notice)
     signals.withdrawal_moved.send(w, previous=previous, to=W(w.status))
     withdrawal_mail.withdrawal_changed(w, kind, message, path)
 

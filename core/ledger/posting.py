@@ -15,13 +15,26 @@ job's transaction rolls back on any error). The caller commits.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import BigInteger, Integer, Table, column, insert, select, true, update, values
+from sqlalchemy import (
+    BigInteger,
+    Insert,
+    Integer,
+    Table,
+    bindparam,
+    column,
+    insert,
+    select,
+    true,
+    update,
+    values,
+)
 from sqlalchemy.orm import object_session
 from sqlalchemy.orm.util import identity_key
 
@@ -51,12 +64,7 @@ def account_refs(currency: str, *wanted: tuple[AccountKind, int | None]) -> list
     of ids by key; a missing account is created as ``services.accounts_for`` does."""
     currency = currency.upper()
     keys = [account_key(kind, owner_id, currency) for kind, owner_id in wanted]
-    found = {
-        row.key: row.id
-        for row in db.session.execute(
-            select(ACCOUNT.c.id, ACCOUNT.c.key).where(ACCOUNT.c.key.in_(keys))
-        )
-    }
+    found = {row.key: row.id for row in db.session.execute(_IDS_BY_KEY, {"keys": keys})}
     if len(found) < len(set(keys)):
         created = accounts_for(currency, *wanted)  # validates and creates (rare: first use)
         found = {account.key: account.id for account in created}
@@ -89,10 +97,7 @@ def post_entry_core(
             raise ValueError(f"guarded account {key} is not a cached account of this entry")
     for account_id in sorted(deltas):
         balance: int | None = db.session.execute(
-            update(ACCOUNT)
-            .where(ACCOUNT.c.id == account_id)
-            .values(cached_balance=ACCOUNT.c.cached_balance + deltas[account_id])
-            .returning(ACCOUNT.c.cached_balance)
+            _ADD_TO_BALANCE, {"account": account_id, "delta": deltas[account_id]}
         ).scalar_one()
         if balance is None:
             raise LedgerError(f"account {account_id} keeps no cached balance")
@@ -100,42 +105,71 @@ def post_entry_core(
             raise InsufficientFunds(guarded[account_id], balance)
     _expire_balances(deltas)
     entry = {
-        "kind": kind,
-        "cause_type": cause.type,
-        "cause_id": str(cause.id),
-        "memo": memo,
-        "actor_id": actor_id,
-        "created_at": now or utcnow(),
+        "e_kind": kind,
+        "e_cause_type": cause.type,
+        "e_cause_id": str(cause.id),
+        "e_memo": memo,
+        "e_actor_id": actor_id,
+        "e_created_at": now or utcnow(),
     }
-    rows = [(account.id, amount) for account, amount in legs]
     if db.session.get_bind().dialect.name == "postgresql":
-        new = insert(ENTRY).values(**entry).returning(ENTRY.c.id).cte("new_entry")
-        legs_table = values(
-            column("account_id", Integer), column("amount", BigInteger), name="legs"
-        ).data(rows)
-        statement = (
-            insert(POSTING)
-            .from_select(
-                ["entry_id", "account_id", "amount"],
-                select(new.c.id, legs_table.c.account_id, legs_table.c.amount).select_from(
-                    new.join(legs_table, true())
-                ),
-            )
-            .returning(POSTING.c.entry_id)
-        )
-        written = db.session.execute(statement).scalars().first()
-        if written is None:
+        legs_values = {f"account{n}": account.id for n, (account, _) in enumerate(legs)}
+        legs_values.update({f"amount{n}": amount for n, (_, amount) in enumerate(legs)})
+        written = db.session.execute(_entry_with_postings(len(legs)), {**entry, **legs_values})
+        entry_id = written.scalars().first()
+        if entry_id is None:
             raise LedgerError("the entry wrote no postings")
-        return int(written)
-    entry_id: int = db.session.execute(
-        insert(ENTRY).values(**entry).returning(ENTRY.c.id)
-    ).scalar_one()
+        return int(entry_id)
+    new_id: int = db.session.execute(_ENTRY, entry).scalar_one()
     db.session.execute(
-        insert(POSTING).values(
-            [{"entry_id": entry_id, "account_id": a, "amount": amount} for a, amount in rows]
-        )
+        insert(POSTING),
+        [{"entry_id": new_id, "account_id": a.id, "amount": amount} for a, amount in legs],
     )
-    return entry_id
+    return new_id
+
+
+# The statements, built once (the values bound at each execution).
+_IDS_BY_KEY = select(ACCOUNT.c.id, ACCOUNT.c.key).where(
+    ACCOUNT.c.key.in_(bindparam("keys", expanding=True))
+)
+_ADD_TO_BALANCE = (
+    update(ACCOUNT)
+    .where(ACCOUNT.c.id == bindparam("account", type_=Integer))
+    .values(cached_balance=ACCOUNT.c.cached_balance + bindparam("delta", type_=BigInteger))
+    .returning(ACCOUNT.c.cached_balance)
+)
+_ENTRY = (
+    insert(ENTRY)
+    .values(
+        kind=bindparam("e_kind"),
+        cause_type=bindparam("e_cause_type"),
+        cause_id=bindparam("e_cause_id"),
+        memo=bindparam("e_memo"),
+        actor_id=bindparam("e_actor_id", type_=Integer),
+        created_at=bindparam("e_created_at"),
+    )
+    .returning(ENTRY.c.id)
+)
+
+
+@functools.cache
+def _entry_with_postings(legs: int) -> Insert:
+    """PostgreSQL: the entry (in a ``WITH``) and its ``legs`` postings in one statement."""
+    new = _ENTRY.cte("new_entry")
+    rows = values(column("account_id", Integer), column("amount", BigInteger), name="legs").data(
+        [
+            (bindparam(f"account{n}", type_=Integer), bindparam(f"amount{n}", type_=BigInteger))
+            for n in range(legs)
+        ]
+    )
+    return (
+        insert(POSTING)
+        .from_select(
+            ["entry_id", "account_id", "amount"],
+            select(new.c.id, rows.c.account_id, rows.c.amount).select_from(new.join(rows, true())),
+        )
+        .returning(POSTING.c.entry_id)
+    )
 
 
 def _validate(legs: Sequence[tuple[AccountRef, int]]) -> None:
