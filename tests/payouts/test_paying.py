@@ -15,6 +15,8 @@ from affiliate.payouts import paying, processing, services
 from affiliate.payouts.models import Withdrawal
 from affiliate.payouts.providers import TransferResult
 from affiliate.payouts.transitions import PAYOUT_JOB
+from api.webhooks.models import WebhookEvent
+from api.webhooks.services import create_endpoint
 from core.accounts.models import User
 from core.audit.models import AuditEvent
 from core.extensions import db
@@ -302,3 +304,25 @@ def test_two_workers_running_the_same_payout_at_once_pay_once(
     assert db.session.scalar(select(func.count()).where(LedgerEntry.kind == "withdrawal_paid")) == 1
     assert balances(w.creator_id) == {"available": 10_000, "held": 0, "clearing": NET, "fees": FEE}
     assert check_ledger().ok
+
+
+def test_the_paid_withdrawal_reaches_the_creators_webhook(app_ctx, enqueued):
+    w = approved(enqueued)
+    creator = db.session.get(User, w.creator_id)
+    assert creator is not None
+    create_endpoint(creator, "https://hooks.example.com/yc", ["withdrawal.paid"], "test")
+    db.session.commit()
+
+    assert run_payout(w.id) == "paid"
+
+    paid = reload(w.id)
+    [event] = db.session.scalars(select(WebhookEvent).where(WebhookEvent.owner_id == w.creator_id))
+    assert event.type == "withdrawal.paid"
+    assert {k: event.data[k] for k in ("id", "status", "amount", "fee", "net")} == {
+        "id": w.id,
+        "status": "paid",
+        "amount": AMOUNT,
+        "fee": FEE,
+        "net": NET,
+    }
+    assert event.data["provider_reference"] == paid.provider_ref
