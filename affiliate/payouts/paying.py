@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm.util import identity_key
 
@@ -38,9 +38,9 @@ from affiliate.payouts.providers import TransferResult
 from affiliate.payouts.rules import money_text
 from core.audit.models import AuditEvent
 from core.extensions import db
-from core.ledger.models import AccountKind, EntryKind
-from core.ledger.posting import account_refs, post_entry_core
-from core.ledger.services import Cause
+from core.ledger.models import AccountKind, EntryKind, LedgerAccount
+from core.ledger.posting import AccountRef, account_refs, post_entry_core
+from core.ledger.services import Cause, account_key
 from core.notifications.models import MESSAGE_LENGTH, Notification
 from core.notifications.services import safe_link
 
@@ -49,6 +49,8 @@ WITHDRAWALS = cast(Table, Withdrawal.__table__)
 ACCOUNTS = cast(Table, PayoutAccount.__table__)
 AUDIT = cast(Table, AuditEvent.__table__)
 NOTICES = cast(Table, Notification.__table__)
+LEDGER_ACCOUNTS = cast(Table, LedgerAccount.__table__)
+_COLUMN_NAMES = [column.key for column in WITHDRAWALS.c]
 SUBJECT = "withdrawal"
 
 # The two moves taken here must stay legal moves of the state machine.
@@ -94,7 +96,26 @@ _TO_PAID = (
         last_error=None,
         updated_at=bindparam("now"),
     )
-    .returning(*WITHDRAWALS.c)
+    # The paid entry's three accounts, read by the same statement (a missing one is None).
+    .returning(
+        *WITHDRAWALS.c,
+        select(LEDGER_ACCOUNTS.c.id)
+        .where(
+            LEDGER_ACCOUNTS.c.owner_id == WITHDRAWALS.c.creator_id,
+            LEDGER_ACCOUNTS.c.kind == AccountKind.CREATOR_HELD.value,
+            LEDGER_ACCOUNTS.c.currency == WITHDRAWALS.c.currency,
+        )
+        .scalar_subquery()
+        .label("held_account_id"),
+        select(LEDGER_ACCOUNTS.c.id)
+        .where(LEDGER_ACCOUNTS.c.key == bindparam("clearing_key"))
+        .scalar_subquery()
+        .label("clearing_account_id"),
+        select(LEDGER_ACCOUNTS.c.id)
+        .where(LEDGER_ACCOUNTS.c.key == bindparam("revenue_key"))
+        .scalar_subquery()
+        .label("revenue_account_id"),
+    )
 )
 _AUDIT = insert(AUDIT).values(
     created_at=bindparam("a_created_at"),
@@ -135,18 +156,26 @@ def begin_approved(withdrawal_id: int, provider_name: str, now: datetime) -> Wit
 
 
 def record_paid(
-    withdrawal_id: int, attempt: int, result: TransferResult, now: datetime
+    withdrawal_id: int, attempt: int, currency: str, result: TransferResult, now: datetime
 ) -> Withdrawal | None:
     """The provider paid the attempt still processing: paid, with the attempt's paid entry,
     audit event, notice and mail; None (nothing written) when the case is not this one."""
     row = db.session.execute(
         _TO_PAID,
-        {"wid": withdrawal_id, "attempt_no": attempt, "reference": result.reference, "now": now},
+        {
+            "wid": withdrawal_id,
+            "attempt_no": attempt,
+            "reference": result.reference,
+            "now": now,
+            "clearing_key": account_key(AccountKind.PLATFORM_PAYOUTS_CLEARING, None, currency),
+            "revenue_key": account_key(AccountKind.PLATFORM_FEE_REVENUE, None, currency),
+        },
     ).first()
     if row is None:
         return None
     w = _moved(row)
-    post_paid(w, now)
+    found = (row.held_account_id, row.clearing_account_id, row.revenue_account_id)
+    post_paid(w, now, found if w.currency == currency and None not in found else None)
     tell(
         w,
         W.PROCESSING,
@@ -159,15 +188,24 @@ def record_paid(
     return w
 
 
-def post_paid(w: Withdrawal, now: datetime) -> int:
+def post_paid(w: Withdrawal, now: datetime, account_ids: tuple[int, int, int] | None) -> int:
     """Held → payouts clearing (the net) and fee revenue (the fee): the general path's
-    ``transitions.post_paid``, written by ``core.ledger.posting``. Returns the entry's id."""
-    held, clearing, revenue = account_refs(
-        w.currency,
+    ``transitions.post_paid``, written by ``core.ledger.posting``. Returns the entry's id.
+
+    ``account_ids`` are the held, clearing and revenue accounts' ids if the caller read them
+    (else they are read, and created if missing)."""
+    wanted: list[tuple[AccountKind, int | None]] = [
         (AccountKind.CREATOR_HELD, w.creator_id),
         (AccountKind.PLATFORM_PAYOUTS_CLEARING, None),
         (AccountKind.PLATFORM_FEE_REVENUE, None),
-    )
+    ]
+    if account_ids is None:
+        held, clearing, revenue = account_refs(w.currency, *wanted)
+    else:
+        held, clearing, revenue = (
+            AccountRef(account_id, account_key(kind, owner, w.currency), kind, w.currency)
+            for account_id, (kind, owner) in zip(account_ids, wanted, strict=True)
+        )
     legs = [(held, w.amount), (clearing, -w.net)]
     if w.fee:
         legs.append((revenue, -w.fee))
@@ -225,4 +263,4 @@ def _moved(row: Row[Any]) -> Withdrawal:
     held = db.session.identity_map.get(identity_key(Withdrawal, row.id))
     if held is not None:
         db.session.expire(held)
-    return Withdrawal(**dict(row._mapping))
+    return Withdrawal(**{name: getattr(row, name) for name in _COLUMN_NAMES})

@@ -147,7 +147,9 @@ def record_payout_paid(
     # The common case (still processing, the same attempt, the amount asked) in a few
     # statements; anything else takes the locked path below.
     expected = (result.amount, result.currency.upper()) == (order.amount, order.currency)
-    if expected and paying.record_paid(order.withdrawal_id, order.attempt, result, now):
+    if expected and paying.record_paid(
+        order.withdrawal_id, order.attempt, order.currency, result, now
+    ):
         return
     w = lock_withdrawal(order.withdrawal_id)
     if w.status == W.PAID.value:

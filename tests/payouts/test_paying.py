@@ -214,7 +214,10 @@ def test_recording_the_same_transfer_again_writes_nothing(app_ctx, enqueued):
     db.session.commit()
     counts = _counts()
 
-    assert paying.record_paid(w.id, order.attempt, result, reload(w.id).paid_at) is None
+    assert (
+        paying.record_paid(w.id, order.attempt, order.currency, result, reload(w.id).paid_at)
+        is None
+    )
     processing.record_payout_paid(order, result)
     db.session.commit()
     assert run_payout(w.id) == "nothing to do"
