@@ -28,12 +28,10 @@ from sqlalchemy import (
     Integer,
     Table,
     bindparam,
-    column,
     insert,
     select,
-    true,
+    union_all,
     update,
-    values,
 )
 from sqlalchemy.orm import object_session
 from sqlalchemy.orm.util import identity_key
@@ -156,18 +154,20 @@ _ENTRY = (
 def _entry_with_postings(legs: int) -> Insert:
     """PostgreSQL: the entry (in a ``WITH``) and its ``legs`` postings in one statement."""
     new = _ENTRY.cte("new_entry")
-    rows = values(column("account_id", Integer), column("amount", BigInteger), name="legs").data(
-        [
-            (bindparam(f"account{n}", type_=Integer), bindparam(f"amount{n}", type_=BigInteger))
+    # One SELECT per leg (a VALUES list would have no cache key: compiled at every call).
+    rows = union_all(
+        *(
+            select(
+                new.c.id,
+                bindparam(f"account{n}", type_=Integer),
+                bindparam(f"amount{n}", type_=BigInteger),
+            )
             for n in range(legs)
-        ]
+        )
     )
     return (
         insert(POSTING)
-        .from_select(
-            ["entry_id", "account_id", "amount"],
-            select(new.c.id, rows.c.account_id, rows.c.amount).select_from(new.join(rows, true())),
-        )
+        .from_select(["entry_id", "account_id", "amount"], rows)
         .returning(POSTING.c.entry_id)
     )
 
