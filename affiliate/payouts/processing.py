@@ -7,6 +7,10 @@
 3. ``record_payout_paid`` / ``record_payout_declined`` / ``record_payout_unavailable`` lock the
    row again and record what the provider said, ledger entry included, in one transaction.
 
+The common case of steps 1 and 3 (approved with a ready account; processing and paid by the
+provider for the same attempt) runs as a few Core statements (``paying``) whose ``WHERE`` is
+the guard; anything else falls through to the locked, ORM path below.
+
 Every step re-reads the state under the lock and does nothing if the withdrawal moved on, so
 running the job twice, or again after a crash at any line, never pays twice (the provider
 answers a repeated key with the transfer it made) and never loses money (the held amount
