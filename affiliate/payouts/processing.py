@@ -7,6 +7,10 @@
 3. ``record_payout_paid`` / ``record_payout_declined`` / ``record_payout_unavailable`` lock the
    row again and record what the provider said, ledger entry included, in one transaction.
 
+The common case of steps 1 and 3 (approved with a ready account; processing and paid by the
+provider for the same attempt) runs as a few Core statements (``paying``) whose ``WHERE`` is
+the guard; anything else falls through to the locked, ORM path below.
+
 Every step re-reads the state under the lock and does nothing if the withdrawal moved on, so
 running the job twice, or again after a crash at any line, never pays twice (the provider
 answers a repeated key with the transfer it made) and never loses money (the held amount
@@ -26,7 +30,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import or_, select
 
-from affiliate.payouts import providers
+from affiliate.payouts import paying, providers
 from affiliate.payouts.exceptions import WithdrawalNotFound
 from affiliate.payouts.models import REASON_LENGTH, Withdrawal, WithdrawalStatus
 from affiliate.payouts.rules import money_text, stuck_after
@@ -42,6 +46,7 @@ from affiliate.payouts.transitions import (
     tell,
 )
 from core.extensions import db
+from core.money import MAX_MINOR_UNITS
 from core.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -79,6 +84,11 @@ def begin_payout(
     """
     now = now or utcnow()
     provider_name = provider_name or str(current_app.config["PAYOUT_PROVIDER"])
+    if isinstance(withdrawal_id, int) and 0 < withdrawal_id <= MAX_MINOR_UNITS:
+        # The common case in a few statements; anything else takes the locked path below.
+        moved = paying.begin_approved(withdrawal_id, provider_name, now)
+        if moved is not None:
+            return _order_of(moved)
     try:
         w, account = lock_withdrawal_and_account(withdrawal_id)
     except WithdrawalNotFound:
@@ -112,6 +122,10 @@ def begin_payout(
         w.provider_calls += 1
     else:
         return None
+    return _order_of(w)
+
+
+def _order_of(w: Withdrawal) -> PayoutOrder:
     assert w.destination is not None
     assert w.provider is not None
     return PayoutOrder(
@@ -128,15 +142,22 @@ def begin_payout(
 
 def record_payout_paid(
     order: PayoutOrder, result: providers.TransferResult, *, now: datetime | None = None
-) -> Withdrawal:
+) -> None:
     """The provider paid: mark the withdrawal paid and post held → clearing and fee revenue.
 
     A repeat (the same transfer recorded twice) changes nothing.
     """
     now = now or utcnow()
+    # The common case (still processing, the same attempt, the amount asked) in a few
+    # statements; anything else takes the locked path below.
+    expected = (result.amount, result.currency.upper()) == (order.amount, order.currency)
+    if expected and paying.record_paid(
+        order.withdrawal_id, order.attempt, order.currency, result, now
+    ):
+        return
     w = lock_withdrawal(order.withdrawal_id)
     if w.status == W.PAID.value:
-        return w
+        return
     if (result.amount, result.currency.upper()) != (order.amount, order.currency):
         log.error("withdrawal %s: the provider paid %s, not %s", w.id, result, order)
     if w.attempt != order.attempt:
@@ -155,9 +176,8 @@ def record_payout_paid(
             w.status,
             f"transfer {result.reference} of an earlier attempt; reconcile by hand",
         )
-        return w
+        return
     mark_paid(w, result, actor_id=None, now=now, why=None)
-    return w
 
 
 def record_payout_declined(

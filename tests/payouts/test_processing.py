@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from affiliate.payouts import jobs as payout_jobs
-from affiliate.payouts import processing, providers, services, transitions
+from affiliate.payouts import paying, processing, providers, services, transitions
 from affiliate.payouts.exceptions import InsufficientBalance, InvalidTransition, ProviderUnavailable
 from affiliate.payouts.models import PayoutAccount, SimulatedTransfer, Withdrawal
 from affiliate.payouts.transitions import PAYOUT_JOB
@@ -380,26 +380,33 @@ def test_a_transfer_reported_after_the_funds_were_returned_is_taken_back_from_av
 # --- a crash at every step ----------------------------------------------------------------------
 
 # (where, name, when, whether the provider has made the transfer by then): the worker dies
-# just before or just after that call.
+# just before or just after that call (its second call: "after, second call").
 CRASH_POINTS = [
     (processing, "begin_payout", "before", False),
-    (processing, "tell", "after", False),  # the "being paid" notice, not committed
+    (paying, "begin_approved", "after", False),  # processing written, not committed
+    (paying, "tell", "after", False),  # the "being paid" audit event and notice, not committed
     (processing, "begin_payout", "after", False),  # processing not committed
     (providers, "get_provider", "before", False),  # processing committed, provider not asked
     (providers.SimulatedPayoutProvider, "transfer", "before", False),
     (providers.SimulatedPayoutProvider, "transfer", "after", True),  # paid, the answer lost
     (processing, "record_payout_paid", "before", True),
-    (transitions, "post_paid", "before", True),
-    (transitions, "post_paid", "after", True),
-    (transitions, "tell", "after", True),  # the paid notice: the last write
+    (paying, "record_paid", "before", True),
+    (paying, "post_paid", "before", True),  # paid written, no ledger entry yet
+    (paying, "post_paid", "after", True),
+    (paying, "tell", "after, second call", True),  # the paid notice and mail: the last writes
     (processing, "record_payout_paid", "after", True),  # recorded, not committed
 ]
 
 
 def _crash(mp: pytest.MonkeyPatch, where: Any, name: str, when: str) -> None:
     real = getattr(where, name)
+    calls = []
+    crash_at = 2 if when.endswith("second call") else 1
 
     def dying(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        if len(calls) < crash_at:
+            return real(*args, **kwargs)
         if when == "before":
             raise Crash(f"died before {name}")
         real(*args, **kwargs)
