@@ -274,6 +274,7 @@ def _signed_in_page(
         with privatepages.reads() as read:
             html, until, now = _render_fresh(template, context, capture=True, private=True)
         tables = tuple(sorted(read))
+        privatepages.note_reads(tables)
         if version:
             version = privatepages.stamp(version, {name: epochs[name] for name in tables})
     else:

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -64,12 +64,22 @@ def stamp(version: str, epochs: Mapping[str, str]) -> str:
     return f"{version}|{every}|{own}|{tables}"
 
 
+#: The ignored tables each endpoint's page read when it was last rendered in this process: the
+#: epochs a lookup reads along with the entry (a page that read others costs one more trip).
+_read_by_endpoint: dict[str, tuple[str, ...]] = {}
+
+
 def lookup_with_epochs(key: str) -> tuple[Any, Any, dict[str, Any]]:
-    """The catalogue version, the entry under ``key`` and every ignored table's epoch, in one
-    round trip (the entry names the tables it read only once it is read)."""
-    names = sorted(IGNORED_TABLES)
+    """The catalogue version, the entry under ``key`` and the epochs of the tables this page
+    read when last rendered here, in one round trip (the entry names its tables only once read)."""
+    names = _read_by_endpoint.get(request.endpoint or "", ())
     version, entry, *found = cache.get_many("version", key, *map(table_epoch_key, names))
     return version, entry, dict(zip(names, found, strict=True))
+
+
+def note_reads(tables: tuple[str, ...]) -> None:
+    """After a render: the tables this endpoint's page read (for the next lookups)."""
+    _read_by_endpoint[request.endpoint or ""] = tables
 
 
 def current_stamp(

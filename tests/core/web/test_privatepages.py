@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,10 +14,10 @@ from affiliate.payouts import services as payouts
 from core.accounts.models import Role, UserRole
 from core.extensions import db
 from core.types import utcnow
-from core.web import pageversion
+from core.web import pageversion, privatepages
 from core.web.pagecache import Entry
 from core.web.pageversion import cache, table_epochs
-from tests.conftest import Auth, recorded_statements
+from tests.conftest import Auth, make_test_app, recorded_statements, worker_redis_url
 from tests.creators.factories import make_content
 from tests.factories import make_user
 from tests.payouts.helpers import fund, make_creator, token
@@ -181,3 +182,63 @@ def test_a_table_bump_lost_to_an_outage_bumps_every_table_once_the_store_answers
     assert "$35.00" in page(cleo, "/creator/")
     assert not pageversion.table_bumps_lost()
     assert table_epochs(["withdrawal"]) != before  # every table, not only the ledger's
+
+
+# --- with Redis, as in production (CI runs these) -----------------------------------------------
+
+
+needs_redis = pytest.mark.skipif(
+    not worker_redis_url(), reason="needs Redis: set REDIS_URL (CI does)"
+)
+
+
+@pytest.fixture
+def redis_app(app, database):
+    """An app on the test database keeping its pages and identities in this worker's Redis."""
+    other = make_test_app(
+        database.url, REDIS_URL=worker_redis_url(), CACHE_KEY_PREFIX=f"t{uuid.uuid4().hex[:8]}:"
+    )
+    yield other
+    with other.app_context():
+        pageversion.cache.clear()
+        db.session.remove()
+        db.engine.dispose()
+    restored = make_test_app(database.url)  # the limiter is one extension: put its storage back
+    with restored.app_context():
+        db.engine.dispose()
+
+
+@needs_redis
+def test_with_redis_a_reload_sends_no_statement_and_a_posting_shows_at_once(
+    redis_app, app_ctx, statements
+):
+    creator = make_creator(balance=1_500)
+    creator_id, email = creator.id, creator.email
+    db.session.close()  # SQLite: no transaction of the test's left open while requests write
+    cleo = signed_in(redis_app, email)
+    page(cleo, "/creator/")
+    statements.clear()
+
+    assert "$15.00" in page(cleo, "/creator/")
+    assert statements == []
+
+    with redis_app.app_context():  # its commit bumps the epochs in this app's Redis
+        fund(creator_id, 2_000)
+    assert "$35.00" in page(cleo, "/creator/")
+
+
+@needs_redis
+def test_with_redis_a_page_is_checked_against_tables_this_process_did_not_expect(
+    redis_app, app_ctx, monkeypatch
+):
+    creator = make_creator(balance=1_500)
+    creator_id, email = creator.id, creator.email
+    db.session.close()  # SQLite: no transaction of the test's left open while requests write
+    cleo = signed_in(redis_app, email)
+    page(cleo, "/creator/")
+    monkeypatch.setattr(privatepages, "_read_by_endpoint", {})  # as in a fresh worker
+
+    with redis_app.app_context():
+        fund(creator_id, 2_000)
+
+    assert "$35.00" in page(cleo, "/creator/")
