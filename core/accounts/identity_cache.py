@@ -30,7 +30,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask, Response, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, inspect
@@ -68,6 +68,23 @@ class Kept:
     token_digest: str
     record: Any  # the UserSession, detached, with its user and the user's roles loaded
     header_counts: Any  # the header's counts, or None when no page read them
+
+
+class Prefetch(Protocol):
+    """Keys another cache wants read in the same round trip as a signed-in identity (the
+    private pages: their entry and table epochs), and what to do with what was read."""
+
+    def keys(self, user_id: int) -> list[str]: ...
+
+    def read(self, version: Any, values: dict[str, Any]) -> None: ...
+
+
+_prefetch: Prefetch | None = None
+
+
+def prefetch_with_identity(reader: Prefetch) -> None:
+    global _prefetch
+    _prefetch = reader
 
 
 def enabled() -> bool:
@@ -116,10 +133,14 @@ def lookup(record_id: int, user_id: int, token: str) -> Kept | None:
     global _lost_bumps
     if not enabled():
         return None
+    extra = _prefetch.keys(user_id) if _prefetch is not None else []
     try:
-        *found, entry = cache.get_many(
-            "version", _epoch_key(ALL), _epoch_key(user_id), _entry_key(record_id)
+        version, every, own, entry, *more = cache.get_many(
+            "version", _epoch_key(ALL), _epoch_key(user_id), _entry_key(record_id), *extra
         )
+        found = [version, every, own]
+        if _prefetch is not None and extra:
+            _prefetch.read(version, dict(zip(extra, more, strict=True)))
         if _lost_bumps:  # this process committed writes while the store was down
             bump([ALL])
             _lost_bumps = False

@@ -250,7 +250,7 @@ def _signed_in_page(
     """The user's own copy: the whole page while the header reads the same, else the kept body
     inside a header rendered afresh (a new count, a flashed message)."""
     user = current_user.id if current_user.is_authenticated else None
-    key = _key("private" if private else "body", user)
+    key = privatepages.page_key(user) if private and user else _key("body", user)
     version, entry = _private_lookup(key) if private else _lookup(key)
     header = header_fingerprint()
     if entry is not None:

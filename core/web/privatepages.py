@@ -69,12 +69,38 @@ def stamp(version: str, epochs: Mapping[str, str]) -> str:
 _read_by_endpoint: dict[str, tuple[str, ...]] = {}
 
 
+def page_key(user_id: int) -> str:
+    return f"private:{user_id}:{request.full_path}"
+
+
 def lookup_with_epochs(key: str) -> tuple[Any, Any, dict[str, Any]]:
     """The catalogue version, the entry under ``key`` and the epochs of the tables this page
-    read when last rendered here, in one round trip (the entry names its tables only once read)."""
+    read when last rendered here, in one round trip (the entry names its tables only once read):
+    read with the signed-in identity when this endpoint is known to be a private page."""
+    fetched = g.pop("private_page_prefetched", None)
+    if fetched is not None and fetched[1] == key:
+        return fetched[0], fetched[2], fetched[3]
     names = _read_by_endpoint.get(request.endpoint or "", ())
     version, entry, *found = cache.get_many("version", key, *map(table_epoch_key, names))
     return version, entry, dict(zip(names, found, strict=True))
+
+
+class _WithIdentity:
+    """Reads a known private page's entry and epochs in the identity's round trip."""
+
+    def keys(self, user_id: int) -> list[str]:
+        if not has_request_context() or request.method != "GET":
+            return []
+        names = _read_by_endpoint.get(request.endpoint or "")
+        if names is None:
+            return []  # not a private page (or not rendered here yet)
+        return [page_key(user_id), *map(table_epoch_key, names)]
+
+    def read(self, version: Any, values: dict[str, Any]) -> None:
+        key, *epoch_keys = values
+        prefix = table_epoch_key("")
+        epochs = {name.removeprefix(prefix): values[name] for name in epoch_keys}
+        g.private_page_prefetched = (version, key, values[key], epochs)
 
 
 def note_reads(tables: tuple[str, ...]) -> None:
@@ -131,8 +157,10 @@ _watching = False
 
 
 def watch_reads() -> None:
-    """Note which ignored tables a private page's render reads (one listener per process)."""
+    """Note which ignored tables a private page's render reads (one listener per process), and
+    read a known private page with the signed-in identity."""
     global _watching
+    identity_cache.prefetch_with_identity(_WithIdentity())
     if not _watching:
         event.listen(Engine, "before_cursor_execute", _seen)
         _watching = True

@@ -242,3 +242,26 @@ def test_with_redis_a_page_is_checked_against_tables_this_process_did_not_expect
         fund(creator_id, 2_000)
 
     assert "$35.00" in page(cleo, "/creator/")
+
+
+@needs_redis
+def test_with_redis_a_kept_centre_page_costs_one_round_trip_with_the_identity(
+    redis_app, app_ctx, monkeypatch
+):
+    creator = make_creator(balance=1_500)
+    email = creator.email
+    db.session.close()
+    cleo = signed_in(redis_app, email)
+    page(cleo, "/creator/")
+    page(cleo, "/creator/")
+    reads = []
+    real = pageversion.cache.get_many
+
+    def counted(*keys):
+        reads.append(keys)
+        return real(*keys)
+
+    monkeypatch.setattr(pageversion.cache, "get_many", counted)
+
+    assert "$15.00" in page(cleo, "/creator/")
+    assert len(reads) == 1
