@@ -208,15 +208,21 @@ def redis_app(app, database):
         db.engine.dispose()
 
 
-@needs_redis
-def test_with_redis_a_reload_sends_no_statement_and_a_posting_shows_at_once(
-    redis_app, app_ctx, statements
-):
+def centre_seen_once(redis_app):
+    """A creator with $15.00 whose Creator centre was rendered once (and so is kept)."""
     creator = make_creator(balance=1_500)
     creator_id, email = creator.id, creator.email
     db.session.close()  # SQLite: no transaction of the test's left open while requests write
     cleo = signed_in(redis_app, email)
     page(cleo, "/creator/")
+    return creator_id, cleo
+
+
+@needs_redis
+def test_with_redis_a_reload_sends_no_statement_and_a_posting_shows_at_once(
+    redis_app, app_ctx, statements
+):
+    creator_id, cleo = centre_seen_once(redis_app)
     statements.clear()
 
     assert "$15.00" in page(cleo, "/creator/")
@@ -231,11 +237,7 @@ def test_with_redis_a_reload_sends_no_statement_and_a_posting_shows_at_once(
 def test_with_redis_a_page_is_checked_against_tables_this_process_did_not_expect(
     redis_app, app_ctx, monkeypatch
 ):
-    creator = make_creator(balance=1_500)
-    creator_id, email = creator.id, creator.email
-    db.session.close()  # SQLite: no transaction of the test's left open while requests write
-    cleo = signed_in(redis_app, email)
-    page(cleo, "/creator/")
+    creator_id, cleo = centre_seen_once(redis_app)
     monkeypatch.setattr(privatepages, "_read_by_endpoint", {})  # as in a fresh worker
 
     with redis_app.app_context():
@@ -248,11 +250,7 @@ def test_with_redis_a_page_is_checked_against_tables_this_process_did_not_expect
 def test_with_redis_a_kept_centre_page_costs_one_round_trip_with_the_identity(
     redis_app, app_ctx, monkeypatch
 ):
-    creator = make_creator(balance=1_500)
-    email = creator.email
-    db.session.close()
-    cleo = signed_in(redis_app, email)
-    page(cleo, "/creator/")
+    _, cleo = centre_seen_once(redis_app)
     page(cleo, "/creator/")
     reads = []
     real = pageversion.cache.get_many
