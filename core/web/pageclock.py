@@ -8,6 +8,7 @@ entry expires no later than the next start or end of any registered window
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,8 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute
 
 from core.web.pageversion import request_version
+
+log = logging.getLogger(__name__)
 
 BOUNDARY_COMMENT = "/* page cache: next promotion start or end */"
 _time_boundaries: list[InstrumentedAttribute[Any]] = []
@@ -61,7 +64,11 @@ def next_boundary(now: datetime) -> datetime | None:
     """``next_time_boundary(now)``, remembered in this process for the catalogue version this
     request read: the answer changes only by a write (a new version) or when the clock reaches
     it, so it holds from the moment it was read until the boundary it names."""
-    version = request_version()
+    try:
+        version = request_version()
+    except Exception:  # the store is down: read the moment, keep nothing
+        log.warning("page cache version unavailable", exc_info=True)
+        return next_time_boundary(now)
     kept = current_app.extensions.get("pagecache_boundary")
     if kept is not None:
         kept_version, read_at, boundary = kept
