@@ -36,6 +36,7 @@ from bench.throwaway_db import make_database
 from core.accounts.models import User
 from core.config import TestingConfig
 from core.extensions import db
+from core.ledger import checks as ledger_checks
 from core.ledger import services as ledger
 from core.ledger.models import AccountKind, LedgerAccount
 
@@ -252,7 +253,7 @@ def main() -> None:
                 file=OUT,
             )
             check_started = time.perf_counter()
-            result = ledger.check_ledger()
+            result = ledger_checks.check_ledger()
             print(
                 f"ledger check over {result.entries_checked} entries: "
                 f"{time.perf_counter() - check_started:.2f}s, ok={result.ok}",

@@ -63,6 +63,7 @@ from core.accounts.models import Role, User, UserRole
 from core.config import TestingConfig
 from core.extensions import db
 from core.jobs import jobs
+from core.ledger import checks as ledger_checks
 from core.ledger import services as ledger
 from core.ledger.models import AccountKind
 from core.types import utcnow
@@ -410,7 +411,7 @@ def main() -> None:
 
         with app.app_context():
             transfers = db.session.scalar(select(func.count(SimulatedTransfer.id)))
-            report = ledger.check_ledger()
+            report = ledger_checks.check_ledger()
             db.session.remove()
             db.engine.dispose()
         say()

@@ -228,7 +228,7 @@ def _flush_test_redis() -> None:
 
 
 def _assert_ledger_balances() -> None:
-    from core.ledger.services import check_ledger
+    from core.ledger.checks import check_ledger
 
     report = check_ledger()
     db.session.remove()

@@ -49,6 +49,7 @@ from core.accounts.models import Role, User
 from core.accounts.stepup import require_step_up, second_factor_gate
 from core.exceptions import DomainError
 from core.extensions import db
+from core.ledger import checks as ledger_checks
 from core.ledger import services as ledger
 from core.types import utcnow
 from core.web.pagecache import render_private_page
@@ -119,7 +120,7 @@ def finance_centre() -> ResponseReturnValue:
         return {
             "currency": currency,
             "balances": ledger.platform_balances(currency),
-            "checks": ledger.latest_checks(limit=5),
+            "checks": ledger_checks.latest_checks(limit=5),
             "entries": ledger.recent_entries(limit=20),
             "totals": reports.totals(currency),
             "counts": counts,

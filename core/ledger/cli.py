@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from core.extensions import db
-from core.ledger import services
+from core.ledger import checks
 
 ledger_cli = AppGroup("ledger", help="Inspect and verify the money ledger.")
 
@@ -15,9 +15,9 @@ ledger_cli = AppGroup("ledger", help="Inspect and verify the money ledger.")
 @click.option("--record/--no-record", default=True, help="Keep the result for the finance centre.")
 def check_command(record: bool) -> None:
     """Verify every entry balances and every cached balance equals its postings."""
-    report = services.check_ledger()
+    report = checks.check_ledger()
     if record:
-        services.record_check(report)
+        checks.record_check(report)
         db.session.commit()
     click.echo(f"checked {report.entries_checked} entries and {report.accounts_checked} accounts")
     for problem in report.problems:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from core.jobs import PeriodicJob, job
-from core.ledger import services
+from core.ledger import checks
 
 log = logging.getLogger(__name__)
 
@@ -13,8 +13,8 @@ log = logging.getLogger(__name__)
 @job
 def verify_ledger() -> bool:
     """Run the ledger check and record its result for the finance centre."""
-    report = services.check_ledger()
-    services.record_check(report)
+    report = checks.check_ledger()
+    checks.record_check(report)
     if not report.ok:
         log.error("ledger check found %d problem(s): %s", len(report.problems), report.problems[:5])
     return report.ok

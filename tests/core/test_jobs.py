@@ -20,17 +20,10 @@ from core.jobs import (
     make_worker,
     periodic_jobs,
 )
+from core.ledger.checks import CheckReport, record_check
 from core.ledger.exceptions import DuplicateEntry
 from core.ledger.models import AccountKind, LedgerCheckRun
-from core.ledger.services import (
-    Cause,
-    CheckReport,
-    account_for,
-    credit,
-    debit,
-    post_entry,
-    record_check,
-)
+from core.ledger.services import Cause, account_for, credit, debit, post_entry
 from tests.conftest import make_test_app, worker_redis_url
 
 VERIFY_LEDGER = "core.ledger.jobs.verify_ledger"

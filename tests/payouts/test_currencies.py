@@ -13,7 +13,7 @@ from affiliate.payouts.models import Withdrawal
 from affiliate.payouts.queries import reports, review
 from affiliate.payouts.queries.wallet import wallet, wallet_currencies
 from core.extensions import db
-from core.ledger.services import check_ledger
+from core.ledger.checks import check_ledger
 from tests.conftest import post_form
 from tests.payouts.helpers import (
     balances,

@@ -14,6 +14,7 @@ from affiliate.payouts.queries import wallet as wallet_queries
 from core.accounts.models import Role
 from core.accounts.services import find_by_email
 from core.extensions import db
+from core.ledger.checks import check_ledger
 from core.ledger.models import (
     AccountKind,
     EntryKind,
@@ -21,7 +22,6 @@ from core.ledger.models import (
     LedgerEntry,
     LedgerPosting,
 )
-from core.ledger.services import check_ledger
 from tests.payouts.helpers import token
 
 

@@ -20,9 +20,10 @@ from api.webhooks.services import create_endpoint
 from core.accounts.models import User
 from core.audit.models import AuditEvent
 from core.extensions import db
+from core.ledger.checks import check_ledger
 from core.ledger.exceptions import InsufficientFunds
 from core.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerPosting
-from core.ledger.services import Cause, account_for, check_ledger, credit, debit, post_entry
+from core.ledger.services import Cause, account_for, credit, debit, post_entry
 from core.mail.models import SentMail
 from core.notifications.models import Notification
 from tests.payouts.helpers import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.extensions import db
-from core.ledger.services import check_ledger
+from core.ledger.checks import check_ledger
 from shop.catalog.models import Product, ProductImage, Store, Variant
 from shop.orders.models import Order, OrderStatus
 

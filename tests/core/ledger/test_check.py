@@ -8,16 +8,9 @@ from sqlalchemy.exc import IntegrityError
 
 from core.accounts.models import Role
 from core.extensions import db
+from core.ledger.checks import check_ledger, latest_checks
 from core.ledger.models import AccountKind, LedgerAccount, LedgerCheckRun, LedgerEntry
-from core.ledger.services import (
-    Cause,
-    account_for,
-    check_ledger,
-    credit,
-    debit,
-    latest_checks,
-    post_entry,
-)
+from core.ledger.services import Cause, account_for, credit, debit, post_entry
 from tests.factories import make_user
 
 

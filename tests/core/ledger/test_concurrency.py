@@ -19,17 +19,10 @@ from sqlalchemy import func, select
 
 from core.accounts.models import Role
 from core.extensions import db
+from core.ledger.checks import check_ledger
 from core.ledger.exceptions import DuplicateEntry, InsufficientFunds
 from core.ledger.models import AccountKind, LedgerAccount, LedgerEntry
-from core.ledger.services import (
-    Cause,
-    account_for,
-    balance,
-    check_ledger,
-    credit,
-    debit,
-    post_entry,
-)
+from core.ledger.services import Cause, account_for, balance, credit, debit, post_entry
 from tests.clock import skip_under_faketime
 from tests.factories import make_user
 

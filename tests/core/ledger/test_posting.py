@@ -10,18 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from core.accounts.models import Role
 from core.extensions import db
+from core.ledger.checks import check_ledger
 from core.ledger.exceptions import InsufficientFunds, InvalidPosting, UnbalancedEntry
 from core.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerPosting
 from core.ledger.posting import AccountRef, account_refs, post_entry_core
-from core.ledger.services import (
-    Cause,
-    account_for,
-    balance,
-    check_ledger,
-    credit,
-    debit,
-    post_entry,
-)
+from core.ledger.services import Cause, account_for, balance, credit, debit, post_entry
 from tests.factories import make_user
 
 

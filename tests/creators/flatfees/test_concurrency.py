@@ -12,7 +12,7 @@ from affiliate.creators.flatfees.models import FlatFeeHold
 from affiliate.plans import memberships
 from core.accounts.models import Role
 from core.extensions import db
-from core.ledger.services import check_ledger
+from core.ledger.checks import check_ledger
 from tests.creators.flatfees.helpers import balances, invite, offer, world
 from tests.factories import make_user
 

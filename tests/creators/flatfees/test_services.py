@@ -31,8 +31,8 @@ from affiliate.plans.models import MembershipStatus, PlanKind
 from core.accounts.models import Role
 from core.audit.models import AuditEvent
 from core.extensions import db
+from core.ledger.checks import check_ledger
 from core.ledger.models import EntryKind, LedgerEntry
-from core.ledger.services import check_ledger
 from core.notifications.models import Notification
 from core.states import IllegalTransition
 from core.types import utcnow

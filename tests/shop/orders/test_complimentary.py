@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from core.accounts.models import Role
 from core.extensions import db
+from core.ledger.checks import check_ledger
 from core.ledger.models import LedgerEntry
-from core.ledger.services import check_ledger
 from shop import signals
 from shop.catalog.models import Variant
 from shop.orders import lifecycle

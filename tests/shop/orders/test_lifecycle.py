@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.extensions import db
-from core.ledger.services import check_ledger
+from core.ledger.checks import check_ledger
 from core.states import IllegalTransition
 from shop import signals
 from shop.catalog.models import Variant

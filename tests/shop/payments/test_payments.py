@@ -206,7 +206,7 @@ def test_someone_elses_pay_page_is_404(app: Flask, shop: Shop, placed: int) -> N
 
 
 def test_the_ledger_balances_after_the_paid_flow(client: FlaskClient, placed: int) -> None:
-    from core.ledger.services import check_ledger
+    from core.ledger.checks import check_ledger
 
     pay(client, placed)
     report = check_ledger()

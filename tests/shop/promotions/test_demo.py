@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from core.accounts.models import User
 from core.extensions import db
-from core.ledger.services import check_ledger
+from core.ledger.checks import check_ledger
 from shop.catalog.models import Store
 from shop.orders.models import Order
 from shop.promotions import stats

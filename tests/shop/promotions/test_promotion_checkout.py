@@ -16,8 +16,9 @@ from sqlalchemy import delete, func, select
 
 from core.accounts.models import User
 from core.extensions import db
+from core.ledger.checks import check_ledger
 from core.ledger.models import AccountKind
-from core.ledger.services import account_for, balance, check_ledger
+from core.ledger.services import account_for, balance
 from core.types import utcnow
 from shop.catalog.models import Variant
 from shop.orders import lifecycle
