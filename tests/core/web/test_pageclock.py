@@ -46,7 +46,9 @@ def test_the_next_promotion_moment_is_read_once_per_catalogue_version(
 def test_the_kept_moment_is_read_again_once_the_clock_reaches_it(app_ctx, client, boundary_reads):
     start = utcnow().replace(microsecond=0)
     product = make_product(price=2000)
-    add_discount(product, percent_bps=5000, starts=timedelta(hours=1), ends=timedelta(hours=2))
+    add_discount(
+        product, percent_bps=5000, starts=timedelta(hours=1), ends=timedelta(hours=2), now=start
+    )
     product_id, other_id = product.id, make_product().id
     release()
 

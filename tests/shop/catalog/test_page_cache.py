@@ -96,7 +96,9 @@ def test_a_product_turned_draft_is_gone_at_once(app_ctx, client):
 def test_a_discount_shows_when_it_starts_and_not_after_it_ends(app_ctx, client):
     start = utcnow().replace(microsecond=0)
     product = make_product(price=2000)
-    add_discount(product, percent_bps=5000, starts=timedelta(hours=1), ends=timedelta(hours=2))
+    add_discount(
+        product, percent_bps=5000, starts=timedelta(hours=1), ends=timedelta(hours=2), now=start
+    )
     product_id = product.id
     release()
 
