@@ -3,7 +3,7 @@
 The bare job (``bare_posting``) is what the payout job is measured against: a module-level
 function that runs one ledger-like transaction on the same database (lock an account row
 ``FOR UPDATE``, insert two postings, update its balance) with SQLAlchemy Core and nothing
-else. Both go through the same Redis and the same ``SimpleWorker`` processes, alternately
+else. Both go through the same Redis and the same worker processes (the app's ``OutboxWorker``, a ``SimpleWorker``), alternately
 (bare, payouts, bare, payouts, ...), for one worker and for two; the bench prints each rate,
 the ratio payouts / bare and the goal (issue 18: at least 60%). ``--json`` prints one JSON
 object instead of the table.
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from flask import Flask
 from flask_migrate import upgrade
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -62,7 +62,7 @@ from bench.throwaway_db import make_database
 from core.accounts.models import Role, User, UserRole
 from core.config import TestingConfig
 from core.extensions import db
-from core.jobs import jobs
+from core.jobs import OutboxWorker, jobs
 from core.ledger import checks as ledger_checks
 from core.ledger import services as ledger
 from core.ledger.models import AccountKind
@@ -252,7 +252,7 @@ def in_process(func_path: str, args: list[tuple[object, ...]]) -> float:
 def through_redis(
     url: str, redis_url: str, func_path: str, args: list[tuple[object, ...]], workers: int
 ) -> float:
-    """Jobs through a queue of this run's own, worked by ``workers`` SimpleWorker processes
+    """Jobs through a queue of this run's own, worked by ``workers`` OutboxWorker processes
     (started and warmed up before the clock starts): seconds until the queue is empty."""
     connection = Redis.from_url(redis_url)
     name = f"payouts-bench-{uuid.uuid4().hex[:8]}"
@@ -313,7 +313,8 @@ def worker_main(queue_name: str, url: str, redis_url: str) -> None:
         db.session.execute(select(1))
         db.session.remove()
         connection = jobs.connection
-        worker = SimpleWorker([Queue(queue_name, connection=connection)], connection=connection)
+        # The app's worker class (``flask worker``): it also hands the outbox over in batches.
+        worker = OutboxWorker([Queue(queue_name, connection=connection)], connection=connection)
         connection.rpush(f"{queue_name}:ready", 1)
         connection.blpop([f"{queue_name}:go"])
         profile_to = os.environ.get("PAYOUTS_BENCH_PROFILE")
@@ -375,7 +376,7 @@ def main() -> None:
             }
             made = time.perf_counter() - started
             db.session.remove()
-        how = "Redis, SimpleWorker" if redis_url else "in-process (REDIS_URL unset)"
+        how = "Redis, OutboxWorker" if redis_url else "in-process (REDIS_URL unset)"
         say(
             f"database: {dialect}; jobs: {how}; {args.count:,} jobs per run, "
             f"{args.rounds} bare/payout pairs per setting "

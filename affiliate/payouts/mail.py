@@ -10,7 +10,7 @@ from affiliate.payouts.rules import money_text
 from core.accounts.models import Role, User, UserRole
 from core.extensions import db
 from core.mail.models import MailCategory
-from core.mail.services import absolute_url, queue_mail, user_mail
+from core.mail.services import absolute_url, queue_mail, user_mail_after_commit
 
 #: The changes a creator is mailed about (all are in-app notices as well).
 MAILED = {
@@ -22,10 +22,12 @@ MAILED = {
 
 
 def withdrawal_changed(w: Withdrawal, kind: str, message: str, path: str) -> None:
+    """Mail the creator about a move of the ``MAILED`` kinds, from a job after the commit (the
+    payout job's transaction only writes the job's outbox row)."""
     subject = MAILED.get(kind)
     if subject is None:
         return
-    user_mail(
+    user_mail_after_commit(
         w.creator_id,
         f"withdrawal_{kind}",
         event_key=f"withdrawal-{kind}:{w.id}",

@@ -25,7 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from core.extensions import db
-from core.jobs import outbox
+from core.jobs import deferred, outbox
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -150,11 +150,30 @@ class JobFailed(Exception):
     """A job run in-process raised; the outbox retries it by its policy."""
 
 
+def _retry_of(message: outbox.Claimed) -> Retry | None:
+    if not message.retry_max:
+        return None
+    return Retry(max=message.retry_max, interval=message.retry_intervals or 0)
+
+
+def dispatch_many(messages: list[outbox.Claimed]) -> None:
+    """Hand claimed messages to RQ through Redis in one pipeline; raise if that failed."""
+    with jobs.connection.pipeline() as pipe:
+        for message in messages:
+            jobs.queue(message.queue).enqueue_call(
+                message.func_path,
+                args=message.args,
+                kwargs=message.kwargs,
+                job_id=message.job_id,
+                retry=_retry_of(message),
+                pipeline=pipe,
+            )
+        pipe.execute()
+
+
 def dispatch(message: outbox.Claimed) -> Job | None:
     """Hand one claimed outbox message to RQ (or run it in-process); raise if that failed."""
-    retry = None
-    if message.retry_max:  # in-process RQ ignores it: the outbox retries there
-        retry = Retry(max=message.retry_max, interval=message.retry_intervals or 0)
+    retry = _retry_of(message)  # in-process RQ ignores it: the outbox retries there
     queued = enqueue(
         message.func_path,
         *message.args,
@@ -180,6 +199,9 @@ def _hand_over_new_rows(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint was released; the transaction may still roll back
     ids = outbox.take_committed_ids(session)
+    if ids and deferred.active():
+        deferred.keep(ids)  # a worker's job: handed over in a batch (``OutboxWorker``)
+        return
     if ids and has_app_context():
         try:
             outbox.hand_over(ids)
@@ -278,24 +300,59 @@ def periodic_jobs(app: Flask | None = None) -> tuple[PeriodicJob, ...]:
 class OutboxWorker(SimpleWorker):
     """A worker that runs jobs in its own process (no fork per job; see TOOLING.md) and
     relays the outbox when it starts and at each maintenance pass, so that jobs committed
-    while Redis was down reach the queue even when no ``flask cron`` runs."""
+    while Redis was down reach the queue even when no ``flask cron`` runs.
+
+    The outbox rows its jobs commit are handed over in batches (``core.jobs.deferred``): after
+    a job once enough are kept or the oldest waited long enough, before it waits on empty
+    queues, and when it stops."""
 
     def bootstrap(self, *args: Any, **kwargs: Any) -> None:
         super().bootstrap(*args, **kwargs)
-        self._relay()
+        self._in_app(outbox.relay_due)
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()  # type: ignore[no-untyped-call]  # rq leaves it untyped
-        self._relay()
+        self._in_app(outbox.relay_due)
 
-    def _relay(self) -> None:
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        with deferred.deferring():
+            super().execute_job(job, queue)
+        if deferred.batch_due():
+            self._hand_over_kept()
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[Job, Queue] | None:
+        if deferred.waiting() and self._queues_empty():
+            self._hand_over_kept()
+        return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+
+    def teardown(self) -> None:
+        self._hand_over_kept()
+        super().teardown()  # type: ignore[no-untyped-call]  # rq leaves it untyped
+
+    def _queues_empty(self) -> bool:
+        try:
+            with self.connection.pipeline(transaction=False) as pipe:
+                for queue in self.queues:
+                    pipe.llen(queue.key)
+                return not any(pipe.execute())
+        except Exception:  # Redis is down: the dequeue that follows says so
+            return True
+
+    def _hand_over_kept(self) -> None:
+        ids = deferred.take()
+        if ids:
+            self._in_app(lambda: outbox.hand_over_many(ids))
+
+    def _in_app(self, work: Callable[[], object]) -> None:
         try:
             if has_app_context():
-                outbox.relay_due()
+                work()
             else:
                 with _app_for_worker().app_context():
-                    outbox.relay_due()
-        except Exception:
+                    work()
+        except Exception:  # the rows stay due: the relay hands them over
             log.exception("outbox relay in the worker failed; the next pass retries")
 
 

@@ -1,14 +1,17 @@
-"""The outbox's handler for mail: send one queued mail, once."""
+"""The outbox's handlers for mail: queue a user's mail after its cause committed
+(``services.user_mail_after_commit``), and send one queued mail, once."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import update
 
 from core.extensions import db
 from core.jobs import job
-from core.mail.models import ERROR_LENGTH, SentMail
-from core.mail.services import sender
+from core.mail.models import ERROR_LENGTH, MailCategory, SentMail
+from core.mail.services import sender, user_mail
 from core.mail.transports import OutgoingMail, transport_for
 from core.types import utcnow
 
@@ -52,3 +55,27 @@ def send_mail(mail_id: int) -> bool:
     mail.attempts += 1
     mail.last_error = None
     return True
+
+
+@job
+def queue_user_mail(
+    user_id: int,
+    template: str,
+    *,
+    event_key: str,
+    category: str,
+    subject: str,
+    context: dict[str, Any],
+) -> bool:
+    """Render and queue the mail (its send job follows this commit); False if nothing was
+    queued: the user is gone or turned the category off, or the event mailed them already
+    (a repeated job writes nothing twice)."""
+    queued = user_mail(
+        user_id,
+        template,
+        event_key=event_key,
+        category=MailCategory(category),
+        subject=subject,
+        **context,
+    )
+    return queued is not None

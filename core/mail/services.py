@@ -28,6 +28,7 @@ from core.types import utcnow
 log = logging.getLogger(__name__)
 
 SEND_JOB = "core.mail.jobs.send_mail"
+QUEUE_JOB = "core.mail.jobs.queue_user_mail"
 #: Seconds between tries while the SMTP server is down: about three hours in all.
 SEND_RETRY_INTERVALS = [10, 30, 60, 120, 300, 900, 1800, 3600, 3600]
 UNSUBSCRIBE_PURPOSE = "mail-unsubscribe"
@@ -251,3 +252,32 @@ def user_mail(
     if skipped:
         return None
     return _render_and_insert(template, event_key, category, subject, user, recipient, context)
+
+
+def user_mail_after_commit(
+    user_id: int,
+    template: str,
+    *,
+    event_key: str,
+    category: MailCategory,
+    subject: str,
+    **context: Any,
+) -> None:
+    """``user_mail`` run by a job once the caller's transaction commits.
+
+    The caller's transaction writes one outbox row: reading the user, rendering both bodies and
+    writing the mail are left to the mail job, off a hot path such as the payout job. The
+    result is the same as ``user_mail``: one mail per (event, address), nothing if the user
+    turned the category off, nothing at all if the caller rolls back. ``context`` goes through
+    JSON (pairs become two-item lists, which the templates unpack the same way).
+    """
+    enqueue_after_commit(
+        QUEUE_JOB,
+        user_id,
+        template,
+        event_key=event_key[:EVENT_KEY_LENGTH],
+        category=category.value,
+        subject=subject,
+        context=context,
+        retry=Retry(max=len(SEND_RETRY_INTERVALS), interval=SEND_RETRY_INTERVALS),
+    )

@@ -198,3 +198,59 @@ def test_mail_links_use_the_public_base_url(app_ctx, app, monkeypatch):
     user = make_user()
     mail = queue(user)
     assert mail.unsubscribe_url.startswith("https://shop.example.org/mail/unsubscribe/")
+
+
+def later(user_id, *, event_key="event:1", category=MailCategory.PLANS):
+    services.user_mail_after_commit(
+        user_id,
+        "notice",
+        event_key=event_key,
+        category=category,
+        subject="A notice",
+        paragraphs=["Something happened."],
+        details=[("Amount", "$98.00")],
+    )
+
+
+def test_a_mail_after_commit_writes_only_its_job_until_the_commit(app_ctx, mailbox):
+    user_id = make_user(email="eve@example.com").id
+    db.session.commit()
+    later(user_id)
+    db.session.flush()
+    assert mail_count() == 0
+    db.session.commit()
+
+    sent = mailbox.to("eve@example.com")
+    assert [m.subject for m in sent] == ["A notice"]
+    assert "Amount" in sent[0].text and "$98.00" in sent[0].text
+
+
+def test_a_mail_after_commit_is_not_sent_when_the_cause_rolls_back(app_ctx, mailbox):
+    user_id = make_user(email="fay@example.com").id
+    db.session.commit()
+    later(user_id)
+    db.session.rollback()
+    db.session.commit()
+    assert mail_count() == 0
+    assert mailbox.to("fay@example.com") == []
+
+
+def test_a_mail_after_commit_keeps_the_preferences_and_one_mail_per_event(app_ctx, mailbox):
+    user_id = make_user(email="gil@example.com").id
+    services.set_preferences(user_id, {MailCategory.ORDERS})
+    db.session.commit()
+    later(user_id, category=MailCategory.PLANS)  # turned off
+    later(user_id, event_key="event:2", category=MailCategory.ORDERS)
+    later(user_id, event_key="event:2", category=MailCategory.ORDERS)  # the same event again
+    db.session.commit()
+    assert [m.subject for m in mailbox.to("gil@example.com")] == ["A notice"]
+    assert mail_count() == 1
+
+
+def test_the_mail_job_for_a_user_gone_queues_nothing(app_ctx, mailbox):
+    assert (
+        mail_jobs.queue_user_mail(
+            999_999, "notice", event_key="e", category="plans", subject="s", context={}
+        )
+        is False
+    )
