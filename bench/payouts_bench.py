@@ -3,8 +3,9 @@
 The bare job (``bare_posting``) is what the payout job is measured against: a module-level
 function that runs one ledger-like transaction on the same database (lock an account row
 ``FOR UPDATE``, insert two postings, update its balance) with SQLAlchemy Core and nothing
-else. Both go through the same Redis and the same worker processes (the app's ``OutboxWorker``, a ``SimpleWorker``), alternately
-(bare, payouts, bare, payouts, ...), for one worker and for two; the bench prints each rate,
+else. Both go through the same Redis and the same worker processes (the app's
+``OutboxWorker``, a ``SimpleWorker``), alternately (bare, payouts, bare, payouts, ...), for
+one worker and for two; the bench prints each rate,
 the ratio payouts / bare and the goal (issue 18: at least 60%). ``--json`` prints one JSON
 object instead of the table.
 

@@ -222,7 +222,8 @@ def test_a_mail_after_commit_writes_only_its_job_until_the_commit(app_ctx, mailb
 
     sent = mailbox.to("eve@example.com")
     assert [m.subject for m in sent] == ["A notice"]
-    assert "Amount" in sent[0].text and "$98.00" in sent[0].text
+    assert "Amount" in sent[0].text
+    assert "$98.00" in sent[0].text
 
 
 def test_a_mail_after_commit_is_not_sent_when_the_cause_rolls_back(app_ctx, mailbox):
