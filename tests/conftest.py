@@ -195,6 +195,19 @@ def app(database: _Database) -> Iterator[Flask]:
         database.drop()
 
 
+@pytest.fixture
+def redis_app(app: Flask, database: _Database) -> Iterator[Flask]:
+    """A second app on the same database whose jobs go through real Redis (this worker's db)."""
+    from core.jobs import jobs
+
+    redis_app = make_test_app(database.url, REDIS_URL=worker_redis_url())
+    yield redis_app
+    with redis_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+        jobs.connection.close()
+
+
 @pytest.fixture(autouse=True)
 def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     """Give every test that uses the app a clean database, limiter and Redis db."""

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
 from core.cli import build_cron_scheduler
@@ -24,7 +23,7 @@ from core.ledger.checks import CheckReport, record_check
 from core.ledger.exceptions import DuplicateEntry
 from core.ledger.models import AccountKind, LedgerCheckRun
 from core.ledger.services import Cause, account_for, credit, debit, post_entry
-from tests.conftest import make_test_app, worker_redis_url
+from tests.conftest import worker_redis_url
 
 VERIFY_LEDGER = "core.ledger.jobs.verify_ledger"
 SPY = "tests.core.test_jobs.remember"
@@ -211,17 +210,6 @@ def test_verify_ledger_after_commit_sees_what_the_transaction_wrote(app_ctx):
 needs_redis = pytest.mark.skipif(
     not worker_redis_url(), reason="needs Redis: set REDIS_URL (CI does)"
 )
-
-
-@pytest.fixture
-def redis_app(app: Flask, database) -> Iterator[Flask]:
-    """A second app on the same database whose jobs go through real Redis."""
-    redis_app = make_test_app(database.url, REDIS_URL=worker_redis_url())
-    yield redis_app
-    with redis_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-        jobs.connection.close()
 
 
 @needs_redis

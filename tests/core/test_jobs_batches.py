@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select
 from core.extensions import db
 from core.jobs import deferred, enqueue_after_commit, job, jobs, make_worker, outbox
 from core.jobs.outbox import OutboxMessage
-from tests.conftest import make_test_app, worker_redis_url
+from tests.conftest import worker_redis_url
 from tests.core.test_jobs import CALLS
 
 SPY = "tests.core.test_jobs.remember"
@@ -37,16 +37,6 @@ def _nothing_kept() -> Iterator[None]:
     yield
     deferred.take()
     CALLS.clear()
-
-
-@pytest.fixture
-def redis_app(app: Flask, database) -> Iterator[Flask]:
-    redis_app = make_test_app(database.url, REDIS_URL=worker_redis_url())
-    yield redis_app
-    with redis_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-        jobs.connection.close()
 
 
 def _waiting_rows() -> int:

@@ -3,33 +3,19 @@ approval queues one job on the ``payouts`` queue; transient errors are retried b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from flask import Flask
 from rq import Retry
 
 from affiliate.payouts import services, transitions
 from core.extensions import db
 from core.jobs import jobs, make_worker
-from tests.conftest import make_test_app, worker_redis_url
+from tests.conftest import worker_redis_url
 from tests.payouts.helpers import balances, make_creator, officer, reload, token, transfers
 
 pytestmark = [
     pytest.mark.redis,
     pytest.mark.skipif(not worker_redis_url(), reason="needs Redis: set REDIS_URL (CI does)"),
 ]
-
-
-@pytest.fixture
-def redis_app(app: Flask, database) -> Iterator[Flask]:
-    """A second app on the same database whose jobs go through real Redis."""
-    redis_app = make_test_app(database.url, REDIS_URL=worker_redis_url())
-    yield redis_app
-    with redis_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-        jobs.connection.close()
 
 
 def _approved(last4: str = "6789") -> int:
