@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from core.extensions import db
 from core.jobs import deferred, enqueue_after_commit, job, jobs, make_worker, outbox
 from core.jobs.outbox import OutboxMessage
-from tests.conftest import worker_redis_url
+from tests.conftest import recorded_statements, worker_redis_url
 from tests.core.test_jobs import CALLS
 
 SPY = "tests.core.test_jobs.remember"
@@ -47,19 +46,13 @@ def _waiting_rows() -> int:
     return waiting
 
 
-@pytest.fixture
-def statements(redis_app: Flask) -> Iterator[list[str]]:
-    """The SQL statements the Redis app's engine runs."""
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with redis_app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    yield seen
-    event.remove(engine, "before_cursor_execute", note)
+def _kept_rows(count: int) -> list[int]:
+    """Commit ``count`` outbox rows as a worker's job would, and take what it kept."""
+    for n in range(count):
+        enqueue_after_commit(SPY, n)
+    with deferred.deferring():
+        db.session.commit()
+    return deferred.take()
 
 
 # --- the kept rows ----------------------------------------------------------------------------
@@ -138,16 +131,11 @@ def test_rows_kept_by_a_worker_that_died_are_handed_over_by_the_relay(redis_app)
 
 
 @needs_redis
-def test_many_rows_go_in_one_transaction_and_one_pipeline(redis_app, statements):
+def test_many_rows_go_in_one_transaction_and_one_pipeline(redis_app):
     with redis_app.app_context():
-        for n in range(4):
-            enqueue_after_commit(SPY, n)
-        with deferred.deferring():
-            db.session.commit()
-        ids = deferred.take()
-        statements.clear()
-
-        report = outbox.hand_over_many(ids)
+        ids = _kept_rows(4)
+        with recorded_statements(redis_app) as statements:
+            report = outbox.hand_over_many(ids)
 
         assert report.handed_over == 4
         written = [s.split()[0] for s in statements if not s.startswith("BEGIN")]
@@ -159,11 +147,7 @@ def test_many_rows_go_in_one_transaction_and_one_pipeline(redis_app, statements)
 @needs_redis
 def test_with_redis_down_a_batch_records_each_rows_failure(redis_app, monkeypatch):
     with redis_app.app_context():
-        for n in range(2):
-            enqueue_after_commit(SPY, n)
-        with deferred.deferring():
-            db.session.commit()
-        ids = deferred.take()
+        ids = _kept_rows(2)
 
         def down(*args, **kwargs):
             raise RedisConnectionError("Redis is down")
